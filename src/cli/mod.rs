@@ -1,0 +1,144 @@
+//! Command-line parsing and dispatch: one file per subcommand, each
+//! `run(&Global, &Args) -> anyhow::Result<ExitCode>`. Maps errors to the contract's exit
+//! codes: 2 for usage, config and input errors (nothing scanned), 3 for an incomplete scan.
+
+pub mod diff;
+pub mod leaver;
+pub mod report;
+pub mod rules;
+pub mod secrets;
+pub mod sweep;
+
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+/// An error that means "nothing was scanned, fix the input" (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "nhiscan", version, about = "Find the non-human identities and credentials a leaver left behind")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand takes.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Config file (default: ./nhiscan.toml if present).
+    #[arg(short = 'c', long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Findings file to write (`-` for stdout).
+    #[arg(short = 'o', long, global = true, default_value = "findings.json")]
+    pub output: PathBuf,
+    /// Output format.
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    /// HR roster CSV (overrides the config's [hr] roster).
+    #[arg(long, global = true)]
+    pub hr: Option<PathBuf>,
+    /// Extra rules directory (added to the built-in rules).
+    #[arg(long, global = true)]
+    pub rules: Option<PathBuf>,
+    /// Print only errors.
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+    /// More logging (-v info, -vv debug).
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// No progress display (it is also off when stderr is not a terminal).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// Allowlist file of finding ids and path globs (default: .nhiscanignore in the
+    /// config's directory or the scanned path).
+    #[arg(long, global = true)]
+    pub ignore: Option<PathBuf>,
+    /// Skip files larger than this many bytes (default 10 MiB).
+    #[arg(long, global = true)]
+    pub max_file_size: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Everything tied to one person who left (or is leaving).
+    Leaver(leaver::LeaverArgs),
+    /// Inventory every NHI and report those whose owner is not active.
+    Sweep(sweep::SweepArgs),
+    /// Plain secret scan of files, directories and git history.
+    Secrets(secrets::SecretsArgs),
+    /// Load and lint the detection rules.
+    Rules(rules::RulesArgs),
+    /// Re-render a findings file in another format.
+    Report(report::ReportArgs),
+    /// New, resolved and unchanged findings between two runs.
+    Diff(diff::DiffArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_CLEAN };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_logging(&cli.global);
+    let result = match &cli.command {
+        Command::Leaver(a) => leaver::run(&cli.global, a),
+        Command::Sweep(a) => sweep::run(&cli.global, a),
+        Command::Secrets(a) => secrets::run(&cli.global, a),
+        Command::Rules(a) => rules::run(&cli.global, a),
+        Command::Report(a) => report::run(&cli.global, a),
+        Command::Diff(a) => diff::run(&cli.global, a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("nhiscan: error: {e:#}");
+            if e.downcast_ref::<UsageError>().is_some()
+                || e.downcast_ref::<crate::rules::RuleError>().is_some()
+            {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                // Anything else that stops a run before it finishes: nothing trustworthy
+                // was produced, and it must not look clean.
+                ExitCode::from(EXIT_INCOMPLETE)
+            }
+        }
+    }
+}
+
+fn init_logging(g: &Global) {
+    let level = if g.quiet {
+        "error"
+    } else {
+        match g.verbose {
+            0 => "warn",
+            1 => "info",
+            _ => "debug",
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NHISCAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("nhiscan={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,136 @@
+//! The connector interface and the registry of connector types.
+//!
+//! A connector reads one kind of source (local git, host snapshots, AWS IAM, a GitHub org,
+//! a SaaS API), emits [`Nhi`] records through a [`Sink`] as it goes, and reports how
+//! completely it read its source as [`Coverage`]. Connectors know nothing about people:
+//! they attach owner hints, and attribution resolves them. A connector never writes to
+//! the system it reads.
+//!
+//! Registering a connector type: add its config struct to [`ConnectorConfig`] and a line
+//! to [`build`]. That is the whole registry, kept greppable on purpose.
+
+pub mod aws;
+pub mod git;
+pub mod host;
+
+use crate::matcher::Matcher;
+use crate::model::{Coverage, Nhi};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Which job is running: connectors may skip work a job does not need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Leaver,
+    Sweep,
+    Secrets,
+}
+
+impl Mode {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Mode::Leaver => "leaver",
+            Mode::Sweep => "sweep",
+            Mode::Secrets => "secrets",
+        }
+    }
+}
+
+/// Receives NHIs as a connector finds them. Called from many threads.
+pub trait Sink: Sync {
+    fn emit(&self, nhi: Nhi);
+}
+
+/// Counters the terminal progress display reads. Connectors bump them as they go.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub items: AtomicU64,
+    pub bytes: AtomicU64,
+    pub findings: AtomicU64,
+}
+
+impl Progress {
+    pub fn add_items(&self, n: u64) {
+        self.items.fetch_add(n, Ordering::Relaxed);
+    }
+    pub fn add_bytes(&self, n: u64) {
+        self.bytes.fetch_add(n, Ordering::Relaxed);
+    }
+    pub fn add_findings(&self, n: u64) {
+        self.findings.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// Limits for reading files and blobs.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Files and blobs larger than this are skipped and counted (`too_large`). Bytes.
+    pub max_file_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_file_size: 10 * 1024 * 1024 }
+    }
+}
+
+/// Path allowlist from `.nhiscanignore` files and `--ignore FILE` (gitignore-style globs).
+/// Finding ids in those files are applied later, by the pipeline.
+#[derive(Debug, Default, Clone)]
+pub struct PathAllowlist {
+    pub globs: Option<globset::GlobSet>,
+}
+
+impl PathAllowlist {
+    pub fn is_allowed(&self, path: &str) -> bool {
+        self.globs.as_ref().is_some_and(|g| g.is_match(path))
+    }
+}
+
+/// What every connector gets for a scan.
+pub struct ScanContext<'a> {
+    pub matcher: &'a Matcher,
+    pub progress: &'a Progress,
+    pub mode: Mode,
+    pub limits: Limits,
+    pub allow_paths: &'a PathAllowlist,
+}
+
+/// A configured source.
+pub trait Connector: Send + Sync {
+    /// The connector name as it appears in findings and coverage (`git`, `aws:prod`).
+    fn name(&self) -> String;
+    /// Read the source, emitting NHIs as they are found. Returns one coverage entry per
+    /// unit scanned (a host connector with two roots returns two). Faults are recorded in
+    /// coverage, never swallowed; this only returns when the scan is over.
+    fn scan(&self, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Vec<Coverage>;
+}
+
+/// One `[[connector]]` table of the config, tagged by `type`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ConnectorConfig {
+    Git(git::GitConfig),
+    Host(host::HostConfig),
+    Aws(aws::AwsConfig),
+}
+
+/// Build the connector for a config entry. `base` is the config file's directory, against
+/// which relative paths resolve.
+pub fn build(cfg: &ConnectorConfig, base: &Path) -> anyhow::Result<Box<dyn Connector>> {
+    Ok(match cfg {
+        ConnectorConfig::Git(c) => Box::new(git::GitConnector::new(c, base)?),
+        ConnectorConfig::Host(c) => Box::new(host::HostConnector::new(c, base)?),
+        ConnectorConfig::Aws(c) => Box::new(aws::AwsConnector::new(c, base)?),
+    })
+}
+
+/// Resolve a config path against the config file's directory.
+pub fn resolve_path(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}

@@ -1,0 +1,570 @@
+//! Plain data shared by every stage: NHI records as connectors emit them, evidence,
+//! findings as the contract defines them, coverage, and the secret types.
+//!
+//! No I/O here, and nothing that knows about a particular connector or output format.
+//! A raw secret only ever lives in [`SecretBytes`], which cannot be serialised and whose
+//! `Debug` redacts; everything that leaves the process carries a [`SecretRef`] instead.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// What sort of NHI or credential a finding is about. Serialised in snake_case;
+/// the contract allows extending this list, never renaming an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    AwsIamUser,
+    AwsAccessKey,
+    AwsIamRole,
+    AwsSshKey,
+    AwsServiceCredential,
+    AwsSigningCertificate,
+    AwsLoginProfile,
+    GithubMember,
+    GithubOutsideCollaborator,
+    GithubDeployKey,
+    GithubPat,
+    GithubCredentialAuthorization,
+    GithubWebhook,
+    GithubAppInstallation,
+    GithubActionsSecret,
+    SecretInRepo,
+    HostAccount,
+    HostAdmin,
+    SshAuthorizedKey,
+    SecretOnHost,
+    SaasApiToken,
+    SaasApp,
+    SaasOauthGrant,
+    SaasServiceAccount,
+    SaasAdmin,
+}
+
+impl Kind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Kind::AwsIamUser => "aws_iam_user",
+            Kind::AwsAccessKey => "aws_access_key",
+            Kind::AwsIamRole => "aws_iam_role",
+            Kind::AwsSshKey => "aws_ssh_key",
+            Kind::AwsServiceCredential => "aws_service_credential",
+            Kind::AwsSigningCertificate => "aws_signing_certificate",
+            Kind::AwsLoginProfile => "aws_login_profile",
+            Kind::GithubMember => "github_member",
+            Kind::GithubOutsideCollaborator => "github_outside_collaborator",
+            Kind::GithubDeployKey => "github_deploy_key",
+            Kind::GithubPat => "github_pat",
+            Kind::GithubCredentialAuthorization => "github_credential_authorization",
+            Kind::GithubWebhook => "github_webhook",
+            Kind::GithubAppInstallation => "github_app_installation",
+            Kind::GithubActionsSecret => "github_actions_secret",
+            Kind::SecretInRepo => "secret_in_repo",
+            Kind::HostAccount => "host_account",
+            Kind::HostAdmin => "host_admin",
+            Kind::SshAuthorizedKey => "ssh_authorized_key",
+            Kind::SecretOnHost => "secret_on_host",
+            Kind::SaasApiToken => "saas_api_token",
+            Kind::SaasApp => "saas_app",
+            Kind::SaasOauthGrant => "saas_oauth_grant",
+            Kind::SaasServiceAccount => "saas_service_account",
+            Kind::SaasAdmin => "saas_admin",
+        }
+    }
+
+    /// Kinds that are a person's own account rather than a credential or machine identity.
+    pub fn is_account(&self) -> bool {
+        matches!(
+            self,
+            Kind::AwsIamUser
+                | Kind::GithubMember
+                | Kind::GithubOutsideCollaborator
+                | Kind::HostAccount
+                | Kind::HostAdmin
+                | Kind::SaasAdmin
+        )
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a finding is tied to a person (contract vocabulary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    Is,
+    Created,
+    Owns,
+    Authored,
+    Approved,
+    HasAccess,
+    Orphaned,
+}
+
+impl Relation {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Relation::Is => "is",
+            Relation::Created => "created",
+            Relation::Owns => "owns",
+            Relation::Authored => "authored",
+            Relation::Approved => "approved",
+            Relation::HasAccess => "has_access",
+            Relation::Orphaned => "orphaned",
+        }
+    }
+}
+
+/// How sure the tie is. Ordered: `Possible < Likely < Confirmed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    Possible,
+    Likely,
+    Confirmed,
+}
+
+impl Confidence {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Confidence::Possible => "possible",
+            Confidence::Likely => "likely",
+            Confidence::Confirmed => "confirmed",
+        }
+    }
+    /// One step less sure (used when evidence is ambiguous).
+    pub fn lower(self) -> Self {
+        match self {
+            Confidence::Confirmed => Confidence::Likely,
+            _ => Confidence::Possible,
+        }
+    }
+}
+
+/// Ordered: `Info < Low < Medium < High < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+    pub fn raise(self) -> Self {
+        match self {
+            Severity::Info => Severity::Low,
+            Severity::Low => Severity::Medium,
+            Severity::Medium => Severity::High,
+            _ => Severity::Critical,
+        }
+    }
+    pub fn lower(self) -> Self {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            _ => Severity::Info,
+        }
+    }
+}
+
+/// Whether the NHI or credential can still be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NhiStatus {
+    Active,
+    Inactive,
+    #[default]
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Revoke,
+    Rotate,
+    Disable,
+    Delete,
+    TransferOwnership,
+    Review,
+}
+
+/// Why a finding is tied to a person: where the fact came from and what it says.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Evidence {
+    /// e.g. `aws:iam`, `aws:cloudtrail`, `git:commit`, `git:codeowners`, `host:passwd`.
+    pub source: String,
+    /// One human-readable line. Never contains a secret value.
+    pub detail: String,
+}
+
+impl Evidence {
+    pub fn new(source: impl Into<String>, detail: impl Into<String>) -> Self {
+        Evidence { source: source.into(), detail: detail.into() }
+    }
+}
+
+/// The kind of signal an owner hint carries. Attribution maps each to a relation and a
+/// ceiling on confidence; connectors only say what they saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    /// The NHI *is* this identity's own account (IAM user name, host login, org member).
+    Account,
+    /// An API's own creator field (`created_by`, the user an access key belongs to, ...).
+    CreatorField,
+    /// An audit event (CloudTrail CreateAccessKey by X, GitHub audit log, ...).
+    AuditEvent,
+    /// A declared owner tag or owner field (`owner=alice@...`).
+    OwnerTag,
+    /// CODEOWNERS or a similar ownership file covering the path.
+    Codeowners,
+    /// The commit that introduced a secret was authored by this identity.
+    CommitAuthor,
+    /// The identity committed to the repository where the secret lives (could read it).
+    Contributor,
+    /// An SSH public key comment `user@host` or a similar label on a credential.
+    KeyComment,
+    /// A naming convention (`svc-alice-deploy`): weak on its own.
+    Naming,
+    /// The identity was granted this credential or approved it (PAT approval, OAuth consent).
+    Approval,
+    /// The identity can use this credential (member of the group, holder of the key).
+    Access,
+}
+
+/// An owner hint as a connector saw it: an identifier in its own namespace plus the
+/// evidence. Attribution resolves it against the HR directory.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OwnerHint {
+    /// Raw identifier: an email, a username, a display name, or a namespaced alias such as
+    /// `github:login`, `aws:username`, `okta:00u123`, `host:alice`.
+    pub identifier: String,
+    pub signal: Signal,
+    pub evidence: Evidence,
+}
+
+impl OwnerHint {
+    pub fn new(identifier: impl Into<String>, signal: Signal, evidence: Evidence) -> Self {
+        OwnerHint { identifier: identifier.into(), signal, evidence }
+    }
+}
+
+/// Where a secret was seen in a file or in git history.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct Location {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    pub path: String,
+    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author_email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub committed_at: Option<DateTime<Utc>>,
+    pub in_head: bool,
+}
+
+/// A secret value. Not `Serialize`, not `Display`; `Debug` prints only the redacted form.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SecretBytes(Vec<u8>);
+
+impl SecretBytes {
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        SecretBytes(bytes.into())
+    }
+    /// The raw bytes, for hashing and joining only. Never log or print them.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+    pub fn sha256_hex(&self) -> String {
+        hex::encode(Sha256::digest(&self.0))
+    }
+    /// At most 4 leading and 4 trailing characters, joined by `…`. Secrets of 12
+    /// characters or fewer keep at most 2 + 2, and of 6 or fewer nothing at all.
+    pub fn redacted(&self) -> String {
+        redact(&self.0)
+    }
+    pub fn to_ref(&self) -> SecretRef {
+        SecretRef { redacted: self.redacted(), sha256: self.sha256_hex() }
+    }
+}
+
+impl fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretBytes({})", self.redacted())
+    }
+}
+
+/// Redact a secret so that at most 4 leading and 4 trailing characters remain visible.
+pub fn redact(bytes: &[u8]) -> String {
+    let s = String::from_utf8_lossy(bytes);
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len();
+    let keep = if n > 12 {
+        4
+    } else if n > 6 {
+        2
+    } else {
+        0
+    };
+    if keep == 0 {
+        return "…".to_string();
+    }
+    let head: String = chars[..keep].iter().collect();
+    let tail: String = chars[n - keep..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// The only form of a secret that may leave the process.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SecretRef {
+    pub redacted: String,
+    pub sha256: String,
+}
+
+/// One NHI or credential as a connector emits it: native id, kind, attributes and
+/// owner hints. Connectors know nothing about people; they describe what they saw.
+#[derive(Debug, Clone)]
+pub struct Nhi {
+    /// `git`, `host:web-1`, `aws:prod`, `github:acme`, `saas:okta`.
+    pub connector: String,
+    pub kind: Kind,
+    /// Native, stable identifier per the contract (ARN, `ARN#KeyId`, `repo:path:line`, ...).
+    pub resource: String,
+    /// One line a human reads in a ticket. Never contains a secret value.
+    pub title: String,
+    pub status: NhiStatus,
+    pub created_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub secret: Option<SecretRef>,
+    /// Rule id, for NHIs a detection rule produced.
+    pub rule: Option<String>,
+    /// First (introducing) location, for secrets in files and history.
+    pub location: Option<Location>,
+    /// Every other place the same secret was seen (same repo/host, same rule).
+    pub other_locations: Vec<Location>,
+    pub hints: Vec<OwnerHint>,
+    /// Hints shared by many NHIs (e.g. every contributor of a repository, which ties
+    /// each secret in it to them as `has_access`), kept once per source.
+    pub shared_hints: Option<Arc<Vec<OwnerHint>>>,
+    /// Admin or root-equivalent rights (raises severity).
+    pub privileged: bool,
+    /// Free-form attributes for reports and tickets (`uid`, `groups`, `key_type`, ...).
+    pub attributes: BTreeMap<String, String>,
+    /// Identifiers used to correlate NHIs across connectors, e.g.
+    /// `aws_access_key_id:AKIA...`. Internal only: never serialised.
+    pub join_keys: Vec<String>,
+    /// Part of the stable identity of the finding in addition to connector/kind/resource
+    /// (e.g. the secret hash for secrets, so that line moves keep the same id).
+    pub fingerprint_basis: Option<String>,
+}
+
+impl Nhi {
+    pub fn new(connector: impl Into<String>, kind: Kind, resource: impl Into<String>, title: impl Into<String>) -> Self {
+        Nhi {
+            connector: connector.into(),
+            kind,
+            resource: resource.into(),
+            title: title.into(),
+            status: NhiStatus::Unknown,
+            created_at: None,
+            last_used_at: None,
+            secret: None,
+            rule: None,
+            location: None,
+            other_locations: Vec::new(),
+            hints: Vec::new(),
+            shared_hints: None,
+            privileged: false,
+            attributes: BTreeMap::new(),
+            join_keys: Vec::new(),
+            fingerprint_basis: None,
+        }
+    }
+
+    /// Own hints, then shared ones.
+    pub fn all_hints(&self) -> impl Iterator<Item = &OwnerHint> {
+        self.hints.iter().chain(self.shared_hints.iter().flat_map(|h| h.iter()))
+    }
+
+    /// Stable finding id: same NHI, same rule, same id across runs. Hex SHA-256 prefix of
+    /// connector, kind, rule and either the fingerprint basis or the resource.
+    pub fn finding_id(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.connector.as_bytes());
+        h.update([0]);
+        h.update(self.kind.as_str().as_bytes());
+        h.update([0]);
+        h.update(self.rule.as_deref().unwrap_or("").as_bytes());
+        h.update([0]);
+        h.update(self.fingerprint_basis.as_deref().unwrap_or(&self.resource).as_bytes());
+        hex::encode(&h.finalize()[..16])
+    }
+}
+
+/// How completely one source was scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoverageStatus {
+    Complete,
+    Partial,
+    Failed,
+}
+
+/// One `coverage` entry of the findings file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Coverage {
+    pub connector: String,
+    pub status: CoverageStatus,
+    pub items_scanned: u64,
+    pub errors: Vec<String>,
+    /// Items deliberately skipped, by reason (`binary`, `too_large`, `minified`, ...):
+    /// not errors, but the user should know they were not read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped: BTreeMap<String, u64>,
+    /// Requests that were throttled (and retried) by the remote API.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub throttled: u64,
+    /// Bytes read, for file and history scans.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub bytes_scanned: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl Coverage {
+    pub fn new(connector: impl Into<String>) -> Self {
+        Coverage {
+            connector: connector.into(),
+            status: CoverageStatus::Complete,
+            items_scanned: 0,
+            errors: Vec::new(),
+            skipped: BTreeMap::new(),
+            throttled: 0,
+            bytes_scanned: 0,
+        }
+    }
+    /// Record an error: the source becomes `partial` (unless already `failed`).
+    pub fn error(&mut self, msg: impl Into<String>) {
+        self.errors.push(msg.into());
+        if self.status == CoverageStatus::Complete {
+            self.status = CoverageStatus::Partial;
+        }
+    }
+    /// Record a fatal error: nothing (more) could be read from this source.
+    pub fn fail(&mut self, msg: impl Into<String>) {
+        self.errors.push(msg.into());
+        self.status = CoverageStatus::Failed;
+    }
+    pub fn skip(&mut self, reason: &str) {
+        *self.skipped.entry(reason.to_string()).or_default() += 1;
+    }
+    pub fn is_complete(&self) -> bool {
+        self.status == CoverageStatus::Complete
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Remediation {
+    pub action: Action,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExceptionRef {
+    pub reason: String,
+    pub approved_by: String,
+    pub expires: String,
+}
+
+/// One finding of the findings file, exactly per the contract.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub kind: Kind,
+    pub connector: String,
+    pub resource: String,
+    pub title: String,
+    pub owner: Option<String>,
+    pub relation: Option<Relation>,
+    pub confidence: Confidence,
+    pub evidence: Vec<Evidence>,
+    pub severity: Severity,
+    pub status: NhiStatus,
+    pub created_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub secret: Option<SecretRef>,
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Extension: every other place the same secret was seen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_locations: Vec<Location>,
+    pub remediation: Remediation,
+    pub exception: Option<ExceptionRef>,
+    /// Extension: attributes the connector reported (uid, groups, key type, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_at_most_four_each_side() {
+        let s = SecretBytes::new("AKIAABCDEFGHIJKLWXYZ");
+        assert_eq!(s.redacted(), "AKIA…WXYZ");
+        assert_eq!(format!("{s:?}"), "SecretBytes(AKIA…WXYZ)");
+        assert_eq!(SecretBytes::new("short").redacted(), "…");
+        assert_eq!(SecretBytes::new("12345678").redacted(), "12…78");
+    }
+
+    #[test]
+    fn finding_id_is_stable_and_uses_fingerprint_basis() {
+        let mut a = Nhi::new("git", Kind::SecretInRepo, "repo:a.txt:1", "t");
+        a.rule = Some("r".into());
+        a.fingerprint_basis = Some("repo\0abc".into());
+        let mut b = a.clone();
+        b.resource = "repo:a.txt:9".into();
+        assert_eq!(a.finding_id(), b.finding_id());
+        assert_eq!(a.finding_id().len(), 32);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn redaction_never_reveals_more_than_eight_chars(s in ".{0,200}") {
+            let r = redact(s.as_bytes());
+            let visible = r.chars().filter(|c| *c != '…').count();
+            proptest::prop_assert!(visible <= 8);
+            if s.chars().count() > 8 {
+                proptest::prop_assert!(!r.contains(s.as_str()));
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The one integration test binary: drives the real `nhiscan` binary (assert_cmd) and the
+//! connectors against local servers (moto on 127.0.0.1). Never the internet.
+
+mod aws;
+mod cli;
+mod git;
+mod host;
+mod report;
+mod support;
