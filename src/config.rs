@@ -74,7 +74,13 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), e.to_string().trim()))?;
         cfg.base = path
             .parent()
-            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
             .unwrap_or(Path::new("."))
             .to_path_buf();
         cfg.path = Some(path.to_path_buf());
@@ -92,21 +98,26 @@ mod tests {
 
     #[test]
     fn unknown_key_in_connector_is_an_error_naming_it() {
-        let err = toml::from_str::<Config>("[[connector]]\ntype = \"git\"\npaths = [\".\"]\nbogus = 1\n")
-            .unwrap_err()
-            .to_string();
+        let err =
+            toml::from_str::<Config>("[[connector]]\ntype = \"git\"\npaths = [\".\"]\nbogus = 1\n")
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("bogus"), "{err}");
     }
 
     #[test]
     fn unknown_connector_type_is_an_error_naming_it() {
-        let err = toml::from_str::<Config>("[[connector]]\ntype = \"ftp\"\n").unwrap_err().to_string();
+        let err = toml::from_str::<Config>("[[connector]]\ntype = \"ftp\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("ftp"), "{err}");
     }
 
     #[test]
     fn unknown_top_level_key_is_an_error() {
-        let err = toml::from_str::<Config>("[hrr]\nroster = \"x\"\n").unwrap_err().to_string();
+        let err = toml::from_str::<Config>("[hrr]\nroster = \"x\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("hrr"), "{err}");
     }
 }

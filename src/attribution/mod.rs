@@ -1,9 +1,40 @@
 //! Evidence to owners: from an NHI's owner hints to candidate people, each with a
 //! relation and a confidence in the contract's vocabulary. Pure functions over the
 //! directory; knows nothing about HTTP, files or output formats.
+//!
+//! # Rules
+//!
+//! Each hint's signal gives a relation and a confidence ceiling ([`signal_relation`]):
+//!
+//! | signal | relation | ceiling |
+//! | --- | --- | --- |
+//! | `Account` | `is` | confirmed |
+//! | `CreatorField`, `AuditEvent` | `created` | confirmed |
+//! | `CommitAuthor` | `authored` | confirmed |
+//! | `OwnerTag`, `Codeowners` | `owns` | likely |
+//! | `Approval` | `approved` | confirmed |
+//! | `KeyComment`, `Access` | `has_access` | likely |
+//! | `Contributor` | `has_access` | possible |
+//! | `Naming` | `owns` | possible |
+//!
+//! The confidence drops one step ([`Confidence::lower`]) when the identifier matched the
+//! person only weakly (derived username, display name, same login in another namespace),
+//! and one more when the hint resolves to several people (the evidence then says
+//! "ambiguous: ..."). A naming convention alone stays `possible`; naming plus any other
+//! signal for the same person is `likely` (contract: "naming convention plus one more
+//! signal"). Each person appears once, with the strongest relation any hint supports
+//! (`is` > `created` > `authored` > `owns` > `approved` > `has_access`) at the best
+//! confidence that relation reached, and all the evidence that tied them.
+//!
+//! Evidence details come from hints, which never carry a secret value; this module only
+//! adds identifiers and roster emails to them.
 
-use crate::hr::Directory;
-use crate::model::{Confidence, Evidence, Nhi, Relation};
+use crate::hr::{Directory, MatchBasis, MatchStrength};
+use crate::model::{Confidence, Evidence, Nhi, OwnerHint, Relation, Signal};
+use std::collections::BTreeMap;
+
+/// The evidence `source` of notes this module adds (ambiguity, corroboration).
+pub const ATTRIBUTION_SOURCE: &str = "attribution";
 
 /// One person an NHI is tied to, and how.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,9 +47,323 @@ pub struct Attribution {
     pub evidence: Vec<Evidence>,
 }
 
+/// The relation a signal supports and the most confidence it can carry on its own.
+pub fn signal_relation(signal: Signal) -> (Relation, Confidence) {
+    match signal {
+        Signal::Account => (Relation::Is, Confidence::Confirmed),
+        Signal::CreatorField | Signal::AuditEvent => (Relation::Created, Confidence::Confirmed),
+        Signal::CommitAuthor => (Relation::Authored, Confidence::Confirmed),
+        Signal::OwnerTag | Signal::Codeowners => (Relation::Owns, Confidence::Likely),
+        Signal::Approval => (Relation::Approved, Confidence::Confirmed),
+        Signal::KeyComment | Signal::Access => (Relation::HasAccess, Confidence::Likely),
+        Signal::Contributor => (Relation::HasAccess, Confidence::Possible),
+        Signal::Naming => (Relation::Owns, Confidence::Possible),
+    }
+}
+
+/// Strength of a relation for picking a person's strongest tie (higher is stronger):
+/// `is` > `created` > `authored` > `owns` > `approved` > `has_access` > `orphaned`.
+pub fn relation_rank(relation: Relation) -> u8 {
+    match relation {
+        Relation::Is => 6,
+        Relation::Created => 5,
+        Relation::Authored => 4,
+        Relation::Owns => 3,
+        Relation::Approved => 2,
+        Relation::HasAccess => 1,
+        Relation::Orphaned => 0,
+    }
+}
+
+/// One hint's contribution to one person.
+struct Contribution {
+    relation: Relation,
+    confidence: Confidence,
+    signal: Signal,
+    /// Index into the person's evidence list.
+    evidence: usize,
+}
+
+#[derive(Default)]
+struct PersonAcc {
+    contributions: Vec<Contribution>,
+    evidence: Vec<Evidence>,
+}
+
+impl PersonAcc {
+    fn evidence_index(&mut self, ev: Evidence) -> usize {
+        match self.evidence.iter().position(|e| *e == ev) {
+            Some(i) => i,
+            None => {
+                self.evidence.push(ev);
+                self.evidence.len() - 1
+            }
+        }
+    }
+}
+
 /// Every person the NHI's hints resolve to, strongest tie first. A person appears once,
 /// with the strongest relation the evidence supports.
+///
+/// Order: confidence (confirmed first), then relation rank, then directory order, so the
+/// result is deterministic. Hints that resolve to nobody are skipped (see
+/// [`unresolved_hints`]).
 pub fn attribute(nhi: &Nhi, dir: &Directory) -> Vec<Attribution> {
-    let _ = (nhi, dir);
-    unimplemented!("attribution")
+    let mut acc: BTreeMap<usize, PersonAcc> = BTreeMap::new();
+    for hint in nhi.all_hints() {
+        let matches = dir.lookup_with_basis(&hint.identifier);
+        if matches.is_empty() {
+            continue;
+        }
+        let (relation, ceiling) = signal_relation(hint.signal);
+        let note = (matches.len() > 1).then(|| ambiguity_note(&hint.identifier, dir, &matches));
+        for (m, basis) in &matches {
+            let mut confidence = ceiling;
+            let mut evidence = hint.evidence.clone();
+            if m.strength == MatchStrength::Weak {
+                confidence = confidence.lower();
+                evidence.detail = weak_detail(&evidence.detail, &hint.identifier, *basis, &m.via);
+            }
+            if note.is_some() {
+                confidence = confidence.lower();
+            }
+            let p = acc.entry(m.person).or_default();
+            let evidence = p.evidence_index(evidence);
+            p.contributions.push(Contribution { relation, confidence, signal: hint.signal, evidence });
+            if let Some(n) = &note {
+                p.evidence_index(n.clone());
+            }
+        }
+    }
+
+    let mut out: Vec<Attribution> = acc.into_iter().filter_map(|(person, p)| finish(person, p)).collect();
+    out.sort_by(|a, b| {
+        b.confidence
+            .cmp(&a.confidence)
+            .then(relation_rank(b.relation).cmp(&relation_rank(a.relation)))
+            .then(a.person.cmp(&b.person))
+    });
+    out
 }
+
+/// One person's contributions → relation, confidence and ordered evidence.
+fn finish(person: usize, mut p: PersonAcc) -> Option<Attribution> {
+    // Naming is weak alone; any other signal for the same person corroborates it.
+    let corroborated = p.contributions.iter().any(|c| c.signal != Signal::Naming);
+    let mut naming_raised = false;
+    if corroborated {
+        for c in p.contributions.iter_mut().filter(|c| c.signal == Signal::Naming) {
+            if c.confidence < Confidence::Likely {
+                c.confidence = Confidence::Likely;
+                naming_raised = true;
+            }
+        }
+    }
+    let relation = p.contributions.iter().map(|c| c.relation).max_by_key(|r| relation_rank(*r))?;
+    let best = p.contributions.iter().filter(|c| c.relation == relation);
+    let confidence = best.clone().map(|c| c.confidence).max()?;
+    let chosen_by_naming = best.clone().all(|c| c.signal == Signal::Naming);
+    if naming_raised && chosen_by_naming {
+        let others: Vec<&str> = {
+            let mut v: Vec<&str> = p
+                .contributions
+                .iter()
+                .filter(|c| c.signal != Signal::Naming)
+                .map(|c| signal_name(c.signal))
+                .collect();
+            v.dedup();
+            v
+        };
+        p.evidence.push(Evidence::new(
+            ATTRIBUTION_SOURCE,
+            format!("naming convention corroborated by another signal ({})", others.join(", ")),
+        ));
+    }
+    // Evidence for the chosen relation first, then the rest, then this module's notes;
+    // hint order within each group.
+    let mut group = vec![1u8; p.evidence.len()];
+    for c in p.contributions.iter().filter(|c| c.relation == relation) {
+        group[c.evidence] = 0;
+    }
+    let mut evidence: Vec<(u8, Evidence)> = p
+        .evidence
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| (if e.source == ATTRIBUTION_SOURCE { 2 } else { group[i] }, e))
+        .collect();
+    evidence.sort_by_key(|(g, _)| *g);
+    let evidence = evidence.into_iter().map(|(_, e)| e).collect();
+    Some(Attribution { person, relation, confidence, evidence })
+}
+
+fn signal_name(s: Signal) -> &'static str {
+    match s {
+        Signal::Account => "account",
+        Signal::CreatorField => "creator field",
+        Signal::AuditEvent => "audit event",
+        Signal::OwnerTag => "owner tag",
+        Signal::Codeowners => "CODEOWNERS",
+        Signal::CommitAuthor => "commit author",
+        Signal::Contributor => "contributor",
+        Signal::KeyComment => "key comment",
+        Signal::Naming => "naming convention",
+        Signal::Approval => "approval",
+        Signal::Access => "access",
+    }
+}
+
+fn weak_detail(detail: &str, identifier: &str, basis: MatchBasis, via: &str) -> String {
+    let ident = identifier.trim();
+    match basis {
+        MatchBasis::DisplayName => format!("{detail} ({}: `{ident}`)", basis.describe()),
+        _ => format!("{detail} ({} `{via}`: `{ident}`)", basis.describe()),
+    }
+}
+
+fn ambiguity_note(identifier: &str, dir: &Directory, matches: &[(crate::hr::IdMatch, MatchBasis)]) -> Evidence {
+    const SHOWN: usize = 5;
+    let mut emails: Vec<&str> = matches
+        .iter()
+        .filter_map(|(m, _)| dir.people.get(m.person).map(|p| p.email.as_str()))
+        .collect();
+    emails.sort_unstable();
+    emails.dedup();
+    let list = if emails.len() > SHOWN {
+        format!("{} and {} more", emails[..SHOWN].join(", "), emails.len() - SHOWN)
+    } else {
+        match emails.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            Some((last, _)) => last.to_string(),
+            None => String::new(),
+        }
+    };
+    Evidence::new(ATTRIBUTION_SOURCE, format!("ambiguous: `{}` matches {list}", identifier.trim()))
+}
+
+/// Hints that resolve to nobody in the directory (for sweep: shadow-IT accounts and owners
+/// who were never in HR).
+pub fn unresolved_hints<'a>(nhi: &'a Nhi, dir: &Directory) -> Vec<&'a OwnerHint> {
+    nhi.all_hints().filter(|h| dir.lookup(&h.identifier).is_empty()).collect()
+}
+
+/// Words that appear in resource names but never name a person.
+const STOPWORDS: &[&str] = &[
+    "svc", "service", "services", "srv", "bot", "bots", "ci", "cd", "cicd", "deploy", "deployer", "deployment",
+    "deployments", "prod", "production", "prd", "dev", "devel", "develop", "development", "test", "tests",
+    "testing", "qa", "uat", "stage", "staging", "stg", "sandbox", "preprod", "app", "apps", "application", "api",
+    "apis", "key", "keys", "token", "tokens", "secret", "secrets", "cred", "creds", "credential", "credentials",
+    "user", "users", "admin", "admins", "administrator", "root", "system", "sys", "account", "acct", "automation",
+    "auto", "job", "jobs", "cron", "task", "tasks", "worker", "workers", "runner", "runners", "build", "builder",
+    "builds", "release", "releases", "backup", "backups", "sync", "integration", "integrations", "int",
+    "internal", "external", "ext", "read", "readonly", "ro", "rw", "write", "writer", "reader", "access", "role",
+    "roles", "policy", "group", "aws", "iam", "gcp", "azure", "github", "gh", "gitlab", "git", "repo", "repos",
+    "s3", "ec2", "lambda", "k8s", "kube", "kubernetes", "terraform", "tf", "ansible", "jenkins", "circleci",
+    "actions", "action", "docker", "db", "database", "sql", "mysql", "postgres", "pg", "redis", "web", "www",
+    "http", "https", "server", "host", "local", "localhost", "default", "temp", "tmp", "old", "new", "legacy",
+    "main", "master", "primary", "data", "etl", "pipeline", "monitor", "monitoring", "metrics", "logs",
+    "logging", "log", "alert", "alerts", "the", "and", "for", "ssh", "rsa", "dsa", "ed25519", "ecdsa", "pem",
+    "pub", "laptop", "desktop", "workstation", "mac", "macbook", "arn", "shared", "team", "east", "west",
+    "north", "south", "central", "us", "eu", "ap", "region", "global", "webhook", "hook", "hooks", "slack",
+    "okta", "jira", "mail", "email", "smtp", "notify", "notifications", "report", "reports", "reporting",
+    "agent", "agents", "cli", "sdk", "tool", "tools", "temporary", "personal", "machine", "node", "cluster",
+];
+
+fn is_stopword(t: &str) -> bool {
+    STOPWORDS.contains(&t)
+}
+
+/// Split a resource name into candidate username tokens, so that connectors can emit
+/// [`Signal::Naming`] hints: `svc-alice-deploy` → `alice`; `alice_ci_bot` → `alice`;
+/// `ci.alice` → `alice`; `deployAliceKey` → `alice`; `svc-alice-smith` → `alice`, `smith`,
+/// `alice.smith`, `alicesmith` (adjacent pairs, to meet email-derived usernames).
+///
+/// Splits on anything not alphanumeric and on camelCase humps, lowercases, drops common
+/// infrastructure words ([`STOPWORDS`]: svc, bot, ci, deploy, prod, api, key, admin, ...),
+/// pure numbers and tokens shorter than three characters; `alice01` also yields `alice`.
+/// Deterministic order, no duplicates.
+pub fn tokens_from_name(name: &str) -> Vec<String> {
+    // Pieces in order; `None` marks a dropped piece, which breaks adjacency for pairs.
+    let mut pieces: Vec<Option<String>> = Vec::new();
+    for chunk in name.split(|c: char| !c.is_alphanumeric()) {
+        for word in split_camel(chunk) {
+            let w = word.to_lowercase();
+            let keep = w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()) && !is_stopword(&w);
+            pieces.push(keep.then_some(w));
+        }
+        pieces.push(None);
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |t: String| {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    };
+    for t in pieces.iter().flatten() {
+        add(t.clone());
+        let trimmed = t.trim_end_matches(|c: char| c.is_ascii_digit());
+        if trimmed.len() >= 3 && trimmed != t && !is_stopword(trimmed) {
+            add(trimmed.to_string());
+        }
+    }
+    for w in pieces.windows(2) {
+        if let [Some(a), Some(b)] = w {
+            add(format!("{a}.{b}"));
+            add(format!("{a}{b}"));
+        }
+    }
+    out
+}
+
+/// `deployAliceKey` → `deploy`, `Alice`, `Key`; `HTTPServer` → `HTTP`, `Server`.
+fn split_camel(s: &str) -> Vec<&str> {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for k in 1..chars.len() {
+        let (i, c) = chars[k];
+        let prev = chars[k - 1].1;
+        let next_lower = chars.get(k + 1).is_some_and(|(_, n)| n.is_lowercase());
+        let boundary = (c.is_uppercase() && prev.is_lowercase())
+            || (c.is_uppercase() && prev.is_uppercase() && next_lower)
+            || (c.is_alphabetic() && prev.is_ascii_digit());
+        if boundary {
+            out.push(&s[start..i]);
+            start = i;
+        }
+    }
+    if start < s.len() {
+        out.push(&s[start..]);
+    }
+    out
+}
+
+/// Whether a resource name contains `username` as one of its [`tokens_from_name`]
+/// (case-insensitive): `name_mentions("svc-alice-deploy", "alice")` is true.
+pub fn name_mentions(name: &str, username: &str) -> bool {
+    let u = username.trim().to_lowercase();
+    !u.is_empty() && tokens_from_name(name).contains(&u)
+}
+
+/// Whether a resource name contains a username derived from `email` (its local part, or
+/// the local part without dots): `name_mentions_email("svc-alice-smith", "alice.smith@acme.example")`
+/// is true. For leaver runs that check NHI names against the subject directly.
+pub fn name_mentions_email(name: &str, email: &str) -> bool {
+    let tokens = tokens_from_name(name);
+    crate::hr::derived_usernames(email).iter().any(|u| tokens.contains(u))
+}
+
+/// [`Signal::Naming`] hints for a resource name, one per token, with evidence from `source`
+/// ("name `svc-alice-deploy` contains `alice`"). Connectors call this on the names they
+/// list; attribution decides whether a token is anyone.
+pub fn naming_hints(name: &str, source: &str) -> Vec<OwnerHint> {
+    tokens_from_name(name)
+        .into_iter()
+        .map(|t| {
+            let detail = format!("name `{name}` contains `{t}`");
+            OwnerHint::new(t, Signal::Naming, Evidence::new(source, detail))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

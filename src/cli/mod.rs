@@ -7,6 +7,7 @@ pub mod leaver;
 pub mod report;
 pub mod rules;
 pub mod secrets;
+pub mod setup;
 pub mod sweep;
 
 use crate::report::Format;
@@ -29,7 +30,11 @@ pub fn usage(msg: impl Into<String>) -> anyhow::Error {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "nhiscan", version, about = "Find the non-human identities and credentials a leaver left behind")]
+#[command(
+    name = "nhiscan",
+    version,
+    about = "Find the non-human identities and credentials a leaver left behind"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -93,7 +98,11 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_CLEAN };
+            let code = if e.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_CLEAN
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }

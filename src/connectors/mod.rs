@@ -71,7 +71,9 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_file_size: 10 * 1024 * 1024 }
+        Limits {
+            max_file_size: 10 * 1024 * 1024,
+        }
     }
 }
 

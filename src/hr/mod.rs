@@ -4,6 +4,33 @@
 //! resolved concurrently.
 //!
 //! Knows nothing about connectors or findings.
+//!
+//! # Roster rules
+//!
+//! Columns are found by their contract name, by a common HRIS spelling (`Employee ID`,
+//! `Employee Number`, `Work Email`, `Email Address`, `Full Name`, `Employment Status`,
+//! `Termination Date`, `Manager Email`, ...; compared case- and punctuation-insensitively),
+//! or by `[hr.columns]` (`email = "Work Email"`). Without a `name` column, `first_name` and
+//! `last_name` (`Given Name`, `Surname`, ...) are joined. `status` accepts the contract
+//! values and these HRIS synonyms: `inactive`, `separated`, `former`, `offboarded`,
+//! `termed`, `resigned`, `retired`, `dismissed` → terminated; `on leave`, `loa`,
+//! `leave of absence`, `sabbatical` → leave; `employed`, `current` → active. `type` and
+//! `risk` accept similar spellings (`full-time` → employee, `consultant` → contractor,
+//! `elevated` → high). A UTF-8 BOM, CRLF line ends and whitespace around values are fine.
+//!
+//! # Matching rules
+//!
+//! Listed identifiers (email, aliases, employee id) match **strongly**; identifiers the
+//! directory only derives (an email's local part as a username, a display name, the same
+//! login in another namespace) match **weakly**. When any person matches strongly, weak
+//! matches are dropped. See [`Directory::lookup`].
+
+mod ident;
+mod index;
+mod roster;
+
+pub use ident::{derived_usernames, is_valid_email, normalize_identifier, parse_identifier, Ident};
+pub use roster::{parse_date, parse_status, COLUMNS};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -108,48 +135,225 @@ pub struct IdMatch {
     pub via: String,
 }
 
+/// Why an identifier matched a person (for evidence text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MatchBasis {
+    /// The person's primary email.
+    Email,
+    /// An email the roster lists as an alias.
+    AliasEmail,
+    /// A listed alias: bare username or namespaced (`github:alice-dev`).
+    Alias,
+    /// The employee id.
+    EmployeeId,
+    /// Weak: a username derived from the person's email local part.
+    DerivedUsername,
+    /// Weak: the looked-up email's local part equals one of the person's usernames.
+    LocalPart,
+    /// Weak: the same value as a listed alias in another namespace (`aws:alice` vs `github:alice`).
+    OtherNamespace,
+    /// Weak (unless given on the command line): the display name.
+    DisplayName,
+}
+
+impl MatchBasis {
+    /// A short phrase for evidence: "matched by derived username", ...
+    pub fn describe(&self) -> &'static str {
+        match self {
+            MatchBasis::Email => "matched by email",
+            MatchBasis::AliasEmail => "matched by alias email",
+            MatchBasis::Alias => "matched by listed alias",
+            MatchBasis::EmployeeId => "matched by employee id",
+            MatchBasis::DerivedUsername => "matched by derived username",
+            MatchBasis::LocalPart => "matched by email local part",
+            MatchBasis::OtherNamespace => "matched by the same login in another namespace",
+            MatchBasis::DisplayName => "matched by display name",
+        }
+    }
+}
+
 /// Every person with all their identifiers, normalised and indexed.
+///
+/// The index is built once (by [`Directory::load`], [`Directory::from_people`],
+/// [`Directory::from_identifiers`], [`Directory::add_aliases`]) and is read-only afterwards,
+/// so a `&Directory` can be shared across threads. Change people through those functions:
+/// pushing onto `people` directly leaves the index stale (lookups then rebuild a temporary
+/// index each call, correct but slow).
 #[derive(Debug, Default)]
 pub struct Directory {
     pub people: Vec<Person>,
+    index: index::Index,
 }
 
 impl Directory {
     /// Load the roster and extra sources. Bad rows are returned, not fatal; a missing or
-    /// unreadable file, or one without the required columns, is an error.
+    /// unreadable file, or one without the required columns, is an error. An unknown
+    /// `[hr.columns]` key is an error too. Duplicates across files are issues on the later
+    /// row (the first row wins), except a later row with the same employee id and email,
+    /// which is merged into the first (aliases unioned).
     pub fn load(
         roster: &Path,
         extra: &[PathBuf],
         mapping: &ColumnMapping,
     ) -> anyhow::Result<(Directory, Vec<RosterIssue>)> {
-        let _ = (roster, extra, mapping);
-        unimplemented!("hr")
+        roster::check_mapping(mapping)?;
+        let mut merger = roster::Merger::default();
+        for path in std::iter::once(roster).chain(extra.iter().map(PathBuf::as_path)) {
+            let (people, issues) = roster::read_file(path, mapping)?;
+            merger.add_file(path, people, issues);
+        }
+        tracing::debug!(
+            people = merger.people.len(),
+            issues = merger.issues.len(),
+            "Loaded HR roster"
+        );
+        Ok((Directory::from_people(merger.people), merger.issues))
     }
+
+    /// A directory of these people, indexed.
+    pub fn from_people(people: Vec<Person>) -> Directory {
+        let index = index::Index::build(&people);
+        Directory { people, index }
+    }
+
     /// A directory of one synthetic person, for `leaver` without a roster: the given
-    /// identifier plus aliases, treated as terminated.
+    /// identifier plus aliases, treated as terminated. `email` is `primary` as given (it may
+    /// be a username); employee id and source are empty. Every given identifier is listed,
+    /// so it matches strongly (usernames derived from an email stay weak).
     pub fn from_identifiers(primary: &str, aliases: &[String]) -> Directory {
-        let _ = (primary, aliases);
-        unimplemented!("hr")
+        let primary_key = normalize_identifier(primary);
+        let mut person = Person {
+            employee_id: String::new(),
+            email: primary.trim().to_string(),
+            name: None,
+            status: PersonStatus::Terminated,
+            end_date: None,
+            person_type: PersonType::Employee,
+            manager_email: None,
+            aliases: Vec::new(),
+            risk: Risk::Standard,
+            source: String::new(),
+        };
+        push_aliases(&mut person, &primary_key, aliases);
+        Directory::from_people(vec![person])
     }
-    /// Add aliases (from `--alias`) to a person.
+
+    /// Add aliases (from `--alias`) to a person; normalised duplicates are skipped and an
+    /// out-of-range index is ignored.
     pub fn add_aliases(&mut self, person: usize, aliases: &[String]) {
-        let _ = (person, aliases);
-        unimplemented!("hr")
+        let Some(p) = self.people.get_mut(person) else {
+            return;
+        };
+        let primary_key = normalize_identifier(&p.email);
+        push_aliases(p, &primary_key, aliases);
+        self.index = index::Index::build(&self.people);
     }
-    /// The person a command-line PERSON names: email, employee id or any listed alias.
+
+    /// The person a command-line PERSON names: email, employee id or any listed alias
+    /// (strong matches only). `None` when nobody or more than one person matches; use
+    /// [`Directory::find_all`] to tell the two apart.
     pub fn find(&self, query: &str) -> Option<usize> {
-        let _ = query;
-        unimplemented!("hr")
+        match self.find_all(query).as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
     }
+
+    /// Every person a command-line PERSON could name (strong matches and employee ids),
+    /// sorted by index. More than one means the query is ambiguous.
+    pub fn find_all(&self, query: &str) -> Vec<usize> {
+        self.with_index(|idx| idx.find_all(query))
+    }
+
     /// Every person an identifier seen by a connector could be. Safe to call from many
     /// threads at once.
+    ///
+    /// - an email matches primary and alias emails strongly (plus-addressing ignored); its
+    ///   local part matches usernames weakly; a GitHub noreply email is `github:LOGIN`;
+    /// - `ns:value` matches the same namespaced alias and a bare listed alias `value`
+    ///   strongly, and weakly the same value in another namespace or as a derived username;
+    ///   `employee_id:E1` matches the employee id;
+    /// - a bare username matches listed aliases (bare or namespaced) strongly and usernames
+    ///   derived from email local parts weakly (`alice.smith` and `alicesmith`);
+    /// - a display name (`Alice Smith`, `Smith, Alice`) matches names weakly;
+    /// - IAM user ARNs and assumed-role session ARNs are `aws:NAME`; `Name <email>` is the email.
+    ///
+    /// One match per person (the strongest), sorted by person index; when any match is
+    /// strong the weak ones are dropped. More than one match means the identifier is ambiguous.
     pub fn lookup(&self, identifier: &str) -> Vec<IdMatch> {
-        let _ = identifier;
-        unimplemented!("hr")
+        self.lookup_with_basis(identifier)
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect()
     }
-    /// All identifiers of a person, normalised (for the findings file's `subject`).
+
+    /// [`Directory::lookup`], with why each person matched.
+    pub fn lookup_with_basis(&self, identifier: &str) -> Vec<(IdMatch, MatchBasis)> {
+        self.with_index(|idx| idx.lookup(identifier))
+    }
+
+    /// All identifiers of a person, normalised (for the findings file's `subject`): the
+    /// email first, then listed aliases, then usernames derived from the emails. Empty for
+    /// an out-of-range index.
     pub fn identifiers(&self, person: usize) -> Vec<String> {
-        let _ = person;
-        unimplemented!("hr")
+        let Some(p) = self.people.get(person) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |s: String| {
+            if !s.is_empty() && !out.contains(&s) {
+                out.push(s);
+            }
+        };
+        add(normalize_identifier(&p.email));
+        for a in &p.aliases {
+            add(normalize_identifier(a));
+        }
+        for raw in std::iter::once(&p.email).chain(p.aliases.iter()) {
+            if let Some(Ident::Email(e)) = parse_identifier(raw) {
+                for u in derived_usernames(&e) {
+                    add(u);
+                }
+            }
+        }
+        out
+    }
+
+    /// The people, or `None` past the end.
+    pub fn person(&self, person: usize) -> Option<&Person> {
+        self.people.get(person)
+    }
+
+    pub fn len(&self) -> usize {
+        self.people.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.people.is_empty()
+    }
+
+    fn with_index<T>(&self, f: impl FnOnce(&index::Index) -> T) -> T {
+        if self.index.len == self.people.len() {
+            f(&self.index)
+        } else {
+            tracing::debug!("Directory index is stale; rebuilding for this lookup");
+            f(&index::Index::build(&self.people))
+        }
     }
 }
+
+/// Append aliases not already present (after normalisation), nor equal to the primary.
+fn push_aliases(p: &mut Person, primary_key: &str, aliases: &[String]) {
+    for a in aliases {
+        let key = normalize_identifier(a);
+        if key.is_empty() || key == primary_key {
+            continue;
+        }
+        if !p.aliases.iter().any(|x| normalize_identifier(x) == key) {
+            p.aliases.push(a.trim().to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,44 @@
 //! The scanning engine: compiles a [`RuleSet`] into a literal prefilter plus per-rule
 //! regexes, and finds secrets in byte buffers. Pure and thread-safe (`&self` scans from
-//! many rayon workers); knows nothing about files, git or people.
+//! many rayon workers); knows nothing about files, git or people, and never logs or
+//! prints a secret.
+//!
+//! # How a scan works
+//!
+//! 1. One Aho-Corasick automaton (ASCII case-insensitive) over every rule's keywords runs
+//!    over the buffer. Buffers without a keyword cost that one pass and allocate nothing.
+//! 2. Each keyword hit selects the rules that own the keyword. A rule whose pattern can
+//!    never match a newline (checked on the parsed pattern at compile time) runs only on
+//!    the lines that hold its keywords; since every match of a rule contains one of its
+//!    keywords, and a newline-free match lies inside one line, this finds exactly the
+//!    matches a whole-buffer search would (slicing at line boundaries changes neither
+//!    `\b` nor `(?m)^`/`(?m)$`, and bare `^`/`$` are rejected at load). Rules that can
+//!    span lines (PEM private keys, JSON documents) run over the whole buffer, and only
+//!    when one of their keywords occurs in it.
+//! 3. Each candidate is filtered: entropy floor, AWS's documented example keys,
+//!    placeholder values (for rules that ask), and lines carrying `nhiscan:allow`.
+//! 4. [`Matcher::scan`] keeps one match per span: a specific rule beats a generic one,
+//!    then the longer secret wins, then the earlier rule.
+//! 5. Line numbers are counted only for surviving matches, incrementally.
 
 use crate::model::SecretBytes;
 use crate::rules::{Rule, RuleError, RuleSet};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use memchr::memmem;
+use regex::bytes::{Regex, RegexBuilder};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+
+/// The inline allowlist marker: a line containing it never yields a match.
+pub const ALLOW_MARKER: &[u8] = b"nhiscan:allow";
+
+/// AWS's documented example credentials: never a finding, whatever rule sees them.
+const KNOWN_EXAMPLES: &[&[u8]] = &[
+    b"AKIAIOSFODNN7EXAMPLE",
+    b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    b"AKIAI44QH8DHBEXAMPLE",
+    b"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+];
 
 /// One secret found in a buffer.
 #[derive(Debug, Clone)]
@@ -18,22 +52,784 @@ pub struct Match {
     pub secret: SecretBytes,
 }
 
-pub struct Matcher {
-    _private: (),
+/// One rule, compiled.
+struct Compiled {
+    rule: Arc<Rule>,
+    regex: Regex,
+    /// Capture group index holding the secret (`secret`, else 1, else 0).
+    group: usize,
+    /// The pattern cannot match `\n`: the rule may run line by line.
+    line_local: bool,
+    placeholders: bool,
 }
 
+/// The compiled rule set. Build once, share by reference (`Send + Sync`).
+pub struct Matcher {
+    rules: Vec<Arc<Rule>>,
+    compiled: Vec<Compiled>,
+    /// Keyword prefilter; `None` when no rule has keywords.
+    prefilter: Option<AhoCorasick>,
+    /// Prefilter pattern id -> rules (indices into `compiled`) owning that keyword.
+    keyword_rules: Vec<Vec<u32>>,
+    /// Rules without keywords: run on every buffer.
+    always: Vec<u32>,
+}
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher")
+            .field("rules", &self.rules.len())
+            .finish()
+    }
+}
+
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Matcher>();
+};
+
 impl Matcher {
+    /// Compile every rule and the keyword prefilter. A pattern that does not compile is a
+    /// [`RuleError::Invalid`] naming the rule and its file.
     pub fn new(rules: RuleSet) -> Result<Matcher, RuleError> {
-        let _ = rules;
-        unimplemented!("matcher")
+        let mut compiled = Vec::with_capacity(rules.rules.len());
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_ids: HashMap<String, usize> = HashMap::new();
+        let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
+        let mut always = Vec::new();
+        let mut seen: HashMap<String, std::path::PathBuf> = HashMap::new();
+        for (i, rule) in rules.rules.into_iter().enumerate() {
+            if let Some(first) = seen.insert(rule.id.clone(), rule.origin.clone()) {
+                return Err(RuleError::Duplicate {
+                    id: rule.id,
+                    first,
+                    second: rule.origin,
+                });
+            }
+            let hir = crate::rules::parse_pattern(&rule.pattern)
+                .map_err(|m| crate::rules::invalid(&rule, m))?;
+            let line_local = !can_match_newline(&hir);
+            let regex = RegexBuilder::new(&rule.pattern)
+                .unicode(false)
+                .size_limit(32 * 1024 * 1024)
+                .build()
+                .map_err(|e| crate::rules::invalid(&rule, format!("bad pattern: {e}")))?;
+            let group = regex
+                .capture_names()
+                .position(|n| n == Some("secret"))
+                .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 });
+            let idx = i as u32;
+            if rule.keywords.is_empty() {
+                always.push(idx);
+            }
+            for kw in &rule.keywords {
+                let key = kw.to_ascii_lowercase();
+                let id = *keyword_ids.entry(key.clone()).or_insert_with(|| {
+                    keywords.push(key);
+                    keyword_rules.push(Vec::new());
+                    keywords.len() - 1
+                });
+                if !keyword_rules[id].contains(&idx) {
+                    keyword_rules[id].push(idx);
+                }
+            }
+            let placeholders = rule.filters_placeholders();
+            compiled.push(Compiled {
+                rule: Arc::new(rule),
+                regex,
+                group,
+                line_local,
+                placeholders,
+            });
+        }
+        let prefilter = if keywords.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&keywords)
+                .or_else(|_| {
+                    // Too many keywords for a DFA: let the library pick (slower, still correct).
+                    AhoCorasick::builder()
+                        .ascii_case_insensitive(true)
+                        .match_kind(MatchKind::Standard)
+                        .build(&keywords)
+                })
+                .map_err(|e| RuleError::Invalid {
+                    id: "-".into(),
+                    path: std::path::PathBuf::new(),
+                    message: format!("building the keyword prefilter: {e}"),
+                })?;
+            Some(ac)
+        };
+        let rules = compiled.iter().map(|c| c.rule.clone()).collect();
+        Ok(Matcher {
+            rules,
+            compiled,
+            prefilter,
+            keyword_rules,
+            always,
+        })
     }
+
+    /// The built-in rules plus, when given, every `*.toml` under `dir`.
+    pub fn load(dir: Option<&std::path::Path>) -> Result<Matcher, RuleError> {
+        Matcher::new(RuleSet::load(dir)?)
+    }
+
     /// Every secret in `data`, in order of position. Lines carrying an inline
-    /// `nhiscan:allow` marker are skipped. Invalid UTF-8 is fine.
+    /// `nhiscan:allow` marker are skipped. Invalid UTF-8 is fine. Where several rules
+    /// find overlapping secrets, one match survives: a specific rule beats a generic one,
+    /// then the longer secret, then the rule listed first.
     pub fn scan(&self, data: &[u8]) -> Vec<Match> {
-        let _ = data;
-        unimplemented!("matcher")
+        let mut all = self.scan_all(data);
+        if all.len() > 1 {
+            dedupe(&mut all);
+        }
+        all
     }
+
+    /// Like [`Matcher::scan`] but without merging overlapping matches of different rules
+    /// (what `rules check` needs to see whether *this* rule fires on an example).
+    pub fn scan_all(&self, data: &[u8]) -> Vec<Match> {
+        let mut out = Vec::new();
+        let n = self.compiled.len();
+        // (rule, window start, window end). Allocated only on the first keyword hit.
+        let mut windows: Vec<(u32, usize, usize)> = Vec::new();
+        let mut last_line_end: Vec<usize> = Vec::new();
+        let mut whole: Vec<bool> = Vec::new();
+        if let Some(ac) = &self.prefilter {
+            // The line holding the latest hit; hits arrive in order, so lines are computed
+            // once each even when a line holds many keywords.
+            let (mut ls, mut le) = (usize::MAX, 0usize);
+            for hit in ac.find_overlapping_iter(data) {
+                if whole.is_empty() {
+                    whole = vec![false; n];
+                    last_line_end = vec![usize::MAX; n];
+                }
+                let (hs, he) = (hit.start(), hit.end());
+                if !(hs >= ls && he <= le) {
+                    ls = memchr::memrchr(b'\n', &data[..hs]).map_or(0, |i| i + 1);
+                    le = memchr::memchr(b'\n', &data[he..]).map_or(data.len(), |i| he + i);
+                }
+                for &r in &self.keyword_rules[hit.pattern().as_usize()] {
+                    let ri = r as usize;
+                    if !self.compiled[ri].line_local {
+                        whole[ri] = true;
+                    } else if last_line_end[ri] != le {
+                        last_line_end[ri] = le;
+                        windows.push((r, ls, le));
+                    }
+                }
+            }
+        }
+        for &r in &self.always {
+            if whole.is_empty() {
+                whole = vec![false; n];
+            }
+            whole[r as usize] = true;
+        }
+        if windows.is_empty() && !whole.iter().any(|w| *w) {
+            return out;
+        }
+        let mut allow = AllowCheck::new(data);
+        // Group each rule's lines and merge neighbours so that the regex runs once per
+        // run of consecutive candidate lines.
+        windows.sort_unstable();
+        let mut i = 0;
+        while i < windows.len() {
+            let (r, start, mut end) = windows[i];
+            let mut j = i + 1;
+            while j < windows.len() && windows[j].0 == r && windows[j].1 <= end + 1 {
+                end = end.max(windows[j].2);
+                j += 1;
+            }
+            if !whole.get(r as usize).copied().unwrap_or(false) {
+                self.run_rule(r as usize, data, start, end, &mut allow, &mut out);
+            }
+            i = j;
+        }
+        for (r, w) in whole.iter().enumerate() {
+            if *w {
+                self.run_rule(r, data, 0, data.len(), &mut allow, &mut out);
+            }
+        }
+        out.sort_by_key(|m| (m.start, m.end));
+        number_lines(data, &mut out);
+        out
+    }
+
     pub fn rules(&self) -> &[Arc<Rule>] {
-        unimplemented!("matcher")
+        &self.rules
+    }
+
+    /// Run one rule's regex on `data[start..end]` and keep the candidates that pass the
+    /// filters. `line` is left 0; the caller numbers lines once at the end.
+    fn run_rule(
+        &self,
+        r: usize,
+        data: &[u8],
+        start: usize,
+        end: usize,
+        allow: &mut AllowCheck,
+        out: &mut Vec<Match>,
+    ) {
+        let c = &self.compiled[r];
+        let hay = &data[start..end];
+        for caps in c.regex.captures_iter(hay) {
+            let Some(whole) = caps.get(0) else { continue };
+            let m = caps.get(c.group).unwrap_or(whole);
+            let secret = m.as_bytes();
+            if secret.is_empty() {
+                continue;
+            }
+            if let Some(floor) = c.rule.entropy {
+                if shannon_entropy(secret) < floor {
+                    continue;
+                }
+            }
+            if KNOWN_EXAMPLES
+                .iter()
+                .any(|k| memmem::find(whole.as_bytes(), k).is_some())
+            {
+                continue;
+            }
+            if c.placeholders && looks_like_placeholder(secret) {
+                continue;
+            }
+            if allow.is_allowed(start + whole.start(), start + whole.end()) {
+                continue;
+            }
+            out.push(Match {
+                rule: c.rule.clone(),
+                start: start + m.start(),
+                end: start + m.end(),
+                line: 0,
+                secret: SecretBytes::new(secret),
+            });
+        }
+    }
+}
+
+/// Answers "does a line spanned by this range carry `nhiscan:allow`?" cheaply: the buffer
+/// is searched for the marker once, and only when it occurs are lines looked at.
+struct AllowCheck<'a> {
+    data: &'a [u8],
+    present: Option<bool>,
+}
+
+impl<'a> AllowCheck<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        AllowCheck {
+            data,
+            present: None,
+        }
+    }
+    fn is_allowed(&mut self, start: usize, end: usize) -> bool {
+        let data = self.data;
+        let present = *self
+            .present
+            .get_or_insert_with(|| memmem::find(data, ALLOW_MARKER).is_some());
+        if !present {
+            return false;
+        }
+        let ls = memchr::memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
+        let le = memchr::memchr(b'\n', &data[end..]).map_or(data.len(), |i| end + i);
+        memmem::find(&data[ls..le], ALLOW_MARKER).is_some()
+    }
+}
+
+/// Fill in 1-based line numbers for matches sorted by `start`, counting newlines only
+/// between consecutive matches.
+fn number_lines(data: &[u8], matches: &mut [Match]) {
+    let mut pos = 0usize;
+    let mut line = 1u64;
+    for m in matches.iter_mut() {
+        if m.start >= pos {
+            line += memchr::memchr_iter(b'\n', &data[pos..m.start]).count() as u64;
+            pos = m.start;
+        } else {
+            // Not sorted (cannot happen after `scan_all`'s sort): recount from the top.
+            line = 1 + memchr::memchr_iter(b'\n', &data[..m.start]).count() as u64;
+            pos = m.start;
+        }
+        m.line = line;
+    }
+}
+
+/// Keep one match per overlapping span. Input and output are sorted by position.
+fn dedupe(matches: &mut Vec<Match>) {
+    let mut order: Vec<usize> = (0..matches.len()).collect();
+    order.sort_by_key(|&i| {
+        let m = &matches[i];
+        (
+            m.rule.is_generic(),
+            std::cmp::Reverse(m.end - m.start),
+            m.start,
+        )
+    });
+    // Accepted spans, disjoint: start -> end.
+    let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut keep = vec![false; matches.len()];
+    for i in order {
+        let (s, e) = (matches[i].start, matches[i].end);
+        // Among disjoint spans, the one starting last before `e` also ends last; if it
+        // does not reach `s`, nothing does.
+        let overlaps = taken.range(..e).next_back().is_some_and(|(_, &te)| te > s);
+        if !overlaps {
+            taken.insert(s, e);
+            keep[i] = true;
+        }
+    }
+    let mut k = keep.into_iter();
+    matches.retain(|_| k.next().unwrap_or(false));
+}
+
+/// Whether the parsed pattern can match a `\n` byte anywhere.
+fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(lit) => lit.0.contains(&b'\n'),
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+        HirKind::Class(Class::Unicode(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= '\n' && '\n' <= r.end()),
+        HirKind::Repetition(rep) => rep.max != Some(0) && can_match_newline(&rep.sub),
+        HirKind::Capture(cap) => can_match_newline(&cap.sub),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().any(can_match_newline),
+    }
+}
+
+/// Shannon entropy of `data` in bits per byte (0 for empty input).
+pub fn shannon_entropy(data: &[u8]) -> f64 {
+    if data.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in data {
+        counts[b as usize] += 1;
+    }
+    let n = data.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Substrings that mark a value as a template, a variable reference or a stand-in.
+const PLACEHOLDER_MARKERS: &[&[u8]] = &[
+    b"${",
+    b"{{",
+    b"}}",
+    b"$(",
+    b"%(",
+    b"#{",
+    b"<%",
+    b"os.environ",
+    b"process.env",
+    b"getenv",
+    b"env[",
+    b"env(",
+    b"env.",
+    b"environ",
+    b"secretkeyref",
+    b"valuefrom",
+];
+
+/// Words (ASCII case-insensitive) that mark a value as a stand-in, not a credential.
+/// `fake` is deliberately absent: rule examples use it to look fake while still matching.
+const PLACEHOLDER_WORDS: &[&[u8]] = &[
+    b"changeme",
+    b"change_me",
+    b"change-me",
+    b"xxxx",
+    b"****",
+    b"....",
+    b"your",
+    b"example",
+    b"dummy",
+    b"test",
+    b"sample",
+    b"placeholder",
+    b"redacted",
+    b"fixme",
+    b"todo",
+    b"replace",
+    b"insert",
+    b"lorem",
+    b"foobar",
+    b"notreal",
+    b"not_real",
+    b"not-real",
+    b"secret_here",
+    b"here",
+    b"mypassword",
+    b"my_password",
+    b"password123",
+    b"p@ssw0rd",
+    b"passw0rd",
+    b"12345",
+    b"abcdef",
+    b"qwerty",
+    b"0000",
+    b"1111",
+    b"aaaa",
+    b"letmein",
+    b"undefined",
+    b"none",
+    b"null",
+];
+
+/// Whether a secret value looks like a placeholder rather than a credential: a template
+/// or environment reference (`${VAR}`, `{{ var }}`, `os.environ[...]`, `process.env.X`),
+/// an angle- or square-bracketed name (`<password>`), a stand-in word (`changeme`,
+/// `your-api-key`, `example`, `dummy`, `test`, `xxxx`), or one repeated character.
+pub fn looks_like_placeholder(secret: &[u8]) -> bool {
+    if secret.len() >= 2 {
+        let (f, l) = (secret[0], secret[secret.len() - 1]);
+        if (f == b'<' && l == b'>')
+            || (f == b'[' && l == b']')
+            || (f == b'%' && l == b'%')
+            || f == b'$'
+        {
+            return true;
+        }
+    }
+    if secret.iter().all(|&b| b == secret[0]) {
+        return true;
+    }
+    if PLACEHOLDER_MARKERS
+        .iter()
+        .any(|m| contains_ignore_ascii_case(secret, m))
+    {
+        return true;
+    }
+    // Long values (keys, certificates) are random enough to contain any short word.
+    secret.len() <= 128
+        && PLACEHOLDER_WORDS
+            .iter()
+            .any(|w| contains_ignore_ascii_case(secret, w))
+}
+
+fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
+    needle.len() <= hay.len()
+        && hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Whether `data` looks binary: a NUL byte in the first 8 KiB (what git and ripgrep use).
+/// File and git scanners skip such blobs.
+pub fn is_probably_binary(data: &[u8]) -> bool {
+    memchr::memchr(0, &data[..data.len().min(8 * 1024)]).is_some()
+}
+
+/// Whether `data` looks minified or machine-generated: more than 64 KiB with an average
+/// line longer than 1000 bytes. Scanners may skip such files (bundles, source maps) or
+/// scan them with a note; the matcher itself handles them fine.
+pub fn is_minified(data: &[u8]) -> bool {
+    const MIN_SIZE: usize = 64 * 1024;
+    if data.len() <= MIN_SIZE {
+        return false;
+    }
+    // Minified iff lines < len / 1000; stop counting as soon as that is disproved.
+    let limit = data.len() / 1000;
+    let lines = 1 + memchr::memchr_iter(b'\n', data).take(limit).count();
+    lines < limit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn matcher() -> &'static Matcher {
+        static M: std::sync::OnceLock<Matcher> = std::sync::OnceLock::new();
+        M.get_or_init(|| Matcher::new(RuleSet::builtin().unwrap()).unwrap())
+    }
+
+    fn user_matcher(text: &str) -> Matcher {
+        let mut set = RuleSet::default();
+        set.add_file_text(Path::new("user.toml"), text).unwrap();
+        Matcher::new(set).unwrap()
+    }
+
+    fn ids(ms: &[Match]) -> Vec<&str> {
+        ms.iter().map(|m| m.rule.id.as_str()).collect()
+    }
+
+    // Built at run time so this source file holds no token-shaped literal.
+    fn ghp() -> String {
+        format!("ghp_{}", "FAKEa1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6")[..40].to_string()
+    }
+
+    #[test]
+    fn finds_a_token_with_line_and_span() {
+        let tok = ghp();
+        let data = format!("a\nb\nlet t = \"{tok}\";\n");
+        let ms = matcher().scan(data.as_bytes());
+        assert_eq!(ms.len(), 1, "{ms:?}");
+        assert_eq!(ms[0].line, 3);
+        assert_eq!(&data.as_bytes()[ms[0].start..ms[0].end], tok.as_bytes());
+        assert_eq!(ms[0].secret.expose(), tok.as_bytes());
+        assert!(ms[0].rule.id.starts_with("nhi.github."));
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let tok = ghp();
+        let ms = matcher().scan(tok.as_bytes());
+        let dbg = format!("{ms:?}");
+        assert!(!dbg.contains(&tok), "{dbg}");
+        assert!(!dbg.contains(&tok[4..]), "{dbg}");
+    }
+
+    #[test]
+    fn inline_allow_skips_only_that_line() {
+        let tok = ghp();
+        let data = format!("x = \"{tok}\" # nhiscan:allow\ny = \"{tok}\"\n");
+        let ms = matcher().scan(data.as_bytes());
+        assert_eq!(ms.len(), 1);
+        assert_eq!(ms[0].line, 2);
+    }
+
+    #[test]
+    fn invalid_utf8_is_fine() {
+        let tok = ghp();
+        let mut data = vec![0xff, 0xfe, b'\n', 0xc3, 0x28, b' '];
+        data.extend_from_slice(tok.as_bytes());
+        data.extend_from_slice(&[0x80, b'\n']);
+        let ms = matcher().scan(&data);
+        assert_eq!(ms.len(), 1);
+        assert_eq!(ms[0].line, 2);
+    }
+
+    #[test]
+    fn line_numbers_for_many_matches() {
+        let tok = ghp();
+        let mut data = String::new();
+        for i in 0..50 {
+            data.push_str(&format!("line {i}\n"));
+            if i % 7 == 0 {
+                data.push_str(&format!("t{i} = {tok}\n"));
+            }
+        }
+        let ms = matcher().scan(data.as_bytes());
+        assert_eq!(ms.len(), 8);
+        for m in &ms {
+            let expect = 1 + data.as_bytes()[..m.start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            assert_eq!(m.line, expect);
+        }
+    }
+
+    #[test]
+    fn prefilter_never_loses_a_match() {
+        // For every rule and every example, line-window scanning with the prefilter finds
+        // exactly what the bare regex finds over the whole buffer, including when the
+        // example is buried in unrelated lines and its case-folded keyword appears elsewhere.
+        let m = matcher();
+        for (ri, c) in m.compiled.iter().enumerate() {
+            for ex in &c.rule.examples {
+                let data = format!(
+                    "filler line one\nKEY: {}\n{ex}\nmore filler {ex} after\nend",
+                    c.rule.keywords[0]
+                );
+                let expect: Vec<(usize, usize)> = c
+                    .regex
+                    .captures_iter(data.as_bytes())
+                    .map(|cap| {
+                        let g = cap.get(c.group).or_else(|| cap.get(0)).unwrap();
+                        (g.start(), g.end())
+                    })
+                    .collect();
+                let mut got = Vec::new();
+                let mut allow = AllowCheck::new(data.as_bytes());
+                let all = m.scan_all(data.as_bytes());
+                for mm in all.iter().filter(|mm| mm.rule.id == c.rule.id) {
+                    got.push((mm.start, mm.end));
+                }
+                // Filters may only remove; compare against filtered bare-regex results.
+                let mut bare = Vec::new();
+                m.run_rule(ri, data.as_bytes(), 0, data.len(), &mut allow, &mut bare);
+                let bare: Vec<(usize, usize)> = bare.iter().map(|b| (b.start, b.end)).collect();
+                assert_eq!(got, bare, "rule {}", c.rule.id);
+                assert!(
+                    bare.iter().all(|b| expect.contains(b)),
+                    "rule {}",
+                    c.rule.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn keyword_case_folding_and_lines() {
+        let m = user_matcher(
+            "[[rule]]\nid = \"acme.x.tok.1\"\nname = \"t\"\npattern = '(?i)\\bacme_tok_[a-z0-9]{8}\\b'\n\
+             keywords = [\"acme_tok_\"]\ncredential = \"t\"\nunlocks = \"acme\"\nexamples = [\"acme_tok_k3j4h5g6\"]\n",
+        );
+        let data = b"ACME_TOK_k3j4h5g6 and\nacme_tok_zz9yy8xx\nxacme_tok_k3j4h5g6\n";
+        let ms = m.scan(data);
+        assert_eq!(ms.iter().map(|m| m.line).collect::<Vec<_>>(), vec![1, 2]);
+    }
+
+    #[test]
+    fn multiline_rule_runs_on_whole_buffer() {
+        let m = user_matcher(
+            "[[rule]]\nid = \"acme.x.block.1\"\nname = \"t\"\npattern = 'BEGIN ACME\\n(?P<secret>[A-Za-z0-9\\n]{10,200}?)\\nEND ACME'\n\
+             keywords = [\"begin acme\"]\ncredential = \"t\"\nunlocks = \"acme\"\nexamples = [\"BEGIN ACME\\nQm9vb3Zk\\nZ2hqa2xt\\nEND ACME\"]\n",
+        );
+        assert!(!m.compiled[0].line_local);
+        let ms = m.scan(b"junk\nBEGIN ACME\nQm9vb3Zk\nZ2hqa2xt\nEND ACME\n");
+        assert_eq!(ms.len(), 1);
+        assert_eq!(ms[0].line, 3);
+        assert_eq!(ms[0].secret.expose(), b"Qm9vb3Zk\nZ2hqa2xt");
+    }
+
+    #[test]
+    fn entropy_values() {
+        assert_eq!(shannon_entropy(b""), 0.0);
+        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+        assert!((shannon_entropy(b"abab") - 1.0).abs() < 1e-9);
+        assert!((shannon_entropy(b"0123456789abcdef") - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn entropy_floor_drops_low_entropy_secrets() {
+        let m = user_matcher(
+            "[[rule]]\nid = \"acme.x.tok.1\"\nname = \"t\"\npattern = '\\bacme_(?P<secret>[a-z0-9]{12})\\b'\nentropy = 3.0\n\
+             keywords = [\"acme_\"]\ncredential = \"t\"\nunlocks = \"acme\"\nplaceholders = false\nexamples = [\"acme_k3j4h5g6q7w8\"]\n",
+        );
+        assert_eq!(m.scan(b"acme_k3j4h5g6q7w8").len(), 1);
+        assert!(m.scan(b"acme_abababababab").is_empty());
+    }
+
+    #[test]
+    fn placeholders_are_suppressed() {
+        for p in [
+            "${DB_PASSWORD}",
+            "{{ db_password }}",
+            "os.environ",
+            "process.env.API_KEY",
+            "changeme",
+            "xxxxxxxxxxxx",
+            "<password>",
+            "your-api-key",
+            "my_example_key",
+            "dummy-secret-value",
+            "TestPassword99",
+            "$API_KEY",
+        ] {
+            assert!(looks_like_placeholder(p.as_bytes()), "{p}");
+        }
+        for p in ["k3J9vQ2mZx8Lw4Rt", "Zq8fK2mPw9Lr4Vt7", "hunter2-Vb7Nq"] {
+            assert!(!looks_like_placeholder(p.as_bytes()), "{p}");
+        }
+        let m = matcher();
+        for line in [
+            "password = \"${DB_PASSWORD}\"",
+            "password: \"{{ vault_db_password }}\"",
+            "api_key = os.environ[\"API_KEY\"]",
+            "const apiKey = process.env.STRIPE_KEY;",
+            "password = \"changeme\"",
+            "secret = \"xxxxxxxxxxxxxxxx\"",
+            "password=<password>",
+            "api_key = \"your-api-key\"",
+            "token = \"dummy-token-value-123\"",
+            "password = \"test1234test\"",
+            "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ] {
+            let ms = m.scan(line.as_bytes());
+            assert!(ms.is_empty(), "{line}: {:?}", ids(&ms));
+        }
+    }
+
+    #[test]
+    fn specific_rule_beats_generic_on_same_span() {
+        let tok = ghp();
+        let data = format!("token = \"{tok}\"\n");
+        let all = matcher().scan_all(data.as_bytes());
+        assert!(all.len() >= 2, "{:?}", ids(&all));
+        let ms = matcher().scan(data.as_bytes());
+        assert_eq!(ms.len(), 1, "{:?}", ids(&ms));
+        assert!(!ms[0].rule.is_generic());
+    }
+
+    #[test]
+    fn bad_regex_is_rule_error() {
+        let mut set = RuleSet::default();
+        set.rules.push(Rule {
+            id: "acme.x.bad.1".into(),
+            name: "n".into(),
+            pattern: "([a-z".into(),
+            keywords: vec!["a".into()],
+            entropy: None,
+            credential: "c".into(),
+            unlocks: "acme".into(),
+            join_key: None,
+            severity: None,
+            placeholders: None,
+            references: vec![],
+            examples: vec![],
+            negative_examples: vec![],
+            origin: "u.toml".into(),
+        });
+        let err = Matcher::new(set).unwrap_err();
+        assert!(err.to_string().contains("acme.x.bad.1") && err.to_string().contains("u.toml"));
+    }
+
+    #[test]
+    fn binary_and_minified() {
+        assert!(is_probably_binary(b"abc\0def"));
+        assert!(!is_probably_binary(b"abc def"));
+        let mut late_nul = vec![b'a'; 9000];
+        late_nul.push(0);
+        assert!(!is_probably_binary(&late_nul));
+        assert!(is_minified(&vec![b'a'; 100_000]));
+        assert!(!is_minified(&vec![b'a'; 1000]));
+        let src = "fn main() { println!(\"hi\"); }\n".repeat(5000);
+        assert!(!is_minified(src.as_bytes()));
+    }
+
+    #[test]
+    fn no_keywords_no_allocation_path_returns_empty() {
+        let data = "fn main() { let x = 1 + 2; println!(\"{}\", x); }\n".repeat(1000);
+        assert!(matcher().scan(data.as_bytes()).is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scanning_arbitrary_bytes_never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..2048)) {
+            let ms = matcher().scan(&data);
+            for m in &ms {
+                proptest::prop_assert!(m.start < m.end && m.end <= data.len());
+                proptest::prop_assert!(m.line >= 1);
+            }
+        }
+
+        #[test]
+        fn scanning_keyword_soup_never_panics(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "ghp_", "AKIA", "password", "=", "\"", "\n", "xoxb-", "-----BEGIN", "PRIVATE KEY-----",
+                "postgres://", ":", "@", "nhiscan:allow", "aB3", "Zz9/", "\0", "sk_live_", "eyJ", ".",
+            ]), 0..200)) {
+            let data = parts.concat();
+            let _ = matcher().scan(data.as_bytes());
+        }
     }
 }

@@ -219,7 +219,10 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn new(source: impl Into<String>, detail: impl Into<String>) -> Self {
-        Evidence { source: source.into(), detail: detail.into() }
+        Evidence {
+            source: source.into(),
+            detail: detail.into(),
+        }
     }
 }
 
@@ -265,7 +268,11 @@ pub struct OwnerHint {
 
 impl OwnerHint {
     pub fn new(identifier: impl Into<String>, signal: Signal, evidence: Evidence) -> Self {
-        OwnerHint { identifier: identifier.into(), signal, evidence }
+        OwnerHint {
+            identifier: identifier.into(),
+            signal,
+            evidence,
+        }
     }
 }
 
@@ -308,7 +315,10 @@ impl SecretBytes {
         redact(&self.0)
     }
     pub fn to_ref(&self) -> SecretRef {
-        SecretRef { redacted: self.redacted(), sha256: self.sha256_hex() }
+        SecretRef {
+            redacted: self.redacted(),
+            sha256: self.sha256_hex(),
+        }
     }
 }
 
@@ -383,7 +393,12 @@ pub struct Nhi {
 }
 
 impl Nhi {
-    pub fn new(connector: impl Into<String>, kind: Kind, resource: impl Into<String>, title: impl Into<String>) -> Self {
+    pub fn new(
+        connector: impl Into<String>,
+        kind: Kind,
+        resource: impl Into<String>,
+        title: impl Into<String>,
+    ) -> Self {
         Nhi {
             connector: connector.into(),
             kind,
@@ -407,7 +422,9 @@ impl Nhi {
 
     /// Own hints, then shared ones.
     pub fn all_hints(&self) -> impl Iterator<Item = &OwnerHint> {
-        self.hints.iter().chain(self.shared_hints.iter().flat_map(|h| h.iter()))
+        self.hints
+            .iter()
+            .chain(self.shared_hints.iter().flat_map(|h| h.iter()))
     }
 
     /// Stable finding id: same NHI, same rule, same id across runs. Hex SHA-256 prefix of
@@ -420,7 +437,12 @@ impl Nhi {
         h.update([0]);
         h.update(self.rule.as_deref().unwrap_or("").as_bytes());
         h.update([0]);
-        h.update(self.fingerprint_basis.as_deref().unwrap_or(&self.resource).as_bytes());
+        h.update(
+            self.fingerprint_basis
+                .as_deref()
+                .unwrap_or(&self.resource)
+                .as_bytes(),
+        );
         hex::encode(&h.finalize()[..16])
     }
 }

@@ -1,3 +1,196 @@
 //! The run itself: connectors in parallel, correlation across connectors, attribution,
 //! the leaver/sweep/secrets policy (selection, severity, remediation, exceptions) and the
-//! findings file. The CLI calls in here; nothing here parses arguments.
+//! findings document. The CLI calls in here; nothing here parses arguments or writes files.
+
+pub mod correlate;
+pub mod exceptions;
+pub mod policy;
+pub mod progress;
+
+use crate::attribution::{self, Attribution};
+use crate::connectors::{Connector, Limits, Mode, PathAllowlist, Progress, ScanContext, Sink};
+use crate::hr::Directory;
+use crate::matcher::Matcher;
+use crate::model::{Coverage, Nhi};
+use crate::report::{FindingsFile, ScanInfo, Subject, Tool, SCHEMA_VERSION};
+use chrono::{SecondsFormat, Utc};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+
+pub use exceptions::{Exceptions, IgnoreList};
+
+/// Everything a run needs, prepared by the CLI.
+pub struct RunSpec {
+    pub mode: Mode,
+    pub connectors: Vec<Box<dyn Connector>>,
+    pub directory: Option<Directory>,
+    /// The leaver, for `Mode::Leaver`: index into the directory.
+    pub subject: Option<usize>,
+    pub matcher: Matcher,
+    pub limits: Limits,
+    pub allow_paths: PathAllowlist,
+    pub ignore: IgnoreList,
+    pub exceptions: Exceptions,
+    pub show_progress: bool,
+    /// Problems with the input that did not stop the run (bad roster rows).
+    pub warnings: Vec<String>,
+}
+
+/// Collects NHIs from connector threads.
+struct Collector {
+    items: Mutex<Vec<Nhi>>,
+}
+
+impl Sink for Collector {
+    fn emit(&self, nhi: Nhi) {
+        match self.items.lock() {
+            Ok(mut v) => v.push(nhi),
+            Err(poisoned) => poisoned.into_inner().push(nhi),
+        }
+    }
+}
+
+/// Run every connector at once, each on its own thread. A connector that panics is
+/// recorded as failed in coverage; the others finish.
+pub fn collect(
+    connectors: &[Box<dyn Connector>],
+    ctx: &ScanContext<'_>,
+) -> (Vec<Nhi>, Vec<Coverage>) {
+    let sink = Collector {
+        items: Mutex::new(Vec::new()),
+    };
+    let mut coverage = Vec::new();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = connectors
+            .iter()
+            .map(|c| {
+                let sink = &sink;
+                let name = c.name();
+                let h = s.spawn(move || {
+                    tracing::info!(connector = %name, "Scanning");
+                    catch_unwind(AssertUnwindSafe(|| c.scan(ctx, sink)))
+                });
+                (c.name(), h)
+            })
+            .collect();
+        for (name, h) in handles {
+            match h.join() {
+                Ok(Ok(cov)) => coverage.extend(cov),
+                Ok(Err(_)) | Err(_) => {
+                    let mut cov = Coverage::new(name.clone());
+                    cov.fail(format!(
+                        "connector {name} crashed; its results are incomplete"
+                    ));
+                    coverage.push(cov);
+                }
+            }
+        }
+    });
+    let items = sink.items.into_inner().unwrap_or_else(|p| p.into_inner());
+    (items, coverage)
+}
+
+/// Run the scan and build the findings document.
+pub fn run(spec: RunSpec) -> FindingsFile {
+    let started = Utc::now();
+    let progress = Arc::new(Progress::default());
+    let ctx = ScanContext {
+        matcher: &spec.matcher,
+        progress: &progress,
+        mode: spec.mode,
+        limits: spec.limits.clone(),
+        allow_paths: &spec.allow_paths,
+    };
+    let display = progress::Display::start(progress.clone(), spec.show_progress);
+    let (mut items, coverage) = collect(&spec.connectors, &ctx);
+    display.finish();
+
+    correlate::correlate(&mut items);
+
+    let empty = Directory::default();
+    let dir = spec.directory.as_ref().unwrap_or(&empty);
+    let attributed: Vec<(Nhi, Vec<Attribution>)> = items
+        .into_par_iter()
+        .map(|nhi| {
+            let a = if dir.people.is_empty() {
+                Vec::new()
+            } else {
+                attribution::attribute(&nhi, dir)
+            };
+            (nhi, a)
+        })
+        .collect();
+
+    let today = started.date_naive();
+    let mut findings = policy::select(spec.mode, dir, spec.subject, attributed);
+    findings.retain(|f| !spec.ignore.ignores(&f.id));
+    spec.exceptions.apply(&mut findings, today);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.confidence.cmp(&a.confidence))
+            .then(a.kind.cmp(&b.kind))
+            .then(a.resource.cmp(&b.resource))
+    });
+
+    let subject = spec
+        .subject
+        .and_then(|i| dir.people.get(i).map(|p| (i, p)))
+        .map(|(i, p)| Subject {
+            employee_id: if p.employee_id.is_empty() {
+                None
+            } else {
+                Some(p.employee_id.clone())
+            },
+            email: p.email.clone(),
+            status: p.status.as_str().to_string(),
+            end_date: p.end_date.map(|d| d.to_string()),
+            risk: match p.risk {
+                crate::hr::Risk::High => "high".into(),
+                crate::hr::Risk::Standard => "standard".into(),
+            },
+            identifiers: dir.identifiers(i),
+            in_roster: !p.source.is_empty(),
+            manager_email: p.manager_email.clone(),
+        });
+
+    let mut warnings = spec.warnings;
+    warnings.extend(spec.exceptions.warnings(today));
+    let finished = Utc::now();
+    let mut file = FindingsFile {
+        schema_version: SCHEMA_VERSION.into(),
+        tool: Tool::default(),
+        scan: ScanInfo {
+            id: scan_id(&started),
+            mode: spec.mode.as_str().into(),
+            started_at: started.to_rfc3339_opts(SecondsFormat::Secs, true),
+            finished_at: finished.to_rfc3339_opts(SecondsFormat::Secs, true),
+            subject,
+            warnings,
+        },
+        coverage,
+        findings,
+        summary: Default::default(),
+    };
+    file.summarize();
+    file
+}
+
+/// Whether every source was read completely.
+pub fn complete(file: &FindingsFile) -> bool {
+    file.coverage.iter().all(|c| c.is_complete())
+}
+
+fn scan_id(started: &chrono::DateTime<Utc>) -> String {
+    let mut h = Sha256::new();
+    h.update(
+        started
+            .timestamp_nanos_opt()
+            .unwrap_or_default()
+            .to_le_bytes(),
+    );
+    h.update(std::process::id().to_le_bytes());
+    hex::encode(&h.finalize()[..8])
+}

@@ -1,10 +1,33 @@
 //! The findings file and its renderings: the contract's JSON document, JSON Lines, CSV,
 //! SARIF 2.1.0, OCSF and Markdown; reading a findings file back (`report`, `diff`);
 //! the atomic 0600 write; and the terminal summary. Knows nothing about connectors.
+//!
+//! One module per format; this one holds the document types, [`render`] (the dispatch),
+//! and the helpers the formats share (ordering, coverage checks). Every renderer treats
+//! every string of a finding as attacker-controlled (commit authors, file paths, tags)
+//! and escapes it for its own medium: formula prefixes in CSV, markup in Markdown,
+//! control characters on the terminal. No renderer ever sees a raw secret: findings
+//! carry only [`crate::model::SecretRef`].
 
-use crate::model::{Coverage, Finding};
+mod csv;
+mod diff;
+mod file;
+mod json;
+mod markdown;
+mod ocsf;
+mod sarif;
+mod summary;
+#[cfg(test)]
+pub(crate) mod testdata;
+
+pub use diff::{diff, Change, Diff, FieldChange};
+pub use file::{read_findings, write_atomic, write_output};
+pub use summary::{sanitize_terminal, terminal_summary};
+
+use crate::model::{Coverage, CoverageStatus, Finding};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 pub const SCHEMA_VERSION: &str = "1";
 
@@ -16,7 +39,10 @@ pub struct Tool {
 
 impl Default for Tool {
     fn default() -> Self {
-        Tool { name: "nhiscan".into(), version: env!("CARGO_PKG_VERSION").into() }
+        Tool {
+            name: "nhiscan".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
     }
 }
 
@@ -76,13 +102,40 @@ impl FindingsFile {
         let mut s = Summary::default();
         for f in &self.findings {
             s.total += 1;
-            *s.by_severity.entry(f.severity.as_str().to_string()).or_default() += 1;
+            *s.by_severity
+                .entry(f.severity.as_str().to_string())
+                .or_default() += 1;
             *s.by_kind.entry(f.kind.as_str().to_string()).or_default() += 1;
             if f.exception.is_some() {
                 s.excepted += 1;
             }
         }
         self.summary = s;
+    }
+
+    /// Sources that were not scanned completely (`partial` or `failed`).
+    pub fn incomplete_sources(&self) -> impl Iterator<Item = &Coverage> {
+        self.coverage
+            .iter()
+            .filter(|c| c.status != CoverageStatus::Complete)
+    }
+
+    /// True when every source in `coverage` was scanned completely.
+    pub fn is_complete(&self) -> bool {
+        self.incomplete_sources().next().is_none()
+    }
+
+    /// Findings in report order: highest severity first, then highest confidence, then id
+    /// (so that the order is stable across runs).
+    pub fn ranked(&self) -> Vec<&Finding> {
+        let mut v: Vec<&Finding> = self.findings.iter().collect();
+        v.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(b.confidence.cmp(&a.confidence))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        v
     }
 }
 
@@ -95,4 +148,44 @@ pub enum Format {
     Sarif,
     Ocsf,
     Markdown,
+}
+
+impl Format {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Sarif => "sarif",
+            Format::Ocsf => "ocsf",
+            Format::Markdown => "markdown",
+        }
+    }
+}
+
+/// Render `file` in `format` to `w`. Every format ends with a newline. The caller flushes.
+pub fn render(file: &FindingsFile, format: Format, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Json => json::render_json(file, w),
+        Format::Jsonl => json::render_jsonl(file, w),
+        Format::Csv => csv::render(file, w),
+        Format::Sarif => sarif::render(file, w),
+        Format::Ocsf => ocsf::render(file, w),
+        Format::Markdown => markdown::render(file, w),
+    }
+}
+
+/// `owner` for one-line displays: the email, or why there is none.
+pub(crate) fn owner_label(f: &Finding) -> &str {
+    match (&f.owner, f.relation) {
+        (Some(o), _) => o.as_str(),
+        (None, Some(crate::model::Relation::Orphaned)) => "no active owner",
+        (None, _) => "owner unknown",
+    }
+}
+
+/// `relation/confidence`, e.g. `created/confirmed`, `orphaned/possible`.
+pub(crate) fn relation_label(f: &Finding) -> String {
+    let rel = f.relation.map(|r| r.as_str()).unwrap_or("unrelated");
+    format!("{rel}/{}", f.confidence.as_str())
 }

@@ -2,10 +2,50 @@
 //! and the lint that `nhiscan rules check` runs (stable unique ids, valid patterns, every
 //! example matches and every negative example does not).
 //!
-//! Owns no scanning: the matcher compiles a [`RuleSet`] into its engine.
+//! Owns no scanning: the matcher compiles a [`RuleSet`] into its engine. Loading checks
+//! what can be checked without the engine (schema, id syntax, duplicate ids, pattern
+//! syntax, keyword hygiene); [`lint`] adds the example checks, which need a matcher.
+//!
+//! # Rule ids
+//!
+//! `nhi.<system>.<name>.<n>`: lowercase, dot-separated, the system is the `unlocks`
+//! value, the name says what credential it is, and `<n>` is a version number. An id is
+//! never reused: when a rule's meaning changes (different secret span, different
+//! credential), it gets a new `<n>` and the old id is retired, so finding ids (which hash
+//! the rule id) stay meaningful across runs. User rules loaded with `--rules DIR` follow
+//! the same shape with their own first segment (e.g. `acme.billing.api-key.1`); the
+//! `nhi.` prefix is reserved for built-in rules.
 
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+/// The built-in rule files, embedded at build time. One plain list on purpose: adding a
+/// file means adding a line here.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("rules/aws.toml", include_str!("../../rules/aws.toml")),
+    ("rules/github.toml", include_str!("../../rules/github.toml")),
+    ("rules/gitlab.toml", include_str!("../../rules/gitlab.toml")),
+    ("rules/slack.toml", include_str!("../../rules/slack.toml")),
+    ("rules/stripe.toml", include_str!("../../rules/stripe.toml")),
+    ("rules/gcp.toml", include_str!("../../rules/gcp.toml")),
+    ("rules/azure.toml", include_str!("../../rules/azure.toml")),
+    ("rules/keys.toml", include_str!("../../rules/keys.toml")),
+    ("rules/saas.toml", include_str!("../../rules/saas.toml")),
+    (
+        "rules/packages.toml",
+        include_str!("../../rules/packages.toml"),
+    ),
+    ("rules/vault.toml", include_str!("../../rules/vault.toml")),
+    (
+        "rules/database.toml",
+        include_str!("../../rules/database.toml"),
+    ),
+    (
+        "rules/generic.toml",
+        include_str!("../../rules/generic.toml"),
+    ),
+];
 
 /// One detection rule as written in `rules/*.toml` (`[[rule]]` tables).
 #[derive(Debug, Clone, Deserialize)]
@@ -14,11 +54,14 @@ pub struct Rule {
     /// Stable id, never reused (`nhi.aws.access-key-id.1` style).
     pub id: String,
     pub name: String,
-    /// Regex (Rust `regex` syntax, bytes mode). The secret is the capture group named
-    /// `secret`, else group 1, else the whole match.
+    /// Regex (Rust `regex` syntax, bytes mode, ASCII semantics: `\w`, `\b`, `(?i)` are
+    /// ASCII-only, which keeps the engine on its fast DFA paths). The secret is the
+    /// capture group named `secret`, else group 1, else the whole match. `^` and `$`
+    /// must be written `(?m)^` / `(?m)$`: the matcher runs line-local rules line by line.
     pub pattern: String,
     /// Literals for the prefilter; a rule is only run on data containing one of them
-    /// (case-insensitive). Empty means the rule always runs (avoid).
+    /// (case-insensitive). Every match must contain one of them. Empty means the rule
+    /// always runs (avoid; `rules check` rejects it).
     #[serde(default)]
     pub keywords: Vec<String>,
     /// Minimum Shannon entropy (bits per byte) of the secret.
@@ -34,6 +77,11 @@ pub struct Rule {
     pub join_key: Option<String>,
     #[serde(default)]
     pub severity: Option<String>,
+    /// Drop matches that look like placeholders (`${VAR}`, `changeme`, `your-api-key`,
+    /// `example`, `test`, ...). Default: on for `unlocks = "generic"` rules, off otherwise
+    /// (a specific format with an entropy floor rarely needs it).
+    #[serde(default)]
+    pub placeholders: Option<bool>,
     #[serde(default)]
     pub references: Vec<String>,
     #[serde(default)]
@@ -43,6 +91,19 @@ pub struct Rule {
     /// Where the rule came from (file path), filled in by the loader.
     #[serde(skip)]
     pub origin: PathBuf,
+}
+
+impl Rule {
+    /// A catch-all rule (keyword assignment, URL credentials): loses to any specific rule
+    /// that finds the same secret.
+    pub fn is_generic(&self) -> bool {
+        self.unlocks == "generic"
+    }
+
+    /// Whether placeholder suppression applies (see [`Rule::placeholders`]).
+    pub fn filters_placeholders(&self) -> bool {
+        self.placeholders.unwrap_or_else(|| self.is_generic())
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -55,21 +116,409 @@ pub enum RuleError {
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("rule {id} in {path}: {message}")]
-    Invalid { id: String, path: PathBuf, message: String },
+    Invalid {
+        id: String,
+        path: PathBuf,
+        message: String,
+    },
     #[error("rule id {id} is defined twice: {first} and {second}")]
-    Duplicate { id: String, first: PathBuf, second: PathBuf },
+    Duplicate {
+        id: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
     #[error("reading {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The top level of a rule file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rule: Vec<Rule>,
 }
 
 impl RuleSet {
     /// The rules embedded in the binary (`rules/*.toml` at build time).
     pub fn builtin() -> Result<RuleSet, RuleError> {
-        unimplemented!("rules engine")
+        let mut set = RuleSet::default();
+        for (path, text) in BUILTIN {
+            set.add_file_text(Path::new(path), text)?;
+        }
+        Ok(set)
     }
-    /// Built-in rules plus every `*.toml` under `dir`.
+
+    /// Built-in rules plus every `*.toml` under `dir` (recursively, in path order so the
+    /// result does not depend on the file system's listing order).
     pub fn with_dir(dir: &Path) -> Result<RuleSet, RuleError> {
-        let _ = dir;
-        unimplemented!("rules engine")
+        let mut set = RuleSet::builtin()?;
+        let mut files = Vec::new();
+        collect_toml(dir, &mut files)?;
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).map_err(|source| RuleError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            set.add_file_text(&path, &text)?;
+        }
+        Ok(set)
+    }
+
+    /// Built-in rules, plus `dir` when given: what every command loads.
+    pub fn load(dir: Option<&Path>) -> Result<RuleSet, RuleError> {
+        match dir {
+            Some(d) => RuleSet::with_dir(d),
+            None => RuleSet::builtin(),
+        }
+    }
+
+    /// Parse one rule file's text and add its rules, checking each one (see
+    /// [`check_rule`]) and that no id is already taken.
+    pub fn add_file_text(&mut self, path: &Path, text: &str) -> Result<(), RuleError> {
+        let file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let builtin = BUILTIN.iter().any(|(p, _)| Path::new(p) == path);
+        for mut rule in file.rule {
+            rule.origin = path.to_path_buf();
+            if let Some(first) = self.rules.iter().find(|r| r.id == rule.id) {
+                return Err(RuleError::Duplicate {
+                    id: rule.id,
+                    first: first.origin.clone(),
+                    second: path.to_path_buf(),
+                });
+            }
+            if let Some(problem) = check_rule(&rule, builtin).into_iter().next() {
+                return Err(invalid(&rule, problem));
+            }
+            self.rules.push(rule);
+        }
+        Ok(())
+    }
+}
+
+fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), RuleError> {
+    let io = |source| RuleError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let path = entry.path();
+        let ft = entry.file_type().map_err(io)?;
+        if ft.is_dir() {
+            collect_toml(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn invalid(rule: &Rule, message: impl Into<String>) -> RuleError {
+    RuleError::Invalid {
+        id: rule.id.clone(),
+        path: rule.origin.clone(),
+        message: message.into(),
+    }
+}
+
+/// Whether `id` has the documented shape: at least three lowercase dot-separated
+/// segments of `[a-z0-9_-]`, the last one a version number.
+pub fn id_is_well_formed(id: &str) -> bool {
+    let segs: Vec<&str> = id.split('.').collect();
+    if segs.len() < 3 {
+        return false;
+    }
+    let ok_seg = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            && s.as_bytes()[0].is_ascii_alphanumeric()
+    };
+    let last = segs[segs.len() - 1];
+    segs.iter().all(|s| ok_seg(s)) && last.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The regex-syntax parser configured exactly as the matcher compiles patterns.
+pub(crate) fn parse_pattern(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(|e| format!("bad pattern: {e}"))
+}
+
+/// Problems with one rule that need no matcher: id shape, keywords, pattern syntax,
+/// entropy range. `builtin` rules must use the reserved `nhi.` prefix; others must not.
+pub fn check_rule(rule: &Rule, builtin: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !id_is_well_formed(&rule.id) {
+        problems.push(format!(
+            "id {:?} is not well formed (want lowercase `system.name.N`, e.g. nhi.aws.access-key-id.1)",
+            rule.id
+        ));
+    }
+    if builtin && !rule.id.starts_with("nhi.") {
+        problems.push("built-in rule ids start with `nhi.`".to_string());
+    }
+    if !builtin && rule.id.starts_with("nhi.") {
+        problems.push("the `nhi.` id prefix is reserved for built-in rules".to_string());
+    }
+    if rule.name.trim().is_empty()
+        || rule.credential.trim().is_empty()
+        || rule.unlocks.trim().is_empty()
+    {
+        problems.push("name, credential and unlocks must not be empty".to_string());
+    }
+    for kw in &rule.keywords {
+        if kw.is_empty() || !kw.is_ascii() || kw.bytes().any(|b| b.is_ascii_control()) {
+            problems.push(format!(
+                "keyword {kw:?} must be non-empty printable ASCII (the prefilter folds ASCII case only)"
+            ));
+        }
+    }
+    if let Some(e) = rule.entropy {
+        if !(0.0..=8.0).contains(&e) {
+            problems.push(format!("entropy floor {e} is outside 0..=8 bits per byte"));
+        }
+    }
+    match parse_pattern(&rule.pattern) {
+        Err(e) => problems.push(e),
+        Ok(hir) => {
+            use regex_syntax::hir::Look;
+            let looks = hir.properties().look_set();
+            if looks.contains(Look::Start) || looks.contains(Look::End) {
+                problems.push(
+                    "pattern uses `^`/`$`/`\\A`/`\\z` without (?m): rules run line by line"
+                        .to_string(),
+                );
+            }
+            if hir.properties().minimum_len() == Some(0) {
+                problems.push("pattern can match the empty string".to_string());
+            }
+        }
+    }
+    problems
+}
+
+/// One problem `nhiscan rules check` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintProblem {
+    pub id: String,
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for LintProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "rule {} in {}: {}",
+            self.id,
+            self.path.display(),
+            self.message
+        )
+    }
+}
+
+/// Everything `nhiscan rules check` checks: every rule passes [`check_rule`], ids are
+/// unique, keywords are present, and through the full matcher (prefilter included) every
+/// example yields a match of that rule and no negative example does.
+pub fn lint(set: &RuleSet) -> Vec<LintProblem> {
+    let mut problems = Vec::new();
+    let mut seen: HashMap<&str, &Path> = HashMap::new();
+    let mut bad_pattern = false;
+    for rule in &set.rules {
+        let builtin = BUILTIN.iter().any(|(p, _)| Path::new(p) == rule.origin);
+        let mut msgs = check_rule(rule, builtin);
+        if rule.keywords.is_empty() {
+            msgs.push("no keywords: the rule would run on every byte".to_string());
+        }
+        if rule.examples.is_empty() {
+            msgs.push("no examples".to_string());
+        }
+        if let Some(first) = seen.insert(&rule.id, &rule.origin) {
+            msgs.push(format!("id is also defined in {}", first.display()));
+        }
+        bad_pattern |= parse_pattern(&rule.pattern).is_err();
+        problems.extend(msgs.into_iter().map(|message| LintProblem {
+            id: rule.id.clone(),
+            path: rule.origin.clone(),
+            message,
+        }));
+    }
+    if bad_pattern {
+        return problems;
+    }
+    let matcher = match crate::matcher::Matcher::new(set.clone()) {
+        Ok(m) => m,
+        Err(e) => {
+            problems.push(LintProblem {
+                id: "-".into(),
+                path: PathBuf::new(),
+                message: e.to_string(),
+            });
+            return problems;
+        }
+    };
+    for rule in matcher.rules() {
+        let p = |message: String| LintProblem {
+            id: rule.id.clone(),
+            path: rule.origin.clone(),
+            message,
+        };
+        for (i, ex) in rule.examples.iter().enumerate() {
+            let hits = matcher.scan_all(ex.as_bytes());
+            if !hits.iter().any(|m| m.rule.id == rule.id) {
+                let by: Vec<&str> = hits.iter().map(|m| m.rule.id.as_str()).collect();
+                let extra = if by.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (matched by {})", by.join(", "))
+                };
+                problems.push(p(format!("example {} does not match{extra}", i + 1)));
+            }
+        }
+        for (i, ex) in rule.negative_examples.iter().enumerate() {
+            if matcher
+                .scan_all(ex.as_bytes())
+                .iter()
+                .any(|m| m.rule.id == rule.id)
+            {
+                problems.push(p(format!("negative example {} matches", i + 1)));
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule_toml(id: &str, pattern: &str) -> String {
+        format!(
+            "[[rule]]\nid = {id:?}\nname = \"t\"\npattern = '{pattern}'\nkeywords = [\"tok_\"]\n\
+             credential = \"t\"\nunlocks = \"acme\"\nexamples = [\"tok_ABCDEFGH12\"]\n"
+        )
+    }
+
+    #[test]
+    fn builtin_rules_load_and_are_many() {
+        let set = RuleSet::builtin().unwrap();
+        assert!(set.rules.len() >= 60, "only {} rules", set.rules.len());
+    }
+
+    #[test]
+    fn builtin_rules_pass_lint() {
+        let set = RuleSet::builtin().unwrap();
+        let problems = lint(&set);
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert!(problems.is_empty(), "{}", text.join("\n"));
+    }
+
+    #[test]
+    fn ids_shape() {
+        assert!(id_is_well_formed("nhi.aws.access-key-id.1"));
+        assert!(id_is_well_formed("acme.billing.api_key.12"));
+        assert!(!id_is_well_formed("nhi.aws.1"));
+        assert!(!id_is_well_formed("nhi.AWS.key.1"));
+        assert!(!id_is_well_formed("nhi.aws.key.v1"));
+        assert!(!id_is_well_formed("nhi..key.1"));
+    }
+
+    #[test]
+    fn bad_regex_names_rule_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("bad.toml");
+        std::fs::write(&f, rule_toml("acme.x.bad.1", r"tok_([A-Z")).unwrap();
+        let err = RuleSet::with_dir(dir.path()).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, RuleError::Invalid { .. }), "{msg}");
+        assert!(
+            msg.contains("acme.x.bad.1") && msg.contains("bad.toml"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn duplicate_id_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.toml"),
+            rule_toml("acme.x.tok.1", r"tok_[A-Z0-9]{10}"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("b.toml"),
+            rule_toml("acme.x.tok.1", r"tok_[A-Z0-9]{10}"),
+        )
+        .unwrap();
+        let err = RuleSet::with_dir(dir.path()).unwrap_err();
+        assert!(matches!(err, RuleError::Duplicate { .. }), "{err}");
+        assert!(err.to_string().contains("a.toml") && err.to_string().contains("b.toml"));
+        // Clashing with a built-in id is a duplicate too (and uses the reserved prefix).
+        let mut set = RuleSet::builtin().unwrap();
+        let id = set.rules[0].id.clone();
+        let err = set
+            .add_file_text(Path::new("x.toml"), &rule_toml(&id, "tok_[A-Z]{10}"))
+            .unwrap_err();
+        assert!(matches!(err, RuleError::Duplicate { .. }));
+    }
+
+    #[test]
+    fn user_rules_load_and_unknown_fields_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("ok.toml"),
+            rule_toml("acme.x.tok.1", r"\btok_[A-Z0-9]{10}\b"),
+        )
+        .unwrap();
+        let n = RuleSet::builtin().unwrap().rules.len();
+        let set = RuleSet::with_dir(dir.path()).unwrap();
+        assert_eq!(set.rules.len(), n + 1);
+        assert!(lint(&set).is_empty(), "{:?}", lint(&set));
+        std::fs::write(
+            dir.path().join("z.toml"),
+            "[[rule]]\nid = \"acme.y.z.1\"\nbogus = 1\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            RuleSet::with_dir(dir.path()),
+            Err(RuleError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn lint_catches_missing_keyword_in_example_and_bad_negative() {
+        let mut set = RuleSet::default();
+        let text = "[[rule]]\nid = \"acme.x.tok.1\"\nname = \"t\"\npattern = 'tok_[A-Z]{4}'\n\
+                    keywords = [\"zzz\"]\ncredential = \"t\"\nunlocks = \"acme\"\n\
+                    examples = [\"tok_ABCD\"]\nnegative_examples = [\"zzz tok_WXYZ\"]\n";
+        set.add_file_text(Path::new("u.toml"), text).unwrap();
+        let problems = lint(&set);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].message.contains("example 1 does not match"));
+        assert!(problems[1].message.contains("negative example 1 matches"));
+    }
+
+    #[test]
+    fn anchors_without_multiline_are_rejected() {
+        let mut set = RuleSet::default();
+        let err = set
+            .add_file_text(
+                Path::new("u.toml"),
+                &rule_toml("acme.x.tok.1", "^tok_[A-Z]{4}"),
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("(?m)"), "{err}");
     }
 }

@@ -2,11 +2,23 @@
 //! credentials and signing certificates of one or more accounts, with CloudTrail creator
 //! events where readable. Uses only read-only IAM/STS/CloudTrail/Organizations calls; the
 //! least-privilege policy is `connectors/aws/policy.json`.
+//!
+//! Split: [`client`] fetches (and only fetches), [`transform`] turns what was fetched into
+//! NHI records (pure, unit-tested), and this module runs accounts concurrently and turns
+//! faults into coverage. One account's failure never stops the others, and an account
+//! with any failed API is never reported complete.
+
+pub mod client;
+pub mod transform;
 
 use super::{Connector, ScanContext, Sink};
-use crate::model::Coverage;
+use crate::model::{Coverage, Nhi};
+use client::{AccountClients, Scrubber, Settings, ThrottleCounter};
 use serde::Deserialize;
 use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 /// `[[connector]] type = "aws"`.
 #[derive(Debug, Clone, Deserialize)]
@@ -39,7 +51,16 @@ pub struct AwsConfig {
     /// Accounts crawled at once. Default 4.
     #[serde(default)]
     pub concurrency: Option<usize>,
+    /// IAM requests in flight per account (users, groups and roles fetched at once).
+    /// Default 16; lower it if IAM throttles.
+    #[serde(default)]
+    pub max_in_flight: Option<usize>,
 }
+
+/// Default IAM requests in flight per account.
+pub const DEFAULT_IN_FLIGHT: usize = 16;
+/// Default accounts crawled at once.
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 pub struct AwsConnector {
     cfg: AwsConfig,
@@ -47,17 +68,297 @@ pub struct AwsConnector {
 
 impl AwsConnector {
     pub fn new(cfg: &AwsConfig, base: &Path) -> anyhow::Result<Self> {
+        // Nothing in this config is a path.
         let _ = base;
+        let name = cfg.name.as_deref().unwrap_or("default");
+        let multi = !cfg.accounts.is_empty() || cfg.organization;
+        match &cfg.assume_role {
+            None if multi => anyhow::bail!(
+                "aws connector {name}: `accounts` and `organization` need `assume_role`, a role ARN template such as \
+                 \"arn:aws:iam::{{account}}:role/nhiscan-readonly\""
+            ),
+            Some(t) if !t.contains("{account}") => {
+                anyhow::bail!("aws connector {name}: `assume_role` must contain {{account}}, got {t:?}")
+            }
+            _ => {}
+        }
+        if cfg.concurrency == Some(0) || cfg.max_in_flight == Some(0) {
+            anyhow::bail!(
+                "aws connector {name}: `concurrency` and `max_in_flight` must be at least 1"
+            );
+        }
         Ok(AwsConnector { cfg: cfg.clone() })
     }
+
+    fn settings(&self) -> Settings {
+        Settings {
+            profile: self.cfg.profile.clone(),
+            region: self
+                .cfg
+                .region
+                .clone()
+                .unwrap_or_else(|| "us-east-1".into()),
+            endpoint_url: self.cfg.endpoint_url.clone(),
+            cloudtrail: self.cfg.cloudtrail.unwrap_or(true),
+            in_flight: self.cfg.max_in_flight.unwrap_or(DEFAULT_IN_FLIGHT),
+        }
+    }
+
+    async fn scan_async(&self, progress: &super::Progress, sink: &dyn Sink) -> Vec<Coverage> {
+        let name = self.name();
+        let settings = self.settings();
+        let sdk = client::base_config(&settings).await;
+        let scrub = Scrubber::default();
+        if let Err(e) = client::check_credentials(&sdk, &scrub).await {
+            let mut cov = Coverage::new(&name);
+            cov.fail(e);
+            return vec![cov];
+        }
+        let multi = !self.cfg.accounts.is_empty() || self.cfg.organization;
+        if !multi {
+            let throttles = ThrottleCounter::default();
+            let account = match client::caller_account(&sdk, &throttles, &scrub).await {
+                Ok(a) => a,
+                Err(e) => {
+                    let mut cov = Coverage::new(&name);
+                    cov.fail(e.to_string());
+                    cov.throttled = throttles.get();
+                    return vec![cov];
+                }
+            };
+            let (nhis, cov) =
+                crawl(sdk, settings, account, name.clone(), name, throttles, scrub).await;
+            progress.add_items(nhis.len() as u64);
+            for n in nhis {
+                sink.emit(n);
+            }
+            return vec![cov];
+        }
+
+        let mut coverage = Vec::new();
+        let mut accounts = self.cfg.accounts.clone();
+        if self.cfg.organization {
+            let throttles = ThrottleCounter::default();
+            match client::org_accounts(&sdk, &throttles, &scrub).await {
+                Ok(a) => accounts.extend(a),
+                Err(e) => {
+                    let mut cov = Coverage::new(&name);
+                    cov.fail(format!("{e}: the organization's accounts are unknown"));
+                    cov.throttled = throttles.get();
+                    coverage.push(cov);
+                }
+            }
+        }
+        accounts.sort();
+        accounts.dedup();
+        let template = self.cfg.assume_role.clone().unwrap_or_default();
+        let sem = Arc::new(Semaphore::new(
+            self.cfg.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+        ));
+        let mut set = JoinSet::new();
+        for account in accounts {
+            let (sdk, settings, scrub, sem) =
+                (sdk.clone(), settings.clone(), scrub.clone(), sem.clone());
+            let connector = name.clone();
+            let cov_name = format!("{name}/{account}");
+            let role = template.replace("{account}", &account);
+            set.spawn(async move {
+                let Ok(_permit) = sem.acquire_owned().await else {
+                    let mut cov = Coverage::new(&cov_name);
+                    cov.fail("account crawl cancelled");
+                    return (Vec::new(), cov);
+                };
+                if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                    let mut cov = Coverage::new(&cov_name);
+                    cov.fail(format!(
+                        "invalid AWS account id {account:?}: expected 12 digits"
+                    ));
+                    return (Vec::new(), cov);
+                }
+                let assumed = match client::assume_role(&sdk, &role, &scrub).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let mut cov = Coverage::new(&cov_name);
+                        cov.fail(format!("{e} (account {account})"));
+                        return (Vec::new(), cov);
+                    }
+                };
+                crawl(
+                    assumed,
+                    settings,
+                    account,
+                    connector,
+                    cov_name,
+                    ThrottleCounter::default(),
+                    scrub,
+                )
+                .await
+            });
+        }
+        let mut per_account = Vec::new();
+        while let Some(r) = set.join_next().await {
+            match r {
+                Ok((nhis, cov)) => {
+                    progress.add_items(nhis.len() as u64);
+                    for n in nhis {
+                        sink.emit(n);
+                    }
+                    per_account.push(cov);
+                }
+                Err(e) => {
+                    // A panicking account task must still show up as a gap, never as clean.
+                    let mut cov = Coverage::new(&name);
+                    cov.fail(format!("account crawl aborted: {e}"));
+                    per_account.push(cov);
+                }
+            }
+        }
+        per_account.sort_by(|a, b| a.connector.cmp(&b.connector));
+        coverage.extend(per_account);
+        coverage
+    }
+}
+
+/// Region whose CloudTrail event history holds IAM events: IAM is global and its
+/// events land in us-east-1 (cn-north-1 and us-gov-west-1 in those partitions).
+/// Emulators and VPC endpoints answer in the configured region.
+fn cloudtrail_region(s: &Settings) -> String {
+    if s.endpoint_url.is_some() {
+        s.region.clone()
+    } else if s.region.starts_with("cn-") {
+        "cn-north-1".into()
+    } else if s.region.starts_with("us-gov-") {
+        "us-gov-west-1".into()
+    } else {
+        "us-east-1".into()
+    }
+}
+
+/// Crawl one account and turn it into NHIs and one coverage entry.
+async fn crawl(
+    sdk: aws_config::SdkConfig,
+    settings: Settings,
+    account: String,
+    connector: String,
+    cov_name: String,
+    throttles: ThrottleCounter,
+    scrub: Scrubber,
+) -> (Vec<Nhi>, Coverage) {
+    let clients = AccountClients::new(&sdk, &throttles, &scrub, cloudtrail_region(&settings));
+    let started = std::time::Instant::now();
+    let (data, listed) = client::fetch_account(&clients, &settings, account.clone()).await;
+    let nhis = transform::account_nhis(&connector, &data);
+    let mut cov = Coverage::new(cov_name);
+    cov.items_scanned = nhis.len() as u64;
+    for (e, n) in clients.failures.errors() {
+        let msg = if n > 1 {
+            format!("{e} (account {account}; {n} calls failed or skipped)")
+        } else {
+            format!("{e} (account {account})")
+        };
+        tracing::warn!(account = %account, api = e.op(), "AWS API failed: {msg}");
+        if listed {
+            cov.error(msg);
+        } else {
+            cov.fail(msg);
+        }
+    }
+    if !listed && cov.is_complete() {
+        cov.fail(format!("nothing could be listed in account {account}"));
+    }
+    cov.throttled = throttles.get();
+    tracing::info!(
+        account = %account,
+        users = data.users.len(),
+        roles = data.roles.len(),
+        items = nhis.len(),
+        throttled = cov.throttled,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "AWS account crawled"
+    );
+    (nhis, cov)
 }
 
 impl Connector for AwsConnector {
     fn name(&self) -> String {
         format!("aws:{}", self.cfg.name.as_deref().unwrap_or("default"))
     }
+
     fn scan(&self, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Vec<Coverage> {
-        let _ = (ctx, sink);
-        unimplemented!("aws connector")
+        let progress = ctx.progress;
+        let run = || -> Vec<Coverage> {
+            match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt.block_on(self.scan_async(progress, sink)),
+                Err(e) => {
+                    let mut cov = Coverage::new(self.name());
+                    cov.fail(format!("cannot start the async runtime: {e}"));
+                    vec![cov]
+                }
+            }
+        };
+        // On a fresh thread, because a runtime cannot block inside another runtime and
+        // the caller may be running on one.
+        std::thread::scope(|s| s.spawn(run).join()).unwrap_or_else(|_| {
+            let mut cov = Coverage::new(self.name());
+            cov.fail("aws connector panicked");
+            vec![cov]
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(toml_text: &str) -> AwsConfig {
+        toml::from_str(toml_text).expect("config")
+    }
+
+    #[test]
+    fn config_rejects_unknown_keys_and_bad_templates() {
+        assert!(toml::from_str::<AwsConfig>("bogus = 1").is_err());
+        let base = Path::new(".");
+        assert!(AwsConnector::new(&cfg(r#"accounts = ["111111111111"]"#), base).is_err());
+        assert!(AwsConnector::new(
+            &cfg(r#"accounts = ["111111111111"]
+assume_role = "arn:aws:iam::111111111111:role/x""#),
+            base
+        )
+        .is_err());
+        let ok = AwsConnector::new(
+            &cfg(r#"name = "prod"
+accounts = ["111111111111"]
+assume_role = "arn:aws:iam::{account}:role/nhiscan-readonly""#),
+            base,
+        )
+        .expect("valid");
+        assert_eq!(ok.name(), "aws:prod");
+        assert_eq!(ok.settings().region, "us-east-1");
+        assert!(ok.settings().cloudtrail);
+    }
+
+    #[test]
+    fn iam_events_are_read_where_iam_logs_them() {
+        let mut s = AwsConnector::new(&cfg(r#"region = "eu-west-1""#), Path::new("."))
+            .expect("cfg")
+            .settings();
+        assert_eq!(cloudtrail_region(&s), "us-east-1");
+        s.region = "cn-northwest-1".into();
+        assert_eq!(cloudtrail_region(&s), "cn-north-1");
+        s.endpoint_url = Some("http://127.0.0.1:5000".into());
+        assert_eq!(cloudtrail_region(&s), "cn-northwest-1");
+    }
+
+    #[test]
+    fn scrubber_removes_known_secrets_and_debug_hides_them() {
+        let s = Scrubber::default();
+        s.add("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        let msg = s.scrub("failed with secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY in it");
+        assert!(!msg.contains("wJalrXUtnFEMI"));
+        assert!(!format!("{s:?}").contains("wJalr"));
     }
 }

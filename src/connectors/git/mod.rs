@@ -1,11 +1,31 @@
 //! The `git` connector: local files and git repositories, history included. Walks the
 //! configured paths, scans working-tree files and every blob reachable from any ref once,
 //! and attributes each secret to the commit that introduced it.
+//!
+//! Layout: [`walk`] finds repositories and scans files; [`history`] scans each
+//! repository's blobs; [`aggregate`] folds every sighting of one secret in one
+//! repository into one NHI; [`codeowners`] and the commit authors supply owner hints.
+//! Like every connector it knows nothing about people and never writes to what it reads.
 
-use super::{Connector, ScanContext, Sink};
-use crate::model::Coverage;
+mod aggregate;
+mod codeowners;
+mod content;
+mod history;
+mod tally;
+mod walk;
+
+#[cfg(test)]
+mod tests;
+
+use super::{Connector, Mode, ScanContext, Sink};
+use crate::model::{Coverage, Nhi};
+use aggregate::{RepoAgg, RepoView};
+use rayon::prelude::*;
 use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use walk::{Owner, WalkResult};
 
 /// `[[connector]] type = "git"`.
 #[derive(Debug, Clone, Deserialize)]
@@ -30,13 +50,24 @@ pub struct GitConnector {
 impl GitConnector {
     pub fn new(cfg: &GitConfig, base: &Path) -> anyhow::Result<Self> {
         Ok(GitConnector {
-            paths: cfg.paths.iter().map(|p| super::resolve_path(base, p)).collect(),
+            paths: cfg
+                .paths
+                .iter()
+                .map(|p| super::resolve_path(base, p))
+                .collect(),
             history: cfg.history.unwrap_or(true),
-            name: cfg.name.as_ref().map_or("git".to_string(), |n| format!("git:{n}")),
+            name: cfg
+                .name
+                .as_ref()
+                .map_or("git".to_string(), |n| format!("git:{n}")),
         })
     }
     pub fn from_paths(paths: Vec<PathBuf>, history: bool) -> Self {
-        GitConnector { paths, history, name: "git".into() }
+        GitConnector {
+            paths,
+            history,
+            name: "git".into(),
+        }
     }
 }
 
@@ -44,8 +75,112 @@ impl Connector for GitConnector {
     fn name(&self) -> String {
         self.name.clone()
     }
+
     fn scan(&self, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Vec<Coverage> {
-        let _ = (ctx, sink, &self.paths, self.history);
-        unimplemented!("git connector")
+        let tally = tally::Tally::new(ctx.progress);
+        let walked = walk::walk(&self.paths, ctx, &tally);
+        let names = repo_names(&walked);
+
+        // Working-tree hits, grouped by the repository (or root) they belong to.
+        let mut repo_aggs: Vec<RepoAgg> = walked.repos.iter().map(|_| RepoAgg::default()).collect();
+        let mut loose_aggs: Vec<RepoAgg> =
+            walked.roots.iter().map(|_| RepoAgg::default()).collect();
+        for f in walked.files {
+            let agg = match f.owner {
+                Owner::Repo(i) => repo_aggs.get_mut(i),
+                Owner::Loose(i) => loose_aggs.get_mut(i),
+            };
+            let Some(agg) = agg else { continue };
+            let path: Arc<str> = f.rel.into();
+            for hit in f.hits {
+                agg.add_present(hit, path.clone(), true);
+            }
+        }
+
+        let emit = |nhis: Vec<Nhi>| {
+            ctx.progress.add_findings(nhis.len() as u64);
+            for n in nhis {
+                sink.emit(n);
+            }
+        };
+        let no_commits = HashMap::new();
+        for (root, agg) in walked.roots.iter().zip(loose_aggs) {
+            if agg.is_empty() {
+                continue;
+            }
+            let view = RepoView {
+                connector: &self.name,
+                repo: &root.name,
+                commits: &no_commits,
+                codeowners: None,
+                contributors: None,
+                history_scanned: false,
+            };
+            emit(agg.into_nhis(&view));
+        }
+
+        // Repositories in parallel; each also scans its own blobs in parallel.
+        let contributors = ctx.mode != Mode::Secrets;
+        walked
+            .repos
+            .par_iter()
+            .zip(repo_aggs)
+            .zip(names)
+            .for_each(|((repo, mut agg), name)| {
+                let input = history::RepoInput {
+                    name: &name,
+                    path: &repo.path,
+                    history: self.history,
+                    contributors,
+                };
+                let meta = history::scan_repo(&input, ctx, &tally, &mut agg);
+                let view = RepoView {
+                    connector: &self.name,
+                    repo: &name,
+                    commits: &meta.commits,
+                    codeowners: meta.codeowners.as_ref(),
+                    contributors: meta.contributors.clone(),
+                    history_scanned: meta.history_scanned,
+                };
+                emit(agg.into_nhis(&view));
+            });
+
+        vec![tally.into_coverage(&self.name)]
     }
+}
+
+/// A repository is named after its directory. Two repositories with the same directory
+/// name are told apart by their path under the scanned root (`clients/api`, `api`).
+fn repo_names(w: &WalkResult) -> Vec<String> {
+    let base: Vec<String> = w.repos.iter().map(|r| walk::basename(&r.path)).collect();
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for b in &base {
+        *count.entry(b.as_str()).or_default() += 1;
+    }
+    let mut used: HashSet<String> = HashSet::new();
+    w.repos
+        .iter()
+        .zip(&base)
+        .map(|(r, b)| {
+            let mut name = if count.get(b.as_str()).copied().unwrap_or(0) > 1 {
+                let root = w.roots.get(r.root);
+                let rel = root
+                    .and_then(|root| r.path.strip_prefix(&root.path).ok())
+                    .map(|p| p.to_string_lossy().into_owned());
+                match (root, rel) {
+                    (Some(root), Some(rel)) if !rel.is_empty() => format!("{}/{rel}", root.name),
+                    _ => b.clone(),
+                }
+            } else {
+                b.clone()
+            };
+            let mut n = 2;
+            while used.contains(&name) {
+                name = format!("{b}~{n}");
+                n += 1;
+            }
+            used.insert(name.clone());
+            name
+        })
+        .collect()
 }

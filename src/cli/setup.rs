@@ -1,0 +1,254 @@
+//! What the scanning subcommands share: finding and loading the config, the rules, the HR
+//! directory and the allowlist, running the pipeline, writing the findings file, printing
+//! the summary, and the exit code. Input problems become exit-2 usage errors here, before
+//! any scanning starts.
+
+use super::{usage, Global, EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE};
+use crate::config::Config;
+use crate::connectors::{self, Connector, Limits, Mode};
+use crate::hr::Directory;
+use crate::matcher::Matcher;
+use crate::pipeline::{self, Exceptions, IgnoreList, RunSpec};
+use crate::report::{self, FindingsFile, Format};
+use crate::rules::RuleSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The config named by `-c`, else `./nhiscan.toml` if present, else none.
+pub fn load_config(g: &Global) -> anyhow::Result<Option<Config>> {
+    let path = match &g.config {
+        Some(p) => {
+            if !p.is_file() {
+                return Err(usage(format!("config file {} does not exist", p.display())));
+            }
+            p.clone()
+        }
+        None => {
+            let p = PathBuf::from("nhiscan.toml");
+            if !p.is_file() {
+                return Ok(None);
+            }
+            p
+        }
+    };
+    Config::load(&path)
+        .map(Some)
+        .map_err(|e| usage(format!("{e:#}")))
+}
+
+pub fn load_matcher(g: &Global, cfg: Option<&Config>) -> anyhow::Result<Matcher> {
+    let dir = g
+        .rules
+        .clone()
+        .or_else(|| cfg.and_then(|c| c.scan.rules.as_ref().map(|r| c.resolve(r))));
+    let rules = match &dir {
+        Some(d) => {
+            if !d.is_dir() {
+                return Err(usage(format!(
+                    "rules directory {} does not exist",
+                    d.display()
+                )));
+            }
+            RuleSet::with_dir(d)?
+        }
+        None => RuleSet::builtin()?,
+    };
+    Ok(Matcher::new(rules)?)
+}
+
+/// Load the roster (`--hr` wins over `[hr] roster`) and extra sources. Bad rows become
+/// warnings (printed now, and kept for the findings file).
+pub fn load_directory(
+    g: &Global,
+    cfg: Option<&Config>,
+) -> anyhow::Result<Option<(Directory, Vec<String>)>> {
+    let roster = match (
+        &g.hr,
+        cfg.and_then(|c| c.hr.roster.as_ref().map(|r| c.resolve(r))),
+    ) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p,
+        (None, None) => return Ok(None),
+    };
+    let extra: Vec<PathBuf> = cfg
+        .map(|c| c.hr.extra.iter().map(|p| c.resolve(p)).collect())
+        .unwrap_or_default();
+    for p in std::iter::once(&roster).chain(extra.iter()) {
+        if !p.is_file() {
+            return Err(usage(format!("HR roster {} does not exist", p.display())));
+        }
+    }
+    let mapping = cfg.map(|c| c.hr.columns.clone()).unwrap_or_default();
+    let (dir, issues) =
+        Directory::load(&roster, &extra, &mapping).map_err(|e| usage(format!("{e:#}")))?;
+    let warnings: Vec<String> = issues
+        .iter()
+        .map(|i| format!("HR row skipped: {i}"))
+        .collect();
+    for w in &warnings {
+        eprintln!("nhiscan: warning: {w}");
+    }
+    Ok(Some((dir, warnings)))
+}
+
+/// The allowlist: `--ignore`, else `[scan] ignore_file`, else `.nhiscanignore` beside the
+/// config or in the current directory.
+pub fn load_ignore(
+    g: &Global,
+    cfg: Option<&Config>,
+    scan_roots: &[PathBuf],
+) -> anyhow::Result<IgnoreList> {
+    let explicit = g
+        .ignore
+        .clone()
+        .or_else(|| cfg.and_then(|c| c.scan.ignore_file.as_ref().map(|p| c.resolve(p))));
+    if let Some(p) = explicit {
+        if !p.is_file() {
+            return Err(usage(format!(
+                "allowlist file {} does not exist",
+                p.display()
+            )));
+        }
+        return IgnoreList::load(&p).map_err(|e| usage(format!("{e:#}")));
+    }
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(c) = cfg {
+        candidates.push(c.base.join(".nhiscanignore"));
+    }
+    for r in scan_roots {
+        if r.is_dir() {
+            candidates.push(r.join(".nhiscanignore"));
+        }
+    }
+    candidates.push(PathBuf::from(".nhiscanignore"));
+    for p in candidates {
+        if p.is_file() {
+            return IgnoreList::load(&p).map_err(|e| usage(format!("{e:#}")));
+        }
+    }
+    Ok(IgnoreList::default())
+}
+
+pub fn limits(g: &Global, cfg: Option<&Config>) -> Limits {
+    let mut l = Limits::default();
+    if let Some(n) = g
+        .max_file_size
+        .or_else(|| cfg.and_then(|c| c.scan.max_file_size))
+    {
+        l.max_file_size = n;
+    }
+    l
+}
+
+/// Connectors from the config; with none configured, the current directory (files and
+/// history) and the local host.
+pub fn connectors_or_default(cfg: Option<&Config>) -> anyhow::Result<Vec<Box<dyn Connector>>> {
+    let configured: Vec<Box<dyn Connector>> = match cfg {
+        Some(c) => c
+            .connector
+            .iter()
+            .map(|cc| connectors::build(cc, &c.base))
+            .collect::<anyhow::Result<_>>()
+            .map_err(|e| usage(format!("{e:#}")))?,
+        None => Vec::new(),
+    };
+    if !configured.is_empty() {
+        return Ok(configured);
+    }
+    Ok(vec![
+        Box::new(connectors::git::GitConnector::from_paths(
+            vec![PathBuf::from(".")],
+            true,
+        )),
+        Box::new(connectors::host::HostConnector::from_roots(vec![
+            PathBuf::from("/"),
+        ])),
+    ])
+}
+
+pub fn exceptions(cfg: Option<&Config>) -> anyhow::Result<Exceptions> {
+    Exceptions::new(cfg.map(|c| c.exception.as_slice()).unwrap_or(&[]))
+        .map_err(|e| usage(format!("{e:#}")))
+}
+
+pub fn show_progress(g: &Global) -> bool {
+    !g.quiet && !g.no_progress && std::io::stderr().is_terminal()
+}
+
+/// The format: `--format`, else from the output file's extension, else json.
+pub fn output_format(g: &Global) -> Format {
+    if let Some(f) = g.format {
+        return f;
+    }
+    match g
+        .output
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("jsonl") | Some("ndjson") => Format::Jsonl,
+        Some("csv") => Format::Csv,
+        Some("sarif") => Format::Sarif,
+        Some("md") => Format::Markdown,
+        _ => Format::Json,
+    }
+}
+
+/// Run, write, summarise, and pick the exit code.
+pub fn finish(g: &Global, spec: RunSpec) -> anyhow::Result<ExitCode> {
+    let file = pipeline::run(spec);
+    write_and_exit(g, &file)
+}
+
+pub fn write_and_exit(g: &Global, file: &FindingsFile) -> anyhow::Result<ExitCode> {
+    report::write_output(file, output_format(g), &g.output)?;
+    if !g.quiet {
+        let summary = report::terminal_summary(file, 10);
+        if g.output == Path::new("-") {
+            eprint!("{summary}");
+        } else {
+            print!("{summary}");
+            println!("Findings written to {}", g.output.display());
+        }
+    }
+    let open = file
+        .findings
+        .iter()
+        .filter(|f| f.exception.is_none())
+        .count();
+    Ok(ExitCode::from(if !pipeline::complete(file) {
+        EXIT_INCOMPLETE
+    } else if open > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }))
+}
+
+/// The common part of a RunSpec.
+pub fn base_spec(
+    g: &Global,
+    cfg: Option<&Config>,
+    mode: Mode,
+    connectors: Vec<Box<dyn Connector>>,
+    scan_roots: &[PathBuf],
+) -> anyhow::Result<RunSpec> {
+    let matcher = load_matcher(g, cfg)?;
+    let ignore = load_ignore(g, cfg, scan_roots)?;
+    let allow_paths = ignore.paths.clone();
+    Ok(RunSpec {
+        mode,
+        connectors,
+        directory: None,
+        subject: None,
+        matcher,
+        limits: limits(g, cfg),
+        allow_paths,
+        ignore,
+        exceptions: exceptions(cfg)?,
+        show_progress: show_progress(g),
+        warnings: Vec::new(),
+    })
+}

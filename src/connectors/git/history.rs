@@ -1,0 +1,683 @@
+//! The history side of the git connector: every blob reachable from any ref (branches,
+//! tags, remotes, stash, notes, HEAD) is scanned exactly once, at blob level, and each
+//! secret is attributed to the commit that first introduced the blob it is in.
+//!
+//! How: collect every reachable commit, order them parents first and oldest first
+//! (git's `--topo-order --date-order --reverse`), then walk each commit's tree, skipping
+//! trees already seen, recording the first (commit, path) of every new blob. New blobs
+//! are handed in batches to rayon workers as they are found, so enumeration and
+//! scanning overlap; each worker opens its own `Repository` (it is not `Sync`) and holds
+//! one blob at a time. Memory is the seen-tree and seen-blob sets plus the matches.
+//!
+//! Corrupt objects, missing commits and shallow clones are recorded in coverage and the
+//! rest of the repository is still scanned. Never writes to the repository.
+
+use super::aggregate::{CommitInfo, RepoAgg};
+use super::codeowners::{Codeowners, CODEOWNERS_PATHS};
+use super::content::{self, SKIP_ALLOWLISTED, SKIP_BINARY, SKIP_MINIFIED, SKIP_TOO_LARGE};
+use super::tally::Tally;
+use crate::connectors::ScanContext;
+use crate::matcher::Matcher;
+use crate::model::{Evidence, OwnerHint, Signal};
+use chrono::{DateTime, Utc};
+use git2::{ErrorCode, ObjectType, Oid, Repository, RepositoryOpenFlags, Tree};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Once};
+
+/// Blobs per rayon task: large enough that opening a `Repository` per task is noise.
+const BATCH: usize = 256;
+/// Errors listed per repository before the rest are only counted.
+const MAX_REPO_ERRORS: usize = 20;
+
+/// One repository to scan.
+pub(crate) struct RepoInput<'a> {
+    /// Name used in resources and messages.
+    pub name: &'a str,
+    /// Working directory, or the repository directory of a bare repository.
+    pub path: &'a Path,
+    /// Scan history (else only HEAD's CODEOWNERS is read).
+    pub history: bool,
+    /// Compute every author of the repository as a contributor hint.
+    pub contributors: bool,
+}
+
+/// What aggregation needs to describe the repository's findings.
+#[derive(Default)]
+pub(crate) struct RepoMeta {
+    pub commits: HashMap<u32, CommitInfo>,
+    pub codeowners: Option<Codeowners>,
+    pub contributors: Option<Arc<Vec<OwnerHint>>>,
+    pub history_scanned: bool,
+}
+
+/// Errors of one repository, capped so a badly broken one reports a sample and a count.
+struct RepoErrors<'a, 't> {
+    name: &'a str,
+    tally: &'a Tally<'t>,
+    count: AtomicUsize,
+}
+
+impl RepoErrors<'_, '_> {
+    fn error(&self, msg: String) {
+        if self.count.fetch_add(1, Ordering::Relaxed) < MAX_REPO_ERRORS {
+            self.tally.error(format!("{}: {msg}", self.name));
+        }
+    }
+    fn finish(&self) {
+        let n = self.count.load(Ordering::Relaxed);
+        if n > MAX_REPO_ERRORS {
+            self.tally.error(format!(
+                "{}: {} more unreadable objects not listed",
+                self.name,
+                n - MAX_REPO_ERRORS
+            ));
+        }
+    }
+}
+
+/// Process-wide libgit2 settings for read-only scanning, applied once.
+fn init_libgit2() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        // Re-hashing every object read doubles the cost of a history scan; a corrupt
+        // object then scans as garbage instead of failing, which costs us nothing.
+        git2::opts::strict_hash_verification(false);
+        // Security teams scan repositories owned by someone else (a leaver's home
+        // directory, a mounted snapshot). The ownership check guards against running a
+        // hostile repository's config-driven commands; we only read objects and refs and
+        // never run hooks, filters or checkouts.
+        // SAFETY: called once, before any repository is opened by this connector; the
+        // option only toggles a libgit2 global flag.
+        if let Err(e) = unsafe { git2::opts::set_verify_owner_validation(false) } {
+            tracing::debug!(error = %e, "Could not disable libgit2 owner validation");
+        }
+    });
+}
+
+fn open(path: &Path) -> Result<Repository, git2::Error> {
+    Repository::open_ext(
+        path,
+        RepositoryOpenFlags::NO_SEARCH,
+        std::iter::empty::<&OsStr>(),
+    )
+}
+
+/// Scan one repository's history into `agg` (which may already hold its working-tree
+/// hits) and return what describing the findings needs.
+pub(crate) fn scan_repo(
+    input: &RepoInput<'_>,
+    ctx: &ScanContext<'_>,
+    tally: &Tally<'_>,
+    agg: &mut RepoAgg,
+) -> RepoMeta {
+    init_libgit2();
+    let errs = RepoErrors {
+        name: input.name,
+        tally,
+        count: AtomicUsize::new(0),
+    };
+    let mut meta = RepoMeta::default();
+    let repo = match open(input.path) {
+        Ok(r) => r,
+        Err(e) => {
+            errs.error(format!(
+                "cannot open git repository at {}: {}",
+                input.path.display(),
+                e.message()
+            ));
+            meta.codeowners = codeowners_from_dir(input.path);
+            errs.finish();
+            return meta;
+        }
+    };
+
+    let head_tree = match repo.head() {
+        Ok(h) => match h.peel_to_tree() {
+            Ok(t) => Some(t),
+            Err(e) => {
+                errs.error(format!("HEAD tree unreadable: {}", e.message()));
+                None
+            }
+        },
+        // A repository without commits yet.
+        Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
+        Err(e) => {
+            errs.error(format!("HEAD unreadable: {}", e.message()));
+            None
+        }
+    };
+    meta.codeowners = head_tree
+        .as_ref()
+        .and_then(|t| codeowners_from_tree(&repo, t))
+        .or_else(|| repo.workdir().and_then(codeowners_from_dir));
+
+    if !input.history && !input.contributors {
+        errs.finish();
+        return meta;
+    }
+
+    let shallow = shallow_commits(&repo, input.name, tally);
+    let graph = enumerate_commits(&repo, &shallow, input.contributors, &errs);
+    meta.contributors = graph
+        .contributors
+        .map(|c| Arc::new(contributor_hints(c, input.name)));
+    if !input.history {
+        errs.finish();
+        return meta;
+    }
+
+    let head = head_tree
+        .map(|t| head_blobs(&repo, &t, &errs))
+        .unwrap_or_default();
+    let shared = Shared {
+        git_dir: repo.path().to_path_buf(),
+        matcher: ctx.matcher,
+        max: ctx.limits.max_file_size,
+        head: &head,
+        agg: Mutex::new(agg),
+        tally,
+        errs: &errs,
+    };
+    let repo = walk_and_scan(repo, &graph.order, ctx, &shared);
+    let agg = shared.agg.into_inner().unwrap_or_else(|e| e.into_inner());
+    meta.history_scanned = true;
+    meta.commits = commit_infos(&repo, &graph.order, agg.commits_needed());
+    errs.finish();
+    meta
+}
+
+/// GitHub's CODEOWNERS from the HEAD tree.
+fn codeowners_from_tree(repo: &Repository, tree: &Tree<'_>) -> Option<Codeowners> {
+    CODEOWNERS_PATHS.iter().find_map(|p| {
+        let entry = tree.get_path(Path::new(p)).ok()?;
+        let blob = repo.find_blob(entry.id()).ok()?;
+        Codeowners::parse(p, &String::from_utf8_lossy(blob.content()))
+    })
+}
+
+/// CODEOWNERS from a working directory, when there is no HEAD to read it from.
+pub(crate) fn codeowners_from_dir(dir: &Path) -> Option<Codeowners> {
+    CODEOWNERS_PATHS.iter().find_map(|p| {
+        let text = std::fs::read(dir.join(p)).ok()?;
+        Codeowners::parse(p, &String::from_utf8_lossy(&text))
+    })
+}
+
+/// The commits a shallow clone cuts history at, with the coverage error naming them.
+fn shallow_commits(repo: &Repository, name: &str, tally: &Tally<'_>) -> HashSet<Oid> {
+    if !repo.is_shallow() {
+        return HashSet::new();
+    }
+    let text = std::fs::read_to_string(repo.path().join("shallow")).unwrap_or_default();
+    let cut: Vec<Oid> = text
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect();
+    let what = match cut.first() {
+        Some(oid) => {
+            let date = repo
+                .find_commit(*oid)
+                .ok()
+                .and_then(|c| to_utc(c.author().when().seconds()));
+            let short = &oid.to_string()[..7];
+            let more = if cut.len() > 1 {
+                format!(" and {} more cut points", cut.len() - 1)
+            } else {
+                String::new()
+            };
+            match date {
+                Some(d) => format!("{short} ({}){more}", d.format("%Y-%m-%d")),
+                None => format!("{short}{more}"),
+            }
+        }
+        None => "the shallow boundary".to_string(),
+    };
+    tally.error(format!(
+        "{name} is a shallow clone: history before {what} not scanned"
+    ));
+    cut.into_iter().collect()
+}
+
+fn to_utc(secs: i64) -> Option<DateTime<Utc>> {
+    DateTime::<Utc>::from_timestamp(secs, 0)
+}
+
+struct Contributor {
+    email: String,
+    commits: u64,
+    last: i64,
+}
+
+struct Graph {
+    /// (commit, its tree), parents before children, older before newer.
+    order: Vec<(Oid, Oid)>,
+    /// By lowercased email.
+    contributors: Option<HashMap<String, Contributor>>,
+}
+
+struct Node {
+    oid: Oid,
+    tree: Oid,
+    time: i64,
+    parents: Vec<Oid>,
+}
+
+/// Every commit reachable from any ref or HEAD, in walk order. Done by hand rather than
+/// with `Revwalk` so a missing commit costs that commit, not the whole walk.
+fn enumerate_commits(
+    repo: &Repository,
+    shallow: &HashSet<Oid>,
+    want_contributors: bool,
+    errs: &RepoErrors<'_, '_>,
+) -> Graph {
+    let mut stack = Vec::new();
+    match repo.references() {
+        Ok(refs) => {
+            for r in refs {
+                match r {
+                    Ok(r) => match r.peel(ObjectType::Commit) {
+                        Ok(o) => stack.push(o.id()),
+                        Err(e) if e.code() == ErrorCode::NotFound => {
+                            let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+                            errs.error(format!(
+                                "ref {name} points to a missing object: {}",
+                                e.message()
+                            ));
+                        }
+                        // A tag of a tree or blob: no history behind it.
+                        Err(_) => {}
+                    },
+                    Err(e) => errs.error(format!("unreadable ref: {}", e.message())),
+                }
+            }
+        }
+        Err(e) => errs.error(format!("refs unreadable: {}", e.message())),
+    }
+    if let Ok(o) = repo.head().and_then(|h| h.peel(ObjectType::Commit)) {
+        stack.push(o.id());
+    }
+
+    let mut idx: HashMap<Oid, usize> = HashMap::new();
+    let mut missing: HashSet<Oid> = HashSet::new();
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut contributors: HashMap<String, Contributor> = HashMap::new();
+    while let Some(oid) = stack.pop() {
+        if idx.contains_key(&oid) || missing.contains(&oid) {
+            continue;
+        }
+        let c = match repo.find_commit(oid) {
+            Ok(c) => c,
+            Err(e) => {
+                missing.insert(oid);
+                errs.error(format!("commit {oid} unreadable: {}", e.message()));
+                continue;
+            }
+        };
+        let parents: Vec<Oid> = if shallow.contains(&oid) {
+            Vec::new()
+        } else {
+            c.parent_ids().collect()
+        };
+        if want_contributors {
+            let author = c.author();
+            let email = String::from_utf8_lossy(author.email_bytes())
+                .trim()
+                .to_string();
+            if !email.is_empty() {
+                let when = author.when().seconds();
+                let e = contributors
+                    .entry(email.to_lowercase())
+                    .or_insert(Contributor {
+                        email,
+                        commits: 0,
+                        last: when,
+                    });
+                e.commits += 1;
+                e.last = e.last.max(when);
+            }
+        }
+        stack.extend(parents.iter().filter(|p| !idx.contains_key(p)).copied());
+        idx.insert(oid, nodes.len());
+        nodes.push(Node {
+            oid,
+            tree: c.tree_id(),
+            time: c.time().seconds(),
+            parents,
+        });
+    }
+
+    // Kahn's algorithm: a commit is ready once all its parents are out; among ready
+    // commits the oldest goes first.
+    let n = nodes.len();
+    let mut pending = vec![0usize; n];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, node) in nodes.iter().enumerate() {
+        for p in &node.parents {
+            if let Some(&pi) = idx.get(p) {
+                pending[i] += 1;
+                children[pi].push(i);
+            }
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<(i64, Oid, usize)>> = (0..n)
+        .filter(|&i| pending[i] == 0)
+        .map(|i| Reverse((nodes[i].time, nodes[i].oid, i)))
+        .collect();
+    let mut order = Vec::with_capacity(n);
+    let mut done = vec![false; n];
+    while let Some(Reverse((_, _, i))) = ready.pop() {
+        done[i] = true;
+        order.push((nodes[i].oid, nodes[i].tree));
+        for &c in &children[i] {
+            pending[c] -= 1;
+            if pending[c] == 0 {
+                ready.push(Reverse((nodes[c].time, nodes[c].oid, c)));
+            }
+        }
+    }
+    // Only a parent cycle (impossible without grafts) leaves commits out: keep them.
+    order.extend(
+        nodes
+            .iter()
+            .zip(done)
+            .filter(|(_, d)| !d)
+            .map(|(n, _)| (n.oid, n.tree)),
+    );
+    Graph {
+        order,
+        contributors: want_contributors.then_some(contributors),
+    }
+}
+
+fn contributor_hints(c: HashMap<String, Contributor>, repo: &str) -> Vec<OwnerHint> {
+    let mut list: Vec<Contributor> = c.into_values().collect();
+    list.sort_by(|a, b| a.email.cmp(&b.email));
+    list.into_iter()
+        .map(|c| {
+            let last = to_utc(c.last).map_or_else(
+                || "an unknown date".to_string(),
+                |d| d.format("%Y-%m-%d").to_string(),
+            );
+            let times = if c.commits == 1 {
+                "once".to_string()
+            } else {
+                format!("{} times", c.commits)
+            };
+            OwnerHint::new(
+                c.email,
+                Signal::Contributor,
+                Evidence::new(
+                    "git:commit",
+                    format!("committed {times} to {repo}, last on {last}"),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Every blob in the HEAD tree with the paths it has there.
+fn head_blobs(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    errs: &RepoErrors<'_, '_>,
+) -> HashMap<Oid, Vec<Arc<str>>> {
+    let mut out: HashMap<Oid, Vec<Arc<str>>> = HashMap::new();
+    let mut stack = vec![(tree.id(), String::new())];
+    while let Some((tid, prefix)) = stack.pop() {
+        let t = match repo.find_tree(tid) {
+            Ok(t) => t,
+            Err(e) => {
+                errs.error(format!(
+                    "tree {tid} at {} in HEAD unreadable: {}",
+                    display_dir(&prefix),
+                    e.message()
+                ));
+                continue;
+            }
+        };
+        for entry in t.iter() {
+            match entry.kind() {
+                Some(ObjectType::Tree) => {
+                    stack.push((entry.id(), join(&prefix, entry.name_bytes())))
+                }
+                Some(ObjectType::Blob) => out
+                    .entry(entry.id())
+                    .or_default()
+                    .push(join(&prefix, entry.name_bytes()).into()),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn join(prefix: &str, name: &[u8]) -> String {
+    let name = String::from_utf8_lossy(name);
+    if prefix.is_empty() {
+        name.into_owned()
+    } else {
+        format!("{prefix}/{name}")
+    }
+}
+
+fn display_dir(prefix: &str) -> &str {
+    if prefix.is_empty() {
+        "/"
+    } else {
+        prefix
+    }
+}
+
+/// What blob-scanning tasks share.
+struct Shared<'a, 't> {
+    git_dir: PathBuf,
+    matcher: &'a Matcher,
+    max: u64,
+    head: &'a HashMap<Oid, Vec<Arc<str>>>,
+    agg: Mutex<&'a mut RepoAgg>,
+    tally: &'a Tally<'t>,
+    errs: &'a RepoErrors<'a, 't>,
+}
+
+struct BlobJob {
+    oid: Oid,
+    /// Index into the walk order of the commit that introduced the blob.
+    commit: u32,
+    path: Arc<str>,
+}
+
+/// Walk every commit's tree in order, handing new blobs to rayon as they are found.
+/// Takes and returns the repository because it cannot be shared across threads.
+fn walk_and_scan(
+    repo: Repository,
+    order: &[(Oid, Oid)],
+    ctx: &ScanContext<'_>,
+    shared: &Shared<'_, '_>,
+) -> Repository {
+    let allow = ctx.allow_paths;
+    rayon::scope(move |s| {
+        let mut seen_trees: HashSet<Oid> = HashSet::new();
+        let mut seen_blobs: HashSet<Oid> = HashSet::new();
+        let mut allowlisted: HashSet<Oid> = HashSet::new();
+        let mut paths: HashSet<Arc<str>> = HashSet::new();
+        let mut batch: Vec<BlobJob> = Vec::with_capacity(BATCH);
+        for (ci, (commit, root)) in order.iter().enumerate() {
+            if !seen_trees.insert(*root) {
+                continue;
+            }
+            let commit_idx = u32::try_from(ci).unwrap_or(u32::MAX);
+            let mut stack = vec![(*root, String::new())];
+            while let Some((tid, prefix)) = stack.pop() {
+                let t = match repo.find_tree(tid) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        shared.errs.error(format!(
+                            "tree {tid} at {} in commit {commit} unreadable: {}",
+                            display_dir(&prefix),
+                            e.message()
+                        ));
+                        continue;
+                    }
+                };
+                for entry in t.iter() {
+                    let id = entry.id();
+                    match entry.kind() {
+                        Some(ObjectType::Tree) => {
+                            if seen_trees.insert(id) {
+                                stack.push((id, join(&prefix, entry.name_bytes())));
+                            }
+                        }
+                        Some(ObjectType::Blob) => {
+                            if seen_blobs.contains(&id) {
+                                continue;
+                            }
+                            let path = join(&prefix, entry.name_bytes());
+                            if allow.is_allowed(&path) {
+                                if allowlisted.insert(id) {
+                                    shared.tally.skip(SKIP_ALLOWLISTED);
+                                }
+                                continue;
+                            }
+                            seen_blobs.insert(id);
+                            let path = match paths.get(path.as_str()) {
+                                Some(p) => p.clone(),
+                                None => {
+                                    let p: Arc<str> = path.into();
+                                    paths.insert(p.clone());
+                                    p
+                                }
+                            };
+                            batch.push(BlobJob {
+                                oid: id,
+                                commit: commit_idx,
+                                path,
+                            });
+                            if batch.len() >= BATCH {
+                                let jobs = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                                s.spawn(move |_| scan_batch(shared, jobs));
+                            }
+                        }
+                        // Submodule commits belong to another repository's history.
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if !batch.is_empty() {
+            s.spawn(move |_| scan_batch(shared, batch));
+        }
+        repo
+    })
+}
+
+fn scan_batch(shared: &Shared<'_, '_>, jobs: Vec<BlobJob>) {
+    let repo = match open(&shared.git_dir) {
+        Ok(r) => r,
+        Err(e) => {
+            shared.errs.error(format!(
+                "{} blobs not scanned: cannot reopen repository: {}",
+                jobs.len(),
+                e.message()
+            ));
+            return;
+        }
+    };
+    let odb = match repo.odb() {
+        Ok(o) => o,
+        Err(e) => {
+            shared.errs.error(format!(
+                "{} blobs not scanned: object database unreadable: {}",
+                jobs.len(),
+                e.message()
+            ));
+            return;
+        }
+    };
+    let mut found = Vec::new();
+    for job in jobs {
+        match odb.read_header(job.oid) {
+            Ok((size, _)) if size as u64 > shared.max => {
+                shared.tally.skip(SKIP_TOO_LARGE);
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                shared.errs.error(format!(
+                    "blob {} ({}) unreadable: {}",
+                    job.oid,
+                    job.path,
+                    e.message()
+                ));
+                continue;
+            }
+        }
+        let obj = match odb.read(job.oid) {
+            Ok(o) => o,
+            Err(e) => {
+                shared.errs.error(format!(
+                    "blob {} ({}) unreadable: {}",
+                    job.oid,
+                    job.path,
+                    e.message()
+                ));
+                continue;
+            }
+        };
+        let data = obj.data();
+        if content::is_binary(data) {
+            shared.tally.skip(SKIP_BINARY);
+            continue;
+        }
+        if content::is_minified(data) {
+            shared.tally.skip(SKIP_MINIFIED);
+            continue;
+        }
+        shared.tally.scanned(data.len() as u64);
+        for hit in content::hits(shared.matcher, data) {
+            found.push((hit, job.oid, job.commit, job.path.clone()));
+        }
+    }
+    if !found.is_empty() {
+        let mut agg = shared.agg.lock().unwrap_or_else(|e| e.into_inner());
+        for (hit, oid, commit, path) in found {
+            let head_paths = shared.head.get(&oid).map_or(&[][..], |v| &v[..]);
+            agg.add_history(hit, commit, &path, head_paths);
+        }
+    }
+}
+
+/// Author details of the introducing commits the findings reference.
+fn commit_infos(
+    repo: &Repository,
+    order: &[(Oid, Oid)],
+    needed: BTreeSet<u32>,
+) -> HashMap<u32, CommitInfo> {
+    needed
+        .into_iter()
+        .filter_map(|i| {
+            let (oid, _) = order.get(i as usize)?;
+            let info = match repo.find_commit(*oid) {
+                Ok(c) => {
+                    let a = c.author();
+                    CommitInfo {
+                        id: oid.to_string(),
+                        author_name: String::from_utf8_lossy(a.name_bytes()).trim().to_string(),
+                        author_email: String::from_utf8_lossy(a.email_bytes()).trim().to_string(),
+                        time: to_utc(a.when().seconds()),
+                    }
+                }
+                Err(_) => CommitInfo {
+                    id: oid.to_string(),
+                    author_name: String::new(),
+                    author_email: String::new(),
+                    time: None,
+                },
+            };
+            Some((i, info))
+        })
+        .collect()
+}

@@ -1,0 +1,690 @@
+//! Connector-level tests on repositories built with the `git` CLI in temp dirs, with
+//! fixed authors and dates so commits are deterministic. Secrets are obviously fake and
+//! assembled at run time, so this file holds no token-shaped literal.
+
+use super::*;
+use crate::connectors::{Limits, PathAllowlist, Progress};
+use crate::matcher::Matcher;
+use crate::model::{CoverageStatus, Signal};
+use crate::rules::RuleSet;
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+struct Collect(Mutex<Vec<Nhi>>);
+
+impl Sink for Collect {
+    fn emit(&self, nhi: Nhi) {
+        self.0.lock().unwrap().push(nhi);
+    }
+}
+
+fn matcher() -> &'static Matcher {
+    static M: OnceLock<Matcher> = OnceLock::new();
+    M.get_or_init(|| Matcher::new(RuleSet::builtin().expect("builtin rules")).expect("matcher"))
+}
+
+/// A fake classic GitHub token; `seed` makes distinct ones.
+fn ghp(seed: char) -> String {
+    let t = format!("ghp_FAKE{seed}7q2x9Lm4Np8Rs3Tv6Wy1Zb5Cd0Fg2Hj4KmQ8");
+    t[..40].to_string()
+}
+
+/// A fake AWS access key id (`AKIA` + 16 of `[A-Z2-7]`).
+fn akia() -> String {
+    format!("AKIA{}", "Z7FAKEQ3KEY4NH2X")
+}
+
+struct Who(&'static str, &'static str);
+const ALICE: Who = Who("Alice Leaver", "alice@acme.example");
+const BOB: Who = Who("Bob Stayer", "bob@acme.example");
+
+struct Repo {
+    path: PathBuf,
+    day: std::cell::Cell<u32>,
+}
+
+fn git_cmd(dir: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "core.autocrlf=false",
+        ]);
+    c
+}
+
+fn run(mut c: Command) -> String {
+    let out = c.output().expect("git runs");
+    assert!(
+        out.status.success(),
+        "git failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+impl Repo {
+    fn init(parent: &Path, name: &str) -> Repo {
+        let path = parent.join(name);
+        std::fs::create_dir_all(&path).unwrap();
+        let mut c = git_cmd(&path);
+        c.args(["init", "-q"]);
+        run(c);
+        Repo {
+            path,
+            day: std::cell::Cell::new(1),
+        }
+    }
+    fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
+        let p = self.path.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+    fn rm(&self, rel: &str) {
+        std::fs::remove_file(self.path.join(rel)).unwrap();
+    }
+    fn git(&self, args: &[&str]) -> String {
+        let mut c = git_cmd(&self.path);
+        c.args(args);
+        run(c)
+    }
+    /// Stage everything and commit as `who`, one day after the previous commit.
+    fn commit(&self, who: &Who, msg: &str) -> String {
+        self.git(&["add", "-A"]);
+        let day = self.day.get();
+        self.day.set(day + 1);
+        let date = format!("2024-03-{day:02}T10:00:00Z");
+        let mut c = git_cmd(&self.path);
+        c.env("GIT_AUTHOR_NAME", who.0)
+            .env("GIT_AUTHOR_EMAIL", who.1)
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_NAME", who.0)
+            .env("GIT_COMMITTER_EMAIL", who.1)
+            .env("GIT_COMMITTER_DATE", &date)
+            .args(["commit", "-q", "--allow-empty", "-m", msg]);
+        run(c);
+        self.git(&["rev-parse", "HEAD"])
+    }
+}
+
+struct Scan {
+    nhis: Vec<Nhi>,
+    cov: Coverage,
+}
+
+fn scan_with(paths: Vec<PathBuf>, mode: Mode, limits: Limits, allow: &PathAllowlist) -> Scan {
+    let progress = Progress::default();
+    let ctx = ScanContext {
+        matcher: matcher(),
+        progress: &progress,
+        mode,
+        limits,
+        allow_paths: allow,
+    };
+    let sink = Collect(Mutex::new(Vec::new()));
+    let conn = GitConnector::from_paths(paths, true);
+    let mut covs = conn.scan(&ctx, &sink);
+    assert_eq!(covs.len(), 1);
+    let cov = covs.remove(0);
+    assert_eq!(cov.connector, "git");
+    let mut nhis = sink.0.into_inner().unwrap();
+    nhis.sort_by(|a, b| a.resource.cmp(&b.resource));
+    assert_eq!(
+        progress.findings.load(std::sync::atomic::Ordering::Relaxed),
+        nhis.len() as u64
+    );
+    Scan { nhis, cov }
+}
+
+fn scan(path: &Path) -> Scan {
+    scan_with(
+        vec![path.to_path_buf()],
+        Mode::Leaver,
+        Limits::default(),
+        &PathAllowlist::default(),
+    )
+}
+
+fn loc(n: &Nhi) -> &crate::model::Location {
+    n.location.as_ref().expect("location")
+}
+
+fn hint_ids(n: &Nhi, sig: Signal) -> Vec<String> {
+    n.hints
+        .iter()
+        .filter(|h| h.signal == sig)
+        .map(|h| h.identifier.clone())
+        .collect()
+}
+
+#[test]
+fn deleted_secret_is_found_with_its_introducing_author() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "acme-api");
+    r.write("README.md", "hello\n");
+    r.commit(&BOB, "init");
+    r.write(
+        "config/prod.env",
+        format!("# prod\nGITHUB_TOKEN={}\n", ghp('a')),
+    );
+    let c_alice = r.commit(&ALICE, "add prod config");
+    r.rm("config/prod.env");
+    r.commit(&BOB, "remove secrets");
+
+    let s = scan(&r.path);
+    assert!(s.cov.is_complete(), "{:?}", s.cov.errors);
+    assert_eq!(s.nhis.len(), 1);
+    let n = &s.nhis[0];
+    let l = loc(n);
+    assert_eq!(l.commit.as_deref(), Some(c_alice.as_str()));
+    assert_eq!(l.author_email.as_deref(), Some("alice@acme.example"));
+    assert_eq!(l.author_name.as_deref(), Some("Alice Leaver"));
+    assert_eq!(l.path, "config/prod.env");
+    assert_eq!(l.line, 2);
+    assert!(!l.in_head);
+    assert_eq!(
+        l.committed_at.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2024-03-02T10:00:00+00:00")
+    );
+    assert_eq!(n.resource, format!("acme-api@{c_alice}:config/prod.env:2"));
+    assert_eq!(n.kind, crate::model::Kind::SecretInRepo);
+    assert_eq!(n.connector, "git");
+    assert_eq!(n.rule.as_deref(), Some("nhi.github.pat-classic.1"));
+    assert_eq!(
+        n.title,
+        format!("GitHub personal access token (classic) in acme-api config/prod.env (introduced by alice@acme.example in {})", &c_alice[..7])
+    );
+    assert!(!n.title.contains(&ghp('a')));
+    assert_eq!(
+        hint_ids(n, Signal::CommitAuthor),
+        vec!["alice@acme.example", "Alice Leaver"]
+    );
+    assert_eq!(n.hints[0].evidence.source, "git:commit");
+    assert!(n.hints[0].evidence.detail.starts_with(&format!(
+        "introduced in {} by Alice Leaver <alice@acme.example> on 2024-03-02",
+        &c_alice[..7]
+    )));
+    assert_eq!(n.join_keys, vec![format!("github_token:{}", ghp('a'))]);
+    assert_eq!(
+        n.attributes.get("credential").map(String::as_str),
+        Some("github_pat_classic")
+    );
+    assert_eq!(
+        n.attributes.get("unlocks").map(String::as_str),
+        Some("github")
+    );
+    assert_eq!(
+        n.fingerprint_basis.as_deref(),
+        Some(
+            format!(
+                "acme-api\0nhi.github.pat-classic.1\0{}",
+                crate::model::SecretBytes::new(ghp('a')).sha256_hex()
+            )
+            .as_str()
+        )
+    );
+    // Both authors could read it: they are contributors (not in secrets mode).
+    let contrib: Vec<String> = n
+        .shared_hints
+        .as_ref()
+        .expect("contributors")
+        .iter()
+        .map(|h| h.identifier.clone())
+        .collect();
+    assert_eq!(contrib, vec!["alice@acme.example", "bob@acme.example"]);
+    let bob = n
+        .shared_hints
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|h| h.identifier == "bob@acme.example")
+        .unwrap();
+    assert_eq!(bob.signal, Signal::Contributor);
+    assert_eq!(
+        bob.evidence.detail,
+        "committed 2 times to acme-api, last on 2024-03-03"
+    );
+    // The same run twice gives the same finding id.
+    assert_eq!(scan(&r.path).nhis[0].finding_id(), n.finding_id());
+    // Coverage counted the blobs and working-tree files.
+    assert!(s.cov.items_scanned >= 3, "{}", s.cov.items_scanned);
+    assert!(s.cov.bytes_scanned > 0);
+}
+
+#[test]
+fn secret_still_in_head_keeps_introducing_author() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "acme-api");
+    r.write(
+        "config/prod.env",
+        format!("# prod\nGITHUB_TOKEN={}\n", ghp('b')),
+    );
+    let c_alice = r.commit(&ALICE, "add prod config");
+    r.write(
+        "config/prod.env",
+        format!(
+            "# prod\n# owned by platform\nDEBUG=0\nGITHUB_TOKEN={}\n",
+            ghp('b')
+        ),
+    );
+    r.commit(&BOB, "edit other lines");
+
+    let s = scan(&r.path);
+    assert!(s.cov.is_complete(), "{:?}", s.cov.errors);
+    assert_eq!(
+        s.nhis.len(),
+        1,
+        "one finding per secret, not per blob or file"
+    );
+    let n = &s.nhis[0];
+    let l = loc(n);
+    assert_eq!(l.commit.as_deref(), Some(c_alice.as_str()));
+    assert_eq!(l.author_email.as_deref(), Some("alice@acme.example"));
+    assert_eq!(l.line, 2, "line in the introducing commit");
+    assert!(l.in_head);
+    assert_eq!(n.resource, "acme-api:config/prod.env:4", "where it is now");
+    assert!(n.other_locations.is_empty());
+    assert_eq!(
+        n.attributes.get("occurrences").map(String::as_str),
+        Some("3")
+    );
+}
+
+#[test]
+fn same_secret_in_two_files_is_one_finding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "svc");
+    r.write("a.env", format!("TOKEN={}\n", ghp('c')));
+    let c1 = r.commit(&ALICE, "a");
+    r.write("deploy/b.yaml", format!("env:\n  token: {}\n", ghp('c')));
+    let c2 = r.commit(&BOB, "b");
+
+    let s = scan(&r.path);
+    assert_eq!(s.nhis.len(), 1);
+    let n = &s.nhis[0];
+    assert_eq!(loc(n).path, "a.env");
+    assert_eq!(loc(n).commit.as_deref(), Some(c1.as_str()));
+    assert_eq!(n.resource, "svc:a.env:1");
+    assert_eq!(n.other_locations.len(), 1);
+    let o = &n.other_locations[0];
+    assert_eq!(o.path, "deploy/b.yaml");
+    assert_eq!(o.line, 2);
+    assert_eq!(o.commit.as_deref(), Some(c2.as_str()));
+    assert_eq!(o.author_email.as_deref(), Some("bob@acme.example"));
+    assert!(o.in_head);
+    assert_eq!(
+        n.attributes
+            .get("other_locations_total")
+            .map(String::as_str),
+        Some("1")
+    );
+}
+
+#[test]
+fn branch_only_secret_and_secrets_mode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "svc");
+    r.write("README.md", "x\n");
+    r.commit(&BOB, "init");
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.write("ci/token.txt", ghp('d'));
+    let c = r.commit(&ALICE, "wip");
+    r.git(&["checkout", "-q", "main"]);
+
+    let s = scan_with(
+        vec![r.path.clone()],
+        Mode::Secrets,
+        Limits::default(),
+        &PathAllowlist::default(),
+    );
+    assert_eq!(s.nhis.len(), 1);
+    let n = &s.nhis[0];
+    assert_eq!(loc(n).commit.as_deref(), Some(c.as_str()));
+    assert!(!loc(n).in_head);
+    assert_eq!(n.resource, format!("svc@{c}:ci/token.txt:1"));
+    assert!(n.shared_hints.is_none(), "no contributors in secrets mode");
+}
+
+#[test]
+fn binary_and_oversized_files_are_skipped_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "svc");
+    let mut bin = b"\x7fELF\0\0\0".to_vec();
+    bin.extend_from_slice(ghp('e').as_bytes());
+    r.write("bin/tool", &bin);
+    let mut big = "x = 1\n".repeat(400);
+    big.push_str(&format!("TOKEN={}\n", ghp('f')));
+    r.write("big.txt", &big);
+    r.commit(&ALICE, "add");
+
+    let limits = Limits {
+        max_file_size: 1024,
+    };
+    let s = scan_with(
+        vec![r.path.clone()],
+        Mode::Leaver,
+        limits,
+        &PathAllowlist::default(),
+    );
+    assert!(
+        s.nhis.is_empty(),
+        "{:?}",
+        s.nhis.iter().map(|n| &n.resource).collect::<Vec<_>>()
+    );
+    // Once in the working tree, once in history.
+    assert_eq!(s.cov.skipped.get("binary"), Some(&2));
+    assert_eq!(s.cov.skipped.get("too_large"), Some(&2));
+    assert!(s.cov.is_complete());
+}
+
+#[test]
+fn untracked_env_file_is_found_without_a_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "svc");
+    r.write(".gitignore", ".env\n");
+    r.commit(&BOB, "init");
+    r.write(".env", format!("GH={}\n", ghp('g')));
+
+    let s = scan(&r.path);
+    assert_eq!(s.nhis.len(), 1, "ignored, hidden files are scanned");
+    let n = &s.nhis[0];
+    let l = loc(n);
+    assert_eq!(l.path, ".env");
+    assert!(l.commit.is_none() && l.author_email.is_none());
+    assert!(l.in_head);
+    assert_eq!(
+        n.attributes.get("untracked").map(String::as_str),
+        Some("true")
+    );
+    assert_eq!(n.resource, "svc:.env:1");
+    assert!(hint_ids(n, Signal::CommitAuthor).is_empty());
+    assert!(n.title.contains("untracked"));
+}
+
+#[test]
+fn codeowners_hints_for_the_secret_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "svc");
+    r.write(
+        ".github/CODEOWNERS",
+        "* @acme/platform\n/config/ @alice-dev carol@acme.example\n",
+    );
+    r.write("config/app.env", format!("T={}\n", ghp('h')));
+    r.commit(&BOB, "init");
+
+    let s = scan(&r.path);
+    assert_eq!(s.nhis.len(), 1);
+    let n = &s.nhis[0];
+    assert_eq!(
+        hint_ids(n, Signal::Codeowners),
+        vec!["github:alice-dev", "carol@acme.example"]
+    );
+    let h = n
+        .hints
+        .iter()
+        .find(|h| h.signal == Signal::Codeowners)
+        .unwrap();
+    assert_eq!(h.evidence.source, "git:codeowners");
+    assert_eq!(
+        h.evidence.detail,
+        ".github/CODEOWNERS line 2: /config/ @alice-dev carol@acme.example"
+    );
+}
+
+#[test]
+fn shallow_clone_is_recorded_in_coverage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "origin");
+    r.write("old.env", format!("T={}\n", ghp('i')));
+    r.commit(&ALICE, "old");
+    r.rm("old.env");
+    r.write("new.env", format!("T={}\n", ghp('j')));
+    r.commit(&BOB, "new");
+    let clones = tmp.path().join("clones");
+    std::fs::create_dir_all(&clones).unwrap();
+    let mut c = git_cmd(&clones);
+    c.args([
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        &format!("file://{}", r.path.display()),
+        "shallow",
+    ]);
+    run(c);
+
+    let s = scan(&clones.join("shallow"));
+    assert_eq!(s.cov.status, CoverageStatus::Partial);
+    assert!(
+        s.cov.errors.iter().any(
+            |e| e.starts_with("shallow is a shallow clone: history before ")
+                && e.ends_with("not scanned")
+        ),
+        "{:?}",
+        s.cov.errors
+    );
+    assert_eq!(s.cov.errors.len(), 1, "{:?}", s.cov.errors);
+    // What is there is still scanned.
+    assert_eq!(s.nhis.len(), 1);
+    assert_eq!(loc(&s.nhis[0]).path, "new.env");
+    assert_eq!(
+        loc(&s.nhis[0]).author_email.as_deref(),
+        Some("bob@acme.example")
+    );
+}
+
+#[test]
+fn corrupt_repository_is_an_error_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "broken");
+    r.write("gone.env", format!("T={}\n", ghp('k')));
+    r.write("kept.env", format!("T={}\n", ghp('l')));
+    r.commit(&ALICE, "add");
+    r.rm("gone.env");
+    r.commit(&ALICE, "rm");
+    let blob = r.git(&["rev-parse", "HEAD~1:gone.env"]);
+    std::fs::remove_file(
+        r.path
+            .join(".git/objects")
+            .join(&blob[..2])
+            .join(&blob[2..]),
+    )
+    .unwrap();
+
+    let s = scan(&r.path);
+    assert_eq!(s.cov.status, CoverageStatus::Partial);
+    assert!(
+        s.cov
+            .errors
+            .iter()
+            .any(|e| e.contains(&blob) && e.contains("gone.env")),
+        "{:?}",
+        s.cov.errors
+    );
+    // The readable rest is still reported.
+    assert_eq!(s.nhis.len(), 1);
+    assert_eq!(loc(&s.nhis[0]).path, "kept.env");
+
+    // A repository whose HEAD commit is gone.
+    let r2 = Repo::init(tmp.path(), "headless");
+    r2.write("a.env", format!("T={}\n", ghp('m')));
+    let c = r2.commit(&ALICE, "add");
+    std::fs::remove_file(r2.path.join(".git/objects").join(&c[..2]).join(&c[2..])).unwrap();
+    let s = scan(&r2.path);
+    assert_eq!(s.cov.status, CoverageStatus::Partial);
+    assert!(
+        s.cov.errors.iter().any(|e| e.contains(&c)),
+        "{:?}",
+        s.cov.errors
+    );
+    // The working tree is still scanned.
+    assert_eq!(s.nhis.len(), 1);
+}
+
+#[test]
+fn missing_path_is_recorded_and_the_rest_scanned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "svc");
+    r.write("a.env", format!("T={}\n", ghp('n')));
+    r.commit(&ALICE, "add");
+    let missing = tmp.path().join("nope");
+    let s = scan_with(
+        vec![missing.clone(), r.path.clone()],
+        Mode::Leaver,
+        Limits::default(),
+        &PathAllowlist::default(),
+    );
+    assert_eq!(s.cov.status, CoverageStatus::Partial);
+    assert_eq!(
+        s.cov.errors,
+        vec![format!("{}: path does not exist", missing.display())]
+    );
+    assert_eq!(s.nhis.len(), 1);
+}
+
+#[test]
+fn many_repositories_and_loose_files_under_one_root() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repos");
+    for (i, name) in ["one", "two", "three"].iter().enumerate() {
+        let r = Repo::init(&root, name);
+        r.write("k.env", format!("T={}\n", ghp(char::from(b'o' + i as u8))));
+        r.commit(&ALICE, "add");
+    }
+    // A bare repository and a loose file.
+    let mut c = git_cmd(&root);
+    c.args(["clone", "-q", "--bare", "one", "one-bare.git"]);
+    run(c);
+    std::fs::write(root.join("notes.txt"), format!("T={}\n", ghp('z'))).unwrap();
+
+    let s = scan(&root);
+    assert!(s.cov.is_complete(), "{:?}", s.cov.errors);
+    let resources: Vec<&str> = s.nhis.iter().map(|n| n.resource.as_str()).collect();
+    assert_eq!(
+        resources,
+        vec![
+            "one-bare.git:k.env:1",
+            "one:k.env:1",
+            "repos:notes.txt:1",
+            "three:k.env:1",
+            "two:k.env:1"
+        ]
+    );
+    let bare = &s.nhis[0];
+    assert_eq!(
+        loc(bare).author_email.as_deref(),
+        Some("alice@acme.example")
+    );
+    assert!(loc(bare).in_head);
+    let loose = &s.nhis[2];
+    assert!(loc(loose).commit.is_none());
+    assert!(!loose.attributes.contains_key("untracked"));
+}
+
+#[test]
+fn allowlisted_paths_are_skipped_in_files_and_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "svc");
+    r.write("fixtures/k.env", format!("T={}\n", ghp('p')));
+    r.write("real.env", format!("T={}\n", ghp('q')));
+    r.commit(&ALICE, "add");
+    let mut b = globset::GlobSetBuilder::new();
+    b.add(globset::Glob::new("fixtures/**").unwrap());
+    let allow = PathAllowlist {
+        globs: Some(b.build().unwrap()),
+    };
+    let s = scan_with(
+        vec![r.path.clone()],
+        Mode::Leaver,
+        Limits::default(),
+        &allow,
+    );
+    assert_eq!(s.nhis.len(), 1);
+    assert_eq!(loc(&s.nhis[0]).path, "real.env");
+    assert_eq!(s.cov.skipped.get("allowlisted"), Some(&2));
+}
+
+#[test]
+fn a_secret_next_to_a_key_id_shares_its_join_key() {
+    let mut set = RuleSet::default();
+    set.add_file_text(
+        Path::new("t.toml"),
+        r#"
+[[rule]]
+id = "t.key-id.1"
+name = "Key id"
+pattern = '\b(?P<secret>KID[A-Z0-9]{12})\b'
+keywords = ["kid"]
+credential = "key_id"
+unlocks = "acme"
+join_key = "acme_key_id"
+
+[[rule]]
+id = "t.key-secret.1"
+name = "Key secret"
+pattern = 'ksecret=(?P<secret>[a-z0-9]{16})'
+keywords = ["ksecret"]
+credential = "key_secret"
+unlocks = "acme"
+"#,
+    )
+    .unwrap();
+    let m = Matcher::new(set).unwrap();
+    let data = b"id=KIDA1B2C3D4E5F6\nksecret=q8w7e6r5t4y3u2i1\n\nid=KIDZ9Y8X7W6V5U4\n";
+    let hits = content::hits(&m, data);
+    assert_eq!(hits.len(), 3);
+    assert_eq!(
+        hits[0].join_key.as_deref(),
+        Some("acme_key_id:KIDA1B2C3D4E5F6")
+    );
+    assert_eq!(
+        hits[1].join_key.as_deref(),
+        Some("acme_key_id:KIDA1B2C3D4E5F6"),
+        "nearest key id"
+    );
+    assert_eq!(
+        hits[2].join_key.as_deref(),
+        Some("acme_key_id:KIDZ9Y8X7W6V5U4")
+    );
+}
+
+#[test]
+fn aws_key_id_in_history_gets_its_join_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "svc");
+    r.write(
+        "aws.ini",
+        format!("[default]\naws_access_key_id = {}\n", akia()),
+    );
+    r.commit(&ALICE, "add");
+    let s = scan(&r.path);
+    assert_eq!(s.nhis.len(), 1);
+    assert_eq!(
+        s.nhis[0].join_keys,
+        vec![format!("aws_access_key_id:{}", akia())]
+    );
+    assert_eq!(
+        s.nhis[0].secret.as_ref().map(|s| s.redacted.as_str()),
+        Some("AKIA…NH2X")
+    );
+}
+
+#[test]
+fn no_secret_in_debug_or_titles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "svc");
+    r.write("a.env", format!("T={}\n", ghp('r')));
+    r.commit(&ALICE, "add");
+    let s = scan(&r.path);
+    let mut n = s.nhis[0].clone();
+    // join_keys are internal correlation data; everything else must be clean.
+    n.join_keys.clear();
+    let dbg = format!("{n:?} {:?}", s.cov);
+    assert!(!dbg.contains(&ghp('r')));
+}

@@ -1,0 +1,1 @@
+//! Connector-level tests: `HostConnector::scan` on fixture roots.

@@ -1,0 +1,648 @@
+//! Roster CSV loading: header resolution (contract names, common HRIS spellings and the
+//! `[hr.columns]` mapping), per-row validation with file and line, and merging several
+//! sources while reporting duplicates.
+//!
+//! Bad rows become [`RosterIssue`]s and the rest still loads; only an unreadable file, a
+//! missing header, a missing required column or a bad mapping key is an error. Must not
+//! build the lookup index (the directory does that once everything is loaded).
+
+use super::ident::{is_valid_email, normalize_identifier};
+use super::{ColumnMapping, Person, PersonStatus, PersonType, Risk, RosterIssue};
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The contract's roster columns, in contract order.
+pub const COLUMNS: &[&str] = &[
+    "employee_id",
+    "email",
+    "name",
+    "status",
+    "end_date",
+    "type",
+    "manager_email",
+    "aliases",
+    "risk",
+];
+
+/// Extra columns we understand when an export has no `name`: joined into `name`.
+const NAME_PARTS: &[&str] = &["first_name", "last_name"];
+
+const REQUIRED: &[&str] = &["employee_id", "email", "status"];
+
+/// Header spellings recognised without a mapping, as [`header_key`]s, best first. The
+/// contract name itself always wins over these.
+fn synonyms(column: &str) -> &'static [&'static str] {
+    match column {
+        "employee_id" => &[
+            "employee_number",
+            "employee_no",
+            "employee_num",
+            "employeeid",
+            "employeenumber",
+            "emp_id",
+            "emp_no",
+            "worker_id",
+            "staff_id",
+            "person_id",
+            "personnel_number",
+            "id",
+        ],
+        "email" => &[
+            "work_email",
+            "email_address",
+            "work_email_address",
+            "primary_email",
+            "business_email",
+            "corporate_email",
+            "company_email",
+            "user_email",
+            "e_mail",
+            "mail",
+        ],
+        "name" => &[
+            "full_name",
+            "display_name",
+            "employee_name",
+            "preferred_name",
+            "legal_name",
+            "worker_name",
+        ],
+        "status" => &[
+            "employment_status",
+            "employee_status",
+            "worker_status",
+            "hr_status",
+            "active_status",
+            "state",
+        ],
+        "end_date" => &[
+            "termination_date",
+            "term_date",
+            "terminated_date",
+            "separation_date",
+            "last_day",
+            "last_working_day",
+            "last_day_of_work",
+            "exit_date",
+            "leave_date",
+            "end",
+        ],
+        "type" => &[
+            "employee_type",
+            "worker_type",
+            "employment_type",
+            "person_type",
+            "worker_category",
+            "employee_class",
+        ],
+        "manager_email" => &[
+            "manager_email_address",
+            "manager_work_email",
+            "supervisor_email",
+            "reports_to_email",
+            "line_manager_email",
+        ],
+        "aliases" => &[
+            "alias",
+            "other_identifiers",
+            "identifiers",
+            "usernames",
+            "identities",
+            "accounts",
+        ],
+        "risk" => &["risk_level", "risk_rating"],
+        "first_name" => &["given_name", "firstname", "first"],
+        "last_name" => &["family_name", "surname", "lastname", "last"],
+        _ => &[],
+    }
+}
+
+/// Header cell → comparison key: lowercase, runs of non-alphanumerics to one `_`
+/// (`"Work Email"`, `"work-email"`, `"WORK_EMAIL"` → `work_email`).
+fn header_key(h: &str) -> String {
+    let mut out = String::with_capacity(h.len());
+    for c in h
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .flat_map(char::to_lowercase)
+    {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    out
+}
+
+/// Which field index holds each column of one file.
+#[derive(Debug, Default)]
+struct Columns {
+    at: HashMap<&'static str, usize>,
+    width: usize,
+}
+
+impl Columns {
+    fn resolve(
+        headers: &[String],
+        mapping: &ColumnMapping,
+        path: &Path,
+    ) -> anyhow::Result<Columns> {
+        let keys: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
+        let mut cols = Columns {
+            at: HashMap::new(),
+            width: headers.len(),
+        };
+        let mut taken = vec![false; headers.len()];
+        let all = COLUMNS.iter().chain(NAME_PARTS.iter());
+        // Mapped columns first so that auto-recognition cannot steal their header.
+        for &col in all.clone() {
+            let Some(mapped) = mapping.columns.get(col) else {
+                continue;
+            };
+            let want = header_key(mapped);
+            match keys.iter().enumerate().position(|(i, k)| !taken[i] && *k == want) {
+                Some(i) => {
+                    taken[i] = true;
+                    cols.at.insert(col, i);
+                }
+                // Extra sources may use the contract's names even when the main export does
+                // not; only fail when nothing else provides the column either.
+                None if auto(col, &keys, &taken).is_some() => {}
+                None => bail!(
+                    "HR roster {}: column `{}` (mapped to `{}` in [hr.columns]) not found; the header has: {}",
+                    path.display(),
+                    mapped,
+                    col,
+                    headers.join(", ")
+                ),
+            }
+        }
+        for &col in all {
+            if cols.at.contains_key(col) {
+                continue;
+            }
+            if let Some(i) = auto(col, &keys, &taken) {
+                taken[i] = true;
+                cols.at.insert(col, i);
+            }
+        }
+        let missing: Vec<&str> = REQUIRED
+            .iter()
+            .copied()
+            .filter(|c| !cols.at.contains_key(c))
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "HR roster {}: missing required column{} {} (the header has: {}); rename the column or map it in [hr.columns], e.g. {} = \"Your Header\"",
+                path.display(),
+                if missing.len() > 1 { "s" } else { "" },
+                missing.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                headers.join(", "),
+                missing[0]
+            );
+        }
+        Ok(cols)
+    }
+
+    fn get<'a>(&self, col: &str, fields: &'a [String]) -> &'a str {
+        self.at
+            .get(col)
+            .and_then(|&i| fields.get(i))
+            .map(|s| s.trim())
+            .unwrap_or("")
+    }
+}
+
+/// The header index for `col` by contract name, then by known spelling.
+fn auto(col: &str, keys: &[String], taken: &[bool]) -> Option<usize> {
+    std::iter::once(col)
+        .chain(synonyms(col).iter().copied())
+        .find_map(|want| {
+            keys.iter()
+                .enumerate()
+                .position(|(i, k)| !taken[i] && k == want)
+        })
+}
+
+/// Reject mapping keys that are not contract columns, before any file is read.
+pub fn check_mapping(mapping: &ColumnMapping) -> anyhow::Result<()> {
+    for key in mapping.columns.keys() {
+        if !COLUMNS.contains(&key.as_str()) && !NAME_PARTS.contains(&key.as_str()) {
+            bail!(
+                "unknown HR column mapping key `{}` in [hr.columns] (expected one of: {})",
+                key,
+                COLUMNS
+                    .iter()
+                    .chain(NAME_PARTS.iter())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// HR exports are mostly UTF-8, but Excel on Windows still writes Windows-1252; a Latin-1
+/// reading keeps names legible instead of rejecting the row.
+fn decode(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => bytes.iter().map(|&b| b as char).collect(),
+    }
+}
+
+/// Accepts the contract values and common HRIS spellings, case-insensitively:
+/// `inactive`, `separated`, `former`, `offboarded`, ... → terminated; `on leave`, `loa`,
+/// `leave of absence`, ... → leave; `employed`, `current` → active.
+pub fn parse_status(s: &str) -> Option<PersonStatus> {
+    let k = header_key(s).replace('_', " ");
+    Some(match k.as_str() {
+        "active" | "employed" | "current" | "enabled" => PersonStatus::Active,
+        "terminated" | "termed" | "inactive" | "separated" | "former" | "offboarded"
+        | "deactivated" | "departed" | "resigned" | "retired" | "dismissed" | "disabled"
+        | "left" => PersonStatus::Terminated,
+        "leave"
+        | "on leave"
+        | "loa"
+        | "leave of absence"
+        | "on leave of absence"
+        | "paid leave"
+        | "unpaid leave"
+        | "parental leave"
+        | "medical leave"
+        | "sabbatical" => PersonStatus::Leave,
+        _ => return None,
+    })
+}
+
+/// `employee` (default), `contractor`, `vendor`, and their usual HRIS spellings.
+pub fn parse_type(s: &str) -> Option<PersonType> {
+    let k = header_key(s).replace('_', " ");
+    Some(match k.as_str() {
+        "" | "employee" | "full time" | "part time" | "fte" | "permanent" | "regular" | "staff"
+        | "intern" => PersonType::Employee,
+        "contractor" | "contract" | "contingent" | "contingent worker" | "consultant" | "temp"
+        | "temporary" | "freelance" | "freelancer" => PersonType::Contractor,
+        "vendor" | "supplier" | "partner" | "third party" | "external" => PersonType::Vendor,
+        _ => return None,
+    })
+}
+
+/// `standard` (default) or `high`; `normal`/`low`/`medium` read as standard and
+/// `elevated`/`critical`/`privileged` as high.
+pub fn parse_risk(s: &str) -> Option<Risk> {
+    Some(match header_key(s).as_str() {
+        "" | "standard" | "normal" | "default" | "low" | "medium" => Risk::Standard,
+        "high" | "elevated" | "critical" | "privileged" => Risk::High,
+        _ => return None,
+    })
+}
+
+/// An ISO date, or the date part of an ISO date-time (`2026-11-20T17:00:00Z`).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    let date = match s.char_indices().nth(10) {
+        Some((i, 'T' | 't' | ' ')) => &s[..i],
+        _ => s,
+    };
+    NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
+}
+
+/// One file's rows: valid people (with `source` set) and issues.
+pub fn read_file(
+    path: &Path,
+    mapping: &ColumnMapping,
+) -> anyhow::Result<(Vec<Person>, Vec<RosterIssue>)> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading HR roster {}", path.display()))?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        // Rows with the wrong number of fields are issues, not a fatal parse error.
+        .flexible(true)
+        .from_reader(body);
+    let headers: Vec<String> = rdr
+        .byte_headers()
+        .with_context(|| format!("reading HR roster {}", path.display()))?
+        .iter()
+        .map(|h| decode(h).trim().to_string())
+        .collect();
+    if headers.iter().all(|h| h.is_empty()) {
+        bail!(
+            "HR roster {}: no header row (expected columns: {})",
+            path.display(),
+            COLUMNS.join(", ")
+        );
+    }
+    let cols = Columns::resolve(&headers, mapping, path)?;
+    let mut people = Vec::new();
+    let mut issues = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                // Only I/O errors reach here with a flexible reader over bytes.
+                return Err(
+                    anyhow::Error::new(e).context(format!("reading HR roster {}", path.display()))
+                );
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let fields: Vec<String> = record.iter().map(decode).collect();
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        match parse_row(&cols, &fields) {
+            Ok(mut p) => {
+                p.source = format!("{}:{}", path.display(), line);
+                people.push(p);
+            }
+            Err(reason) => issues.push(RosterIssue {
+                path: path.to_path_buf(),
+                line,
+                reason,
+            }),
+        }
+    }
+    Ok((people, issues))
+}
+
+fn parse_row(cols: &Columns, fields: &[String]) -> Result<Person, String> {
+    if fields.len() != cols.width {
+        return Err(format!(
+            "expected {} fields, found {}",
+            cols.width,
+            fields.len()
+        ));
+    }
+    let mut problems = Vec::new();
+    let get = |c: &str| cols.get(c, fields);
+    let employee_id = get("employee_id");
+    if employee_id.is_empty() {
+        problems.push("missing employee_id".to_string());
+    }
+    let email = get("email");
+    if email.is_empty() {
+        problems.push("missing email".to_string());
+    } else if !is_valid_email(email) {
+        problems.push(format!("invalid email `{email}`"));
+    }
+    let status_raw = get("status");
+    let status = if status_raw.is_empty() {
+        problems.push("missing status".to_string());
+        None
+    } else {
+        let s = parse_status(status_raw);
+        if s.is_none() {
+            problems.push(format!(
+                "unknown status `{status_raw}` (expected active, terminated or leave)"
+            ));
+        }
+        s
+    };
+    let end_raw = get("end_date");
+    let end_date = if end_raw.is_empty() {
+        None
+    } else {
+        let d = parse_date(end_raw);
+        if d.is_none() {
+            problems.push(format!(
+                "invalid end_date `{end_raw}` (expected YYYY-MM-DD)"
+            ));
+        }
+        d
+    };
+    let type_raw = get("type");
+    let person_type = parse_type(type_raw).unwrap_or_else(|| {
+        problems.push(format!(
+            "unknown type `{type_raw}` (expected employee, contractor or vendor)"
+        ));
+        PersonType::Employee
+    });
+    let risk_raw = get("risk");
+    let risk = parse_risk(risk_raw).unwrap_or_else(|| {
+        problems.push(format!(
+            "unknown risk `{risk_raw}` (expected standard or high)"
+        ));
+        Risk::Standard
+    });
+    let manager = get("manager_email");
+    if !manager.is_empty() && !is_valid_email(manager) {
+        problems.push(format!("invalid manager_email `{manager}`"));
+    }
+    let mut name = get("name").to_string();
+    if name.is_empty() {
+        name = [get("first_name"), get("last_name")]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    let aliases = split_aliases(get("aliases"));
+    let Some(status) = status else {
+        return Err(problems.join("; "));
+    };
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
+    Ok(Person {
+        employee_id: employee_id.to_string(),
+        email: email.to_lowercase(),
+        name: (!name.is_empty()).then_some(name),
+        status,
+        end_date,
+        person_type,
+        manager_email: (!manager.is_empty()).then(|| manager.to_lowercase()),
+        aliases,
+        risk,
+        source: String::new(),
+    })
+}
+
+/// `;`-separated aliases, trimmed, empties dropped, duplicates (after normalisation) once.
+pub fn split_aliases(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for a in s.split(';').map(str::trim).filter(|a| !a.is_empty()) {
+        let key = normalize_identifier(a);
+        if key.is_empty() || seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        out.push(a.to_string());
+    }
+    out
+}
+
+/// Merges rows from several files into one people list, first row wins. A later row with
+/// the same employee id *and* the same email is the same person (say, listed in both the
+/// main roster and the contractors file): its aliases and missing fields are merged in and
+/// a conflicting status is reported. Any other clash on id or email is an issue.
+#[derive(Default)]
+pub struct Merger {
+    pub people: Vec<Person>,
+    pub issues: Vec<RosterIssue>,
+    by_id: HashMap<String, usize>,
+    by_email: HashMap<String, usize>,
+}
+
+impl Merger {
+    pub fn add_file(&mut self, path: &Path, people: Vec<Person>, issues: Vec<RosterIssue>) {
+        self.issues.extend(issues);
+        for p in people {
+            self.add(path, p);
+        }
+    }
+
+    fn add(&mut self, path: &Path, p: Person) {
+        let id_key = p.employee_id.trim().to_lowercase();
+        let email_key = normalize_identifier(&p.email);
+        let by_id = self.by_id.get(&id_key).copied();
+        let by_email = self.by_email.get(&email_key).copied();
+        let line = p
+            .source
+            .rsplit_once(':')
+            .and_then(|(_, l)| l.parse().ok())
+            .unwrap_or(0);
+        let issue = |reason: String| RosterIssue {
+            path: path.to_path_buf(),
+            line,
+            reason,
+        };
+        match (by_id, by_email) {
+            (None, None) => {
+                let i = self.people.len();
+                self.by_id.insert(id_key, i);
+                self.by_email.insert(email_key, i);
+                self.people.push(p);
+            }
+            (Some(a), Some(b)) if a == b => {
+                let first = &mut self.people[a];
+                if first.status != p.status {
+                    self.issues.push(issue(format!(
+                        "same person as {} but status `{}` conflicts with `{}`; kept `{}`",
+                        first.source,
+                        p.status.as_str(),
+                        first.status.as_str(),
+                        first.status.as_str()
+                    )));
+                }
+                merge_into(first, p);
+            }
+            (Some(a), _) => {
+                let first = &self.people[a];
+                self.issues.push(issue(format!(
+                    "duplicate employee_id `{}` (first at {}); row skipped",
+                    p.employee_id, first.source
+                )));
+            }
+            (None, Some(b)) => {
+                let first = &self.people[b];
+                self.issues.push(issue(format!(
+                    "duplicate email `{}` (first at {}); row skipped",
+                    p.email, first.source
+                )));
+            }
+        }
+    }
+}
+
+/// Fill what the first row lacks from a later row of the same person; aliases are unioned
+/// and the higher risk wins (under-rating a dismissal is the costly mistake).
+fn merge_into(first: &mut Person, later: Person) {
+    for a in later.aliases {
+        let key = normalize_identifier(&a);
+        if !first.aliases.iter().any(|x| normalize_identifier(x) == key) {
+            first.aliases.push(a);
+        }
+    }
+    if first.name.is_none() {
+        first.name = later.name;
+    }
+    if first.end_date.is_none() {
+        first.end_date = later.end_date;
+    }
+    if first.manager_email.is_none() {
+        first.manager_email = later.manager_email;
+    }
+    if later.risk == Risk::High {
+        first.risk = Risk::High;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_keys() {
+        assert_eq!(header_key(" Work Email "), "work_email");
+        assert_eq!(header_key("\u{feff}Employee-ID"), "employee_id");
+        assert_eq!(header_key("E-mail (work)"), "e_mail_work");
+        assert_eq!(header_key("EMPLOYMENT_STATUS"), "employment_status");
+    }
+
+    #[test]
+    fn statuses_types_risks_dates() {
+        assert_eq!(parse_status("Active"), Some(PersonStatus::Active));
+        assert_eq!(parse_status("TERMINATED"), Some(PersonStatus::Terminated));
+        assert_eq!(parse_status("Inactive"), Some(PersonStatus::Terminated));
+        assert_eq!(parse_status("separated"), Some(PersonStatus::Terminated));
+        assert_eq!(parse_status("On Leave"), Some(PersonStatus::Leave));
+        assert_eq!(parse_status("on_leave"), Some(PersonStatus::Leave));
+        assert_eq!(parse_status("LOA"), Some(PersonStatus::Leave));
+        assert_eq!(parse_status("leave"), Some(PersonStatus::Leave));
+        assert_eq!(parse_status("maybe"), None);
+        assert_eq!(parse_type(""), Some(PersonType::Employee));
+        assert_eq!(parse_type("Contractor"), Some(PersonType::Contractor));
+        assert_eq!(parse_type("Full-Time"), Some(PersonType::Employee));
+        assert_eq!(parse_type("vendor"), Some(PersonType::Vendor));
+        assert_eq!(parse_type("robot"), None);
+        assert_eq!(parse_risk(""), Some(Risk::Standard));
+        assert_eq!(parse_risk("HIGH"), Some(Risk::High));
+        assert_eq!(parse_risk("extreme"), None);
+        assert_eq!(
+            parse_date("2026-11-20"),
+            NaiveDate::from_ymd_opt(2026, 11, 20)
+        );
+        assert_eq!(
+            parse_date("2026-11-20T17:00:00Z"),
+            NaiveDate::from_ymd_opt(2026, 11, 20)
+        );
+        assert_eq!(parse_date("20/11/2026"), None);
+        assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("2026-11-2é"), None);
+    }
+
+    #[test]
+    fn aliases_split_trim_dedupe() {
+        assert_eq!(
+            split_aliases(" alice ; GitHub:alice-dev;;github:ALICE-DEV; alice@old.example "),
+            vec!["alice", "GitHub:alice-dev", "alice@old.example"]
+        );
+        assert!(split_aliases("").is_empty());
+    }
+
+    #[test]
+    fn unknown_mapping_key_is_an_error() {
+        let mut m = ColumnMapping::default();
+        m.columns.insert("mail".into(), "Work Email".into());
+        let err = check_mapping(&m).unwrap_err().to_string();
+        assert!(err.contains("`mail`"), "{err}");
+        m.columns.clear();
+        m.columns.insert("email".into(), "Work Email".into());
+        m.columns.insert("first_name".into(), "Given".into());
+        assert!(check_mapping(&m).is_ok());
+    }
+}

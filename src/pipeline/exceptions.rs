@@ -1,0 +1,168 @@
+//! Approved exceptions from config (`[[exception]]`: a finding id or resource, reason,
+//! approver, expiry) and the allowlist file (`.nhiscanignore`: finding ids and path globs).
+//!
+//! An exception never hides a finding: the finding stays in the file carrying it. An
+//! expired exception applies to nothing. The allowlist is for false positives and does
+//! remove them (path globs before scanning, finding ids after).
+
+use crate::config::ExceptionConfig;
+use crate::connectors::PathAllowlist;
+use crate::model::{ExceptionRef, Finding};
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+use globset::{Glob, GlobSetBuilder};
+use std::collections::HashSet;
+use std::path::Path;
+
+#[derive(Debug, Default)]
+pub struct Exceptions {
+    items: Vec<(ExceptionConfig, NaiveDate)>,
+}
+
+impl Exceptions {
+    /// Validate the config's exceptions; a bad date or an empty field is a config error.
+    pub fn new(cfgs: &[ExceptionConfig]) -> anyhow::Result<Exceptions> {
+        let mut items = Vec::new();
+        for e in cfgs {
+            let date =
+                NaiveDate::parse_from_str(e.expires.trim(), "%Y-%m-%d").with_context(|| {
+                    format!(
+                        "exception for {:?}: expires {:?} is not an ISO date (YYYY-MM-DD)",
+                        e.finding, e.expires
+                    )
+                })?;
+            for (field, v) in [
+                ("finding", &e.finding),
+                ("reason", &e.reason),
+                ("approved_by", &e.approved_by),
+            ] {
+                if v.trim().is_empty() {
+                    bail!("exception for {:?}: {field} must not be empty", e.finding);
+                }
+            }
+            items.push((e.clone(), date));
+        }
+        Ok(Exceptions { items })
+    }
+
+    /// Attach each unexpired exception to the findings it names (by id or resource).
+    pub fn apply(&self, findings: &mut [Finding], today: NaiveDate) {
+        for f in findings.iter_mut() {
+            let hit = self.items.iter().find(|(e, expires)| {
+                *expires >= today && (e.finding == f.id || e.finding == f.resource)
+            });
+            if let Some((e, _)) = hit {
+                f.exception = Some(ExceptionRef {
+                    reason: e.reason.clone(),
+                    approved_by: e.approved_by.clone(),
+                    expires: e.expires.clone(),
+                });
+            }
+        }
+    }
+
+    /// Warnings about exceptions that no longer apply.
+    pub fn warnings(&self, today: NaiveDate) -> Vec<String> {
+        self.items
+            .iter()
+            .filter(|(_, d)| *d < today)
+            .map(|(e, d)| {
+                format!(
+                    "exception for {} expired on {d} and no longer applies (approved by {})",
+                    e.finding, e.approved_by
+                )
+            })
+            .collect()
+    }
+}
+
+/// The allowlist file: finding ids (32 hex characters) and gitignore-style path globs, one
+/// per line; `#` starts a comment.
+#[derive(Debug, Default)]
+pub struct IgnoreList {
+    ids: HashSet<String>,
+    pub paths: PathAllowlist,
+}
+
+impl IgnoreList {
+    pub fn load(path: &Path) -> anyhow::Result<IgnoreList> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading allowlist {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("allowlist {}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> anyhow::Result<IgnoreList> {
+        let mut ids = HashSet::new();
+        let mut globs = GlobSetBuilder::new();
+        let mut any_glob = false;
+        for (n, raw) in text.lines().enumerate() {
+            let line = raw.split(" #").next().unwrap_or("").trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line.len() == 32 && line.bytes().all(|b| b.is_ascii_hexdigit()) {
+                ids.insert(line.to_ascii_lowercase());
+                continue;
+            }
+            let pat = line.trim_start_matches("./").trim_start_matches('/');
+            let mut add = |p: String| -> anyhow::Result<()> {
+                globs.add(
+                    Glob::new(&p).with_context(|| format!("line {}: bad glob {line:?}", n + 1))?,
+                );
+                Ok(())
+            };
+            // gitignore-like: a bare name matches anywhere; a directory matches its contents.
+            let anchored = if pat.contains('/') && !pat.starts_with("**/") {
+                pat.to_string()
+            } else {
+                format!("**/{pat}")
+            };
+            let base = anchored.trim_end_matches('/').to_string();
+            add(base.clone())?;
+            add(format!("{base}/**"))?;
+            any_glob = true;
+        }
+        let globs = if any_glob { Some(globs.build()?) } else { None };
+        Ok(IgnoreList {
+            ids,
+            paths: PathAllowlist { globs },
+        })
+    }
+
+    pub fn ignores(&self, finding_id: &str) -> bool {
+        self.ids.contains(finding_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignore_file_takes_ids_and_globs() {
+        let l = IgnoreList::parse(
+            "# why\n0123456789abcdef0123456789ABCDEF\ntests/fixtures/ # fake secrets\n*.lock\n",
+        )
+        .unwrap();
+        assert!(l.ignores("0123456789abcdef0123456789abcdef"));
+        assert!(l.paths.is_allowed("tests/fixtures/a/b.env"));
+        assert!(l.paths.is_allowed("sub/Cargo.lock"));
+        assert!(!l.paths.is_allowed("src/main.rs"));
+    }
+
+    #[test]
+    fn expired_exception_does_not_apply() {
+        let cfg = |exp: &str| ExceptionConfig {
+            finding: "res".into(),
+            reason: "legal hold".into(),
+            approved_by: "ciso@acme.example".into(),
+            expires: exp.into(),
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let ex = Exceptions::new(&[cfg("2026-11-25")]).unwrap();
+        assert_eq!(ex.warnings(today).len(), 1);
+        let ex = Exceptions::new(&[cfg("2026-11-26")]).unwrap();
+        assert!(ex.warnings(today).is_empty());
+        assert!(Exceptions::new(&[cfg("soon")]).is_err());
+    }
+}

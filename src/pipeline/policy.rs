@@ -1,0 +1,366 @@
+//! The policy stage: which attributed NHIs become findings for each job (leaver: tied to
+//! the subject; sweep: no active owner; secrets: every secret), and each finding's
+//! severity and remediation. Pure: no I/O.
+
+use crate::attribution::Attribution;
+use crate::connectors::Mode;
+use crate::hr::{Directory, Person, Risk};
+use crate::model::{
+    Action, Confidence, Evidence, Finding, Kind, Nhi, NhiStatus, Relation, Remediation, Severity,
+};
+
+/// Relations that make a person accountable for an NHI (has_access does not).
+fn is_ownership(r: Relation) -> bool {
+    matches!(
+        r,
+        Relation::Is | Relation::Created | Relation::Owns | Relation::Authored | Relation::Approved
+    )
+}
+
+/// Turn attributed NHIs into findings for `mode`.
+pub fn select(
+    mode: Mode,
+    dir: &Directory,
+    subject: Option<usize>,
+    attributed: Vec<(Nhi, Vec<Attribution>)>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (nhi, attrs) in attributed {
+        let f = match mode {
+            Mode::Leaver => subject.and_then(|s| {
+                let a = attrs.iter().find(|a| a.person == s)?;
+                let p = dir.people.get(s)?;
+                Some(tied(&nhi, a, p))
+            }),
+            Mode::Sweep => sweep_one(&nhi, &attrs, dir),
+            Mode::Secrets => Some(secret_one(&nhi, &attrs, dir)),
+        };
+        out.extend(f);
+    }
+    out
+}
+
+fn tied(nhi: &Nhi, a: &Attribution, p: &Person) -> Finding {
+    let mut sev = base_severity(nhi);
+    if a.relation == Relation::Is && nhi.status == NhiStatus::Active && !p.status.is_active() {
+        // The leaver's own account, still usable after they left.
+        sev = sev.raise();
+    }
+    if p.risk == Risk::High {
+        sev = sev.raise();
+    }
+    if a.confidence == Confidence::Possible {
+        sev = sev.lower();
+    }
+    let remediation = remediation(nhi, Some(a.relation), p.manager_email.as_deref());
+    finding(
+        nhi,
+        Some(p.email.clone()),
+        Some(a.relation),
+        a.confidence,
+        a.evidence.clone(),
+        sev,
+        remediation,
+    )
+}
+
+fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Finding> {
+    let person = |a: &Attribution| dir.people.get(a.person);
+    let has_active_owner = attrs.iter().any(|a| {
+        is_ownership(a.relation)
+            && a.confidence >= Confidence::Likely
+            && person(a).is_some_and(|p| p.status.is_active())
+    });
+    if has_active_owner {
+        return None;
+    }
+    // A departed owner: report the tie to them (the strongest one; attrs are sorted).
+    if let Some(a) = attrs
+        .iter()
+        .find(|a| is_ownership(a.relation) && person(a).is_some_and(|p| !p.status.is_active()))
+    {
+        let p = person(a)?;
+        let mut f = tied(nhi, a, p);
+        f.evidence.push(Evidence::new(
+            "hr",
+            format!("owner {} is {} in HR", p.email, p.status.as_str()),
+        ));
+        return Some(f);
+    }
+    // No active owner could be resolved at all: orphaned.
+    let mut evidence: Vec<Evidence> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for h in nhi.hints.iter() {
+        if seen.insert((h.identifier.clone(), h.evidence.detail.clone())) {
+            let resolved = dir.lookup(&h.identifier);
+            let note = if resolved.is_empty() {
+                format!(
+                    "{} (`{}` matches nobody in HR)",
+                    h.evidence.detail, h.identifier
+                )
+            } else {
+                let names: Vec<&str> = resolved
+                    .iter()
+                    .filter_map(|m| dir.people.get(m.person).map(|p| p.email.as_str()))
+                    .collect();
+                format!(
+                    "{} (weak or non-owning tie to {})",
+                    h.evidence.detail,
+                    names.join(", ")
+                )
+            };
+            evidence.push(Evidence::new(h.evidence.source.clone(), note));
+        }
+    }
+    for a in attrs {
+        if let Some(p) = person(a) {
+            evidence.push(Evidence::new(
+                "attribution",
+                format!(
+                    "{} {} ({}): not an accountable owner",
+                    p.email,
+                    a.relation.as_str(),
+                    a.confidence.as_str()
+                ),
+            ));
+        }
+    }
+    let confidence = if nhi.hints.is_empty() {
+        evidence.push(Evidence::new(
+            nhi.connector.clone(),
+            "no owner tag, creator, author or account name to resolve",
+        ));
+        Confidence::Confirmed
+    } else {
+        Confidence::Likely
+    };
+    let sev = base_severity(nhi);
+    let remediation = remediation(nhi, Some(Relation::Orphaned), None);
+    Some(finding(
+        nhi,
+        None,
+        Some(Relation::Orphaned),
+        confidence,
+        evidence,
+        sev,
+        remediation,
+    ))
+}
+
+fn secret_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Finding {
+    let sev = base_severity(nhi);
+    let author = nhi.location.as_ref().and_then(|l| l.author_email.clone());
+    let authored = attrs.iter().find(|a| a.relation == Relation::Authored);
+    let (owner, relation, confidence, evidence) = match (authored, author) {
+        (Some(a), _) => (
+            dir.people.get(a.person).map(|p| p.email.clone()),
+            Some(Relation::Authored),
+            a.confidence,
+            a.evidence.clone(),
+        ),
+        (None, Some(email)) => {
+            let ev: Vec<Evidence> = nhi
+                .hints
+                .iter()
+                .filter(|h| h.identifier.eq_ignore_ascii_case(&email))
+                .map(|h| h.evidence.clone())
+                .take(1)
+                .collect();
+            (
+                Some(email),
+                Some(Relation::Authored),
+                Confidence::Confirmed,
+                ev,
+            )
+        }
+        (None, None) => (None, None, Confidence::Possible, Vec::new()),
+    };
+    let remediation = remediation(nhi, relation, None);
+    finding(nhi, owner, relation, confidence, evidence, sev, remediation)
+}
+
+fn finding(
+    nhi: &Nhi,
+    owner: Option<String>,
+    relation: Option<Relation>,
+    confidence: Confidence,
+    evidence: Vec<Evidence>,
+    severity: Severity,
+    remediation: Remediation,
+) -> Finding {
+    Finding {
+        id: nhi.finding_id(),
+        kind: nhi.kind,
+        connector: nhi.connector.clone(),
+        resource: nhi.resource.clone(),
+        title: nhi.title.clone(),
+        owner,
+        relation,
+        confidence,
+        evidence,
+        severity,
+        status: nhi.status,
+        created_at: nhi.created_at,
+        last_used_at: nhi.last_used_at,
+        secret: nhi.secret.clone(),
+        rule: nhi.rule.clone(),
+        location: nhi.location.clone(),
+        other_locations: nhi.other_locations.clone(),
+        remediation,
+        exception: None,
+        attributes: nhi.attributes.clone(),
+    }
+}
+
+/// Severity of the NHI itself, before who it is tied to.
+pub fn base_severity(nhi: &Nhi) -> Severity {
+    use Severity::*;
+    let active = nhi.status == NhiStatus::Active;
+    let inactive = nhi.status == NhiStatus::Inactive;
+    let mut sev = match nhi.kind {
+        Kind::AwsIamUser => {
+            if active {
+                High
+            } else {
+                Medium
+            }
+        }
+        Kind::AwsAccessKey
+        | Kind::AwsSshKey
+        | Kind::AwsServiceCredential
+        | Kind::AwsSigningCertificate
+        | Kind::AwsLoginProfile
+        | Kind::GithubPat
+        | Kind::GithubDeployKey
+        | Kind::GithubCredentialAuthorization
+        | Kind::SaasApiToken
+        | Kind::SaasOauthGrant => {
+            if active {
+                High
+            } else if inactive {
+                Low
+            } else {
+                Medium
+            }
+        }
+        Kind::SecretInRepo => {
+            let in_head = nhi
+                .location
+                .as_ref()
+                .is_some_and(|l| l.in_head || l.commit.is_none());
+            match (in_head, nhi.status) {
+                (_, NhiStatus::Active) => Critical,
+                (true, _) => High,
+                (false, _) => Medium,
+            }
+        }
+        Kind::SecretOnHost => High,
+        Kind::HostAdmin | Kind::SaasAdmin => High,
+        Kind::SshAuthorizedKey => Medium,
+        _ => Medium,
+    };
+    if nhi.privileged && !matches!(nhi.kind, Kind::HostAdmin | Kind::SaasAdmin) {
+        sev = sev.raise();
+    }
+    if inactive
+        && !matches!(
+            nhi.kind,
+            Kind::AwsAccessKey
+                | Kind::AwsSshKey
+                | Kind::AwsServiceCredential
+                | Kind::AwsSigningCertificate
+                | Kind::GithubPat
+                | Kind::SaasApiToken
+        )
+    {
+        sev = sev.lower();
+    }
+    sev
+}
+
+fn credential_name(nhi: &Nhi) -> String {
+    nhi.attributes
+        .get("credential")
+        .cloned()
+        .unwrap_or_else(|| nhi.kind.as_str().replace('_', " "))
+}
+
+/// What to do about a finding, in order.
+pub fn remediation(nhi: &Nhi, relation: Option<Relation>, manager: Option<&str>) -> Remediation {
+    let to = manager.map_or("a new accountable owner".to_string(), |m| {
+        format!("the manager {m}")
+    });
+    let (action, detail) = match (nhi.kind, relation) {
+        (Kind::SecretInRepo | Kind::SecretOnHost, _) => (
+            Action::Rotate,
+            format!(
+                "Rotate the {} in {} now (whoever committed or could read it knows the value), update its consumers, then remove it from {}{}.",
+                credential_name(nhi),
+                nhi.attributes.get("unlocks").map_or("the system it unlocks", String::as_str),
+                nhi.resource,
+                if nhi.kind == Kind::SecretInRepo { " and purge it from history if the repository is shared" } else { "" }
+            ),
+        ),
+        (_, Some(Relation::Orphaned)) => (
+            Action::Review,
+            format!(
+                "No active owner could be resolved for {}: find one and transfer ownership, or disable it and delete it after the retention period.",
+                nhi.resource
+            ),
+        ),
+        (Kind::HostAccount | Kind::HostAdmin, Some(Relation::Is)) => (
+            Action::Disable,
+            format!(
+                "Lock {} (usermod -L and expire it), remove its authorized_keys, crontab and sudo/admin group rights, then delete it after the retention period; hand over its files to {to}.",
+                nhi.resource
+            ),
+        ),
+        (k, Some(Relation::Is)) if k.is_account() => (
+            Action::Disable,
+            format!(
+                "Disable {} now (console/password login, access keys, tokens), remove group memberships and admin rights, then delete it after the retention period.",
+                nhi.resource
+            ),
+        ),
+        (Kind::SshAuthorizedKey, _) => (
+            Action::Revoke,
+            format!(
+                "Remove the key {} from {}'s authorized_keys, then check the account's login history.",
+                nhi.resource.rsplit('#').next().unwrap_or(&nhi.resource),
+                nhi.attributes.get("account").map_or("the account", String::as_str)
+            ),
+        ),
+        (
+            Kind::AwsAccessKey | Kind::AwsSshKey | Kind::AwsServiceCredential | Kind::AwsSigningCertificate
+            | Kind::GithubPat | Kind::GithubDeployKey | Kind::GithubCredentialAuthorization | Kind::SaasApiToken
+            | Kind::SaasOauthGrant,
+            Some(Relation::HasAccess),
+        ) => (
+            Action::Rotate,
+            format!(
+                "Rotate {}: create a replacement, move its consumers, then deactivate and delete the old one (the person could use it).",
+                nhi.resource
+            ),
+        ),
+        (
+            Kind::AwsAccessKey | Kind::AwsSshKey | Kind::AwsServiceCredential | Kind::AwsSigningCertificate
+            | Kind::GithubPat | Kind::GithubDeployKey | Kind::GithubCredentialAuthorization | Kind::SaasApiToken
+            | Kind::SaasOauthGrant,
+            _,
+        ) => (
+            Action::Revoke,
+            format!(
+                "Check its last use, deactivate {}, confirm nothing breaks, then delete it; issue a replacement to {to} if a service still needs it.",
+                nhi.resource
+            ),
+        ),
+        _ => (
+            Action::TransferOwnership,
+            format!(
+                "Transfer ownership of {} to {to}: update its owner tag or field, then rotate every credential the leaver could know.",
+                nhi.resource
+            ),
+        ),
+    };
+    Remediation { action, detail }
+}
