@@ -77,9 +77,9 @@ class Filler:
 
     POOL = 6000
 
-    def __init__(self, rng):
+    def __init__(self, rng, pools=None):
         self.rng = rng
-        self.pools = {lang: [self._line(lang) for _ in range(self.POOL)] for lang in LANGS}
+        self.pools = pools or {lang: [self._line(lang) for _ in range(self.POOL)] for lang in LANGS}
 
     def w(self):
         return self.rng.choice(WORDS)
@@ -411,9 +411,9 @@ ENV_NAMES = [".env", ".env.production", ".env.staging", "app.env", ".env.local"]
 
 
 class FileMaker:
-    def __init__(self, seed):
+    def __init__(self, seed, pools=None):
         self.rng = random.Random(seed)
-        self.filler = Filler(random.Random(seed + 1))
+        self.filler = Filler(random.Random(seed + 1), pools)
         self.items = Items(self.rng)
         self.used = set()
 
@@ -675,6 +675,8 @@ def cmd_git(a):
         for row in truth:
             row["commit"] = shas.get(row["mark"])
             tf.write(json.dumps(row) + "\n")
+    with open(os.path.join(os.path.dirname(os.path.abspath(a.truth)), "repo-meta.json"), "w") as mf:
+        json.dump({"commits": mark, "blob_bytes": written, "files_at_head": len(files)}, mf)
     np_ = sum(1 for r in truth if r["class"] == "planted")
     print(f"git: {mark} commits, {written / 1048576:.1f} MB of blobs written, {len(files)} files at HEAD, "
           f"{np_} planted / {len(truth) - np_} decoys in {repo}", file=sys.stderr)

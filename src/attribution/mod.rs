@@ -282,7 +282,7 @@ fn is_stopword(t: &str) -> bool {
 /// pure numbers and tokens shorter than three characters; `alice01` also yields `alice`.
 /// Deterministic order, no duplicates.
 pub fn tokens_from_name(name: &str) -> Vec<String> {
-    // Pieces in order; `None` marks a dropped piece, which breaks adjacency for pairs.
+    // Words in order; `None` marks a dropped word, which breaks adjacency for pairs.
     let mut pieces: Vec<Option<String>> = Vec::new();
     for chunk in name.split(|c: char| !c.is_alphanumeric()) {
         for word in split_camel(chunk) {
@@ -290,7 +290,6 @@ pub fn tokens_from_name(name: &str) -> Vec<String> {
             let keep = w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()) && !is_stopword(&w);
             pieces.push(keep.then_some(w));
         }
-        pieces.push(None);
     }
     let mut out: Vec<String> = Vec::new();
     let mut add = |t: String| {

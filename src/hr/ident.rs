@@ -218,15 +218,23 @@ fn parse_plain(s: &str) -> Ident {
         }
         // `alice@laptop`: an SSH key comment or a host-qualified login, not an email.
         if !local.is_empty() && !local.contains('@') && is_host_label(domain) {
-            return Ident::User(local.to_string());
+            return reparse_part(local, s);
         }
     }
+    // `ACME\alice`: a Windows domain login.
     if let Some((_, user)) = s.rsplit_once('\\') {
         if !user.is_empty() {
-            return Ident::User(user.to_string());
+            return reparse_part(user, s);
         }
     }
     Ident::User(s.to_string())
+}
+
+/// Parse the username part of `whole` (`alice` of `alice@laptop`) as an identifier of its
+/// own, so that quotes or brackets around it are normalised the same way every time.
+/// `part` is strictly shorter than `whole`, so the recursion ends.
+fn reparse_part(part: &str, whole: &str) -> Ident {
+    parse_identifier(part).unwrap_or_else(|| Ident::User(whole.to_string()))
 }
 
 /// GitHub logins are alphanumerics and hyphens; apps add `[bot]`.
@@ -431,7 +439,17 @@ mod tests {
         assert!(name_keys("  ").is_empty());
     }
 
+    #[test]
+    fn regression_user_part_is_normalised_like_a_whole_identifier() {
+        // Found by proptest: `\\_@b` gave `\\_`, which normalised again to `_`.
+        for s in ["\\_@b", "x\\'a'", "'a'@host", "x\\''", "x\\'<a@b.co>'"] {
+            let once = n(s);
+            assert_eq!(n(&once), once, "{s:?}");
+        }
+    }
+
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
         #[test]
         fn normalisation_is_idempotent(s in "\\PC{0,40}") {
             let once = normalize_identifier(&s);

@@ -109,11 +109,21 @@ impl std::fmt::Display for RosterIssue {
 
 /// Maps the contract's column names to the names a given HRIS export uses
 /// (`[hr.columns]` in config: `email = "Work Email"`).
+///
+/// Keys are checked by [`ColumnMapping::validate`] (and by [`Directory::load`]), not by
+/// serde: `deny_unknown_fields` with a flattened map rejects every key.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ColumnMapping {
     #[serde(flatten)]
     pub columns: BTreeMap<String, String>,
+}
+
+impl ColumnMapping {
+    /// An error naming the first key that is not a contract column (`first_name` and
+    /// `last_name` are accepted too: joined into `name`).
+    pub fn validate(&self) -> anyhow::Result<()> {
+        roster::check_mapping(self)
+    }
 }
 
 /// How strongly an identifier matched a person.

@@ -345,6 +345,7 @@ pub fn read_file(
     let cols = Columns::resolve(&headers, mapping, path)?;
     let mut people = Vec::new();
     let mut issues = Vec::new();
+    let newlines: Vec<usize> = body.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect();
     let mut record = csv::ByteRecord::new();
     loop {
         match rdr.read_byte_record(&mut record) {
@@ -357,7 +358,7 @@ pub fn read_file(
                 );
             }
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| physical_line(body, &newlines, p.byte()));
         let fields: Vec<String> = record.iter().map(decode).collect();
         if fields.iter().all(|f| f.trim().is_empty()) {
             continue;
@@ -375,6 +376,17 @@ pub fn read_file(
         }
     }
     Ok((people, issues))
+}
+
+/// The 1-based physical line a record starts on. The csv crate's own line count drifts
+/// with CRLF and blank lines, and its byte offset points just after the previous record's
+/// first terminator byte; skipping line-end bytes from there finds the record's first byte.
+fn physical_line(body: &[u8], newlines: &[usize], byte: u64) -> u64 {
+    let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(body.len());
+    while start < body.len() && matches!(body[start], b'\r' | b'\n') {
+        start += 1;
+    }
+    newlines.partition_point(|&nl| nl < start) as u64 + 1
 }
 
 fn parse_row(cols: &Columns, fields: &[String]) -> Result<Person, String> {

@@ -473,10 +473,8 @@ const PLACEHOLDER_WORDS: &[&[u8]] = &[
     b"not_real",
     b"not-real",
     b"secret_here",
-    b"here",
-    b"mypassword",
-    b"my_password",
-    b"password123",
+    b"password",
+    b"passwd",
     b"p@ssw0rd",
     b"passw0rd",
     b"12345",
@@ -489,6 +487,13 @@ const PLACEHOLDER_WORDS: &[&[u8]] = &[
     b"undefined",
     b"none",
     b"null",
+];
+
+/// Values that are placeholders when they are the whole secret (ASCII case-insensitive).
+const PLACEHOLDER_VALUES: &[&[u8]] = &[
+    b"pass", b"secret", b"admin", b"root", b"user", b"username", b"postgres", b"mysql", b"redis", b"guest", b"pwd",
+    b"token", b"apikey", b"api_key", b"key", b"value", b"string", b"default", b"true", b"false", b"empty",
+    b"required", b"optional", b"unknown", b"n/a", b"hunter2",
 ];
 
 /// Whether a secret value looks like a placeholder rather than a credential: a template
@@ -506,7 +511,7 @@ pub fn looks_like_placeholder(secret: &[u8]) -> bool {
             return true;
         }
     }
-    if secret.iter().all(|&b| b == secret[0]) {
+    if secret.iter().all(|&b| b == secret[0]) || PLACEHOLDER_VALUES.iter().any(|v| secret.eq_ignore_ascii_case(v)) {
         return true;
     }
     if PLACEHOLDER_MARKERS

@@ -178,4 +178,13 @@ mod tests {
         assert_eq!(neutralise("+1"), "'+1");
         assert_eq!(neutralise("safe=1"), "safe=1");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn neutralised_cells_never_start_a_formula(s in "[\\t\\r =+@-]{0,3}\\PC{0,30}") {
+            let n = neutralise(&s);
+            let first = n.trim_start_matches(' ').chars().next();
+            proptest::prop_assert!(!matches!(first, Some('=' | '+' | '-' | '@' | '\t' | '\r')));
+        }
+    }
 }

@@ -226,4 +226,11 @@ mod tests {
         let err = parse_jsonl("{\"record\":\"finding\"}\n", "x.jsonl").unwrap_err();
         assert!(format!("{err:#}").contains("line 1"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parsers_never_panic(text in "(\\PC|\n){0,300}") {
+            let _ = if looks_like_jsonl(&text) { parse_jsonl(&text, "p").map(|_| ()) } else { parse_json(&text, "p").map(|_| ()) };
+        }
+    }
 }

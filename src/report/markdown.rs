@@ -248,14 +248,15 @@ fn build(file: &FindingsFile) -> Result<String, std::fmt::Error> {
 
     writeln!(out, "## Summary")?;
     writeln!(out)?;
-    writeln!(out, "**{} findings**", file.summary.total)?;
+    let mut total = format!("**{} findings**", file.summary.total);
     if file.summary.excepted > 0 {
-        writeln!(
-            out,
+        let _ = write!(
+            total,
             " ({} under an approved exception)",
             file.summary.excepted
-        )?;
+        );
     }
+    writeln!(out, "{total}")?;
     writeln!(out)?;
     if !file.summary.by_severity.is_empty() {
         writeln!(out, "| Severity | Count |")?;

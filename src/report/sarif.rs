@@ -192,7 +192,7 @@ pub(crate) fn to_value(file: &FindingsFile) -> Value {
                 "id": id,
                 "name": id,
                 "shortDescription": { "text": short },
-                "fullDescription": { "text": format!("{short}, tied to a person who left or to no active owner. Revoke, rotate or transfer it.") },
+                "fullDescription": { "text": format!("{short}. Each result names the owner, how it is tied to them (relation, confidence), the evidence and the remediation.") },
                 "helpUri": INFO_URI,
                 "defaultConfiguration": { "level": level(*sev) },
                 "properties": { "security-severity": security_severity(*sev), "tags": ["security", "nhi", kind] },

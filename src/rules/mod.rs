@@ -203,6 +203,35 @@ impl RuleSet {
     }
 }
 
+/// Load the built-in rules and `dir` for `nhiscan rules check`: unlike
+/// [`RuleSet::with_dir`] this does not stop at the first bad rule. Files that do not parse
+/// are returned as problems; every rule that parses is kept, good or bad, for [`lint`].
+/// An unreadable `dir` is still an error.
+pub fn load_for_lint(dir: Option<&Path>) -> Result<(RuleSet, Vec<LintProblem>), RuleError> {
+    let mut texts: Vec<(PathBuf, String)> = BUILTIN.iter().map(|(p, t)| (PathBuf::from(p), t.to_string())).collect();
+    if let Some(dir) = dir {
+        let mut files = Vec::new();
+        collect_toml(dir, &mut files)?;
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).map_err(|source| RuleError::Io { path: path.clone(), source })?;
+            texts.push((path, text));
+        }
+    }
+    let mut set = RuleSet::default();
+    let mut problems = Vec::new();
+    for (path, text) in texts {
+        match toml::from_str::<RuleFile>(&text) {
+            Ok(file) => set.rules.extend(file.rule.into_iter().map(|mut r| {
+                r.origin = path.clone();
+                r
+            })),
+            Err(e) => problems.push(LintProblem { id: "-".into(), path, message: e.to_string() }),
+        }
+    }
+    Ok((set, problems))
+}
+
 fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), RuleError> {
     let io = |source| RuleError::Io {
         path: dir.to_path_buf(),
@@ -229,11 +258,11 @@ pub(crate) fn invalid(rule: &Rule, message: impl Into<String>) -> RuleError {
     }
 }
 
-/// Whether `id` has the documented shape: at least three lowercase dot-separated
-/// segments of `[a-z0-9_-]`, the last one a version number.
+/// Whether `id` has the documented shape: at least four lowercase dot-separated
+/// segments of `[a-z0-9_-]` (`owner.system.name.N`), the last one a version number.
 pub fn id_is_well_formed(id: &str) -> bool {
     let segs: Vec<&str> = id.split('.').collect();
-    if segs.len() < 3 {
+    if segs.len() < 4 {
         return false;
     }
     let ok_seg = |s: &str| {
@@ -262,7 +291,7 @@ pub fn check_rule(rule: &Rule, builtin: bool) -> Vec<String> {
     let mut problems = Vec::new();
     if !id_is_well_formed(&rule.id) {
         problems.push(format!(
-            "id {:?} is not well formed (want lowercase `system.name.N`, e.g. nhi.aws.access-key-id.1)",
+            "id {:?} is not well formed (want lowercase `nhi.system.name.N`, e.g. nhi.aws.access-key-id.1)",
             rule.id
         ));
     }
@@ -335,7 +364,8 @@ impl std::fmt::Display for LintProblem {
 pub fn lint(set: &RuleSet) -> Vec<LintProblem> {
     let mut problems = Vec::new();
     let mut seen: HashMap<&str, &Path> = HashMap::new();
-    let mut bad_pattern = false;
+    // The rules the example checks can run on: patterns that parse, first of each id.
+    let mut runnable = RuleSet::default();
     for rule in &set.rules {
         let builtin = BUILTIN.iter().any(|(p, _)| Path::new(p) == rule.origin);
         let mut msgs = check_rule(rule, builtin);
@@ -345,20 +375,23 @@ pub fn lint(set: &RuleSet) -> Vec<LintProblem> {
         if rule.examples.is_empty() {
             msgs.push("no examples".to_string());
         }
-        if let Some(first) = seen.insert(&rule.id, &rule.origin) {
-            msgs.push(format!("id is also defined in {}", first.display()));
+        let first_of_id = match seen.insert(&rule.id, &rule.origin) {
+            Some(first) => {
+                msgs.push(format!("id is also defined in {}", first.display()));
+                false
+            }
+            None => true,
+        };
+        if first_of_id && parse_pattern(&rule.pattern).is_ok() {
+            runnable.rules.push(rule.clone());
         }
-        bad_pattern |= parse_pattern(&rule.pattern).is_err();
         problems.extend(msgs.into_iter().map(|message| LintProblem {
             id: rule.id.clone(),
             path: rule.origin.clone(),
             message,
         }));
     }
-    if bad_pattern {
-        return problems;
-    }
-    let matcher = match crate::matcher::Matcher::new(set.clone()) {
+    let matcher = match crate::matcher::Matcher::new(runnable) {
         Ok(m) => m,
         Err(e) => {
             problems.push(LintProblem {

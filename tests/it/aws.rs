@@ -1,1 +1,539 @@
-//! Integration tests: aws.
+//! Integration tests: the `aws` connector against moto, a real AWS emulator, on
+//! 127.0.0.1 (started per test from `.venv`, installed by `scripts/moto.sh`).
+//!
+//! moto records no API calls as CloudTrail events and answers LookupEvents with HTTP 500,
+//! so the CloudTrail tests run against `tests/moto/launch.py`, which patches moto's
+//! LookupEvents handler to replay recorded responses (`tests/moto/cloudtrail_events.json`,
+//! shaped like real AWS LookupEvents output). Everything else is moto's own behaviour.
+
+use nhiscan::connectors::aws::{AwsConfig, AwsConnector};
+use nhiscan::connectors::{Connector, Limits, Mode, PathAllowlist, Progress, ScanContext, Sink};
+use nhiscan::model::{Coverage, CoverageStatus, Kind, Nhi, NhiStatus, Signal};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A moto server for one test; killed on drop.
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Moto {
+    fn start(env: &[(&str, &str)]) -> Moto {
+        let python = root().join(".venv/bin/python");
+        assert!(
+            python.exists(),
+            "moto is not installed: run `scripts/moto.sh` (creates .venv with moto 5.2.5) before the aws tests"
+        );
+        let mut cmd = Command::new(python);
+        cmd.arg(root().join("tests/moto/launch.py"))
+            .args(["--port", "0"])
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start moto launcher");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("moto printed no PORT= line within 30 s");
+        let port: u16 = line
+            .trim()
+            .strip_prefix("PORT=")
+            .and_then(|p| p.parse().ok())
+            .expect("PORT=<n>");
+        let moto = Moto { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while moto.get("/moto-api/") != Some(200) {
+            assert!(
+                Instant::now() < deadline,
+                "moto did not answer GET /moto-api/ within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn get(&self, path: &str) -> Option<u16> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut buf = String::new();
+        let _ = s.read_to_string(&mut buf);
+        buf.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// Run `tests/moto/seed.py` and return its JSON (generated ids).
+    fn seed(&self, args: &[&str]) -> serde_json::Value {
+        let out = Command::new(root().join(".venv/bin/python"))
+            .arg(root().join("tests/moto/seed.py"))
+            .arg(self.endpoint())
+            .args(args)
+            .output()
+            .expect("run seed.py");
+        assert!(
+            out.status.success(),
+            "seed failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("seed output")
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// moto's own fake credentials for the in-process connector (the default chain reads
+/// the environment first). Every test sets the same values, so the races are benign.
+fn fake_aws_env() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    });
+}
+
+#[derive(Default)]
+struct Collect(Mutex<Vec<Nhi>>);
+
+impl Sink for Collect {
+    fn emit(&self, nhi: Nhi) {
+        self.0.lock().expect("lock").push(nhi);
+    }
+}
+
+fn scan(cfg_toml: &str) -> (Vec<Nhi>, Vec<Coverage>) {
+    fake_aws_env();
+    let cfg: AwsConfig = toml::from_str(cfg_toml).expect("aws config");
+    let conn = AwsConnector::new(&cfg, Path::new(".")).expect("connector");
+    let matcher =
+        nhiscan::matcher::Matcher::new(nhiscan::rules::RuleSet::default()).expect("matcher");
+    let progress = Progress::default();
+    let allow = PathAllowlist::default();
+    let ctx = ScanContext {
+        matcher: &matcher,
+        progress: &progress,
+        mode: Mode::Leaver,
+        limits: Limits::default(),
+        allow_paths: &allow,
+    };
+    let sink = Collect::default();
+    let cov = conn.scan(&ctx, &sink);
+    let mut nhis = sink.0.into_inner().expect("lock");
+    nhis.sort_by(|a, b| a.resource.cmp(&b.resource));
+    (nhis, cov)
+}
+
+fn find<'a>(nhis: &'a [Nhi], resource: &str) -> &'a Nhi {
+    nhis.iter()
+        .find(|n| n.resource == resource)
+        .unwrap_or_else(|| {
+            let all: Vec<_> = nhis.iter().map(|n| n.resource.as_str()).collect();
+            panic!("no NHI {resource}; have {all:#?}")
+        })
+}
+
+fn has_hint(n: &Nhi, signal: Signal, id: &str) -> bool {
+    n.hints
+        .iter()
+        .any(|h| h.signal == signal && h.identifier == id)
+}
+
+const ACCT: &str = "123456789012";
+
+fn user_arn(acct: &str, name: &str) -> String {
+    format!("arn:aws:iam::{acct}:user/{name}")
+}
+
+#[test]
+fn moto_inventory_users_keys_roles_and_hints() {
+    let moto = Moto::start(&[]);
+    let ids = moto.seed(&["basic"]);
+    let (nhis, cov) = scan(&format!(
+        "name = \"test\"\nendpoint_url = \"{}\"\n",
+        moto.endpoint()
+    ));
+
+    // moto answers ListServiceSpecificCredentials with HTTP 500: a named, partial gap.
+    assert_eq!(cov.len(), 1, "{cov:#?}");
+    assert_eq!(cov[0].connector, "aws:test");
+    assert_eq!(cov[0].status, CoverageStatus::Partial, "{cov:#?}");
+    assert_eq!(cov[0].errors.len(), 1, "{:#?}", cov[0].errors);
+    assert!(
+        cov[0].errors[0].contains("iam:ListServiceSpecificCredentials"),
+        "{}",
+        cov[0].errors[0]
+    );
+    assert!(cov[0].errors[0].contains(ACCT), "{}", cov[0].errors[0]);
+    assert_eq!(cov[0].items_scanned, nhis.len() as u64);
+    assert!(nhis.iter().all(|n| n.connector == "aws:test"));
+
+    let alice = find(&nhis, &user_arn(ACCT, "alice"));
+    assert_eq!(alice.kind, Kind::AwsIamUser);
+    assert!(
+        has_hint(alice, Signal::Account, "aws:alice") && has_hint(alice, Signal::Account, "alice")
+    );
+    assert_eq!(alice.status, NhiStatus::Active);
+    assert!(alice.privileged);
+    assert_eq!(alice.attributes["console_access"], "true");
+    assert_eq!(alice.attributes["groups"], "admins");
+    assert!(
+        alice.attributes["admin_via"].contains("group admins"),
+        "{:?}",
+        alice.attributes
+    );
+
+    let active_id = ids["alice_active"].as_str().expect("id");
+    let key = find(&nhis, &format!("{}#{active_id}", user_arn(ACCT, "alice")));
+    assert_eq!(key.kind, Kind::AwsAccessKey);
+    assert_eq!(key.status, NhiStatus::Active);
+    assert!(key.created_at.is_some());
+    assert!(
+        key.last_used_at.is_some(),
+        "seed signed a request with this key"
+    );
+    assert!(key.privileged);
+    assert!(has_hint(key, Signal::CreatorField, "aws:alice"));
+    assert_eq!(
+        key.join_keys,
+        vec![format!("aws_access_key_id:{active_id}")]
+    );
+    let inactive = find(
+        &nhis,
+        &format!(
+            "{}#{}",
+            user_arn(ACCT, "alice"),
+            ids["alice_inactive"].as_str().expect("id")
+        ),
+    );
+    assert_eq!(inactive.status, NhiStatus::Inactive);
+    assert_eq!(inactive.last_used_at, None);
+
+    let ssh = find(
+        &nhis,
+        &format!(
+            "{}#ssh:{}",
+            user_arn(ACCT, "alice"),
+            ids["alice_ssh"].as_str().expect("id")
+        ),
+    );
+    assert_eq!(ssh.kind, Kind::AwsSshKey);
+    assert!(has_hint(ssh, Signal::CreatorField, "aws:alice"));
+
+    let svc = find(&nhis, &user_arn(ACCT, "svc-deploy"));
+    assert!(has_hint(svc, Signal::OwnerTag, "alice@acme.example"));
+    assert!(has_hint(svc, Signal::Naming, "svc-deploy"));
+    assert!(
+        has_hint(svc, Signal::KeyComment, "platform"),
+        "team tag is a weaker label"
+    );
+    assert!(!svc.privileged);
+    assert_eq!(svc.attributes["console_access"], "false");
+    let svc_key = find(
+        &nhis,
+        &format!(
+            "{}#{}",
+            user_arn(ACCT, "svc-deploy"),
+            ids["svc_deploy_key"].as_str().expect("id")
+        ),
+    );
+    assert!(has_hint(svc_key, Signal::OwnerTag, "alice@acme.example"));
+    assert!(has_hint(svc_key, Signal::CreatorField, "aws:svc-deploy"));
+
+    let bob = find(&nhis, &user_arn(ACCT, "bob"));
+    assert!(bob.privileged, "customer-managed policy allowing * on *");
+    assert!(bob.attributes["admin_via"].contains("power-user"));
+    assert!(has_hint(bob, Signal::OwnerTag, "bob@acme.example"));
+
+    let orphan = find(&nhis, &user_arn(ACCT, "orphan-bot"));
+    assert_eq!(
+        orphan.status,
+        NhiStatus::Inactive,
+        "no console password, only an inactive key"
+    );
+    assert!(!orphan.hints.iter().any(|h| h.signal == Signal::OwnerTag));
+
+    let deployer = find(&nhis, &format!("arn:aws:iam::{ACCT}:role/deployer"));
+    assert_eq!(deployer.kind, Kind::AwsIamRole);
+    assert!(has_hint(deployer, Signal::Access, "aws:alice"));
+    assert!(has_hint(deployer, Signal::OwnerTag, "alice@acme.example"));
+    assert!(deployer.privileged);
+    assert_eq!(
+        deployer.attributes["trusted_principals"],
+        user_arn(ACCT, "alice")
+    );
+    find(&nhis, &format!("arn:aws:iam::{ACCT}:role/ci-runner"));
+    assert!(
+        !nhis
+            .iter()
+            .any(|n| n.resource.contains("AWSServiceRoleForSupport")),
+        "service-linked roles skipped"
+    );
+
+    // Same ids twice.
+    let (again, _) = scan(&format!(
+        "name = \"test\"\nendpoint_url = \"{}\"\n",
+        moto.endpoint()
+    ));
+    let ids1: Vec<_> = nhis.iter().map(Nhi::finding_id).collect();
+    let ids2: Vec<_> = again.iter().map(Nhi::finding_id).collect();
+    assert_eq!(ids1, ids2);
+}
+
+/// Writes the recorded LookupEvents fixture with this run's account and key ids.
+fn write_cloudtrail_fixture(path: &Path, account: &str, svc_key: &str) {
+    let template =
+        std::fs::read_to_string(root().join("tests/moto/cloudtrail_events.json")).expect("fixture");
+    let text = template
+        .replace("{{ACCOUNT}}", account)
+        .replace("{{SVC_DEPLOY_KEY}}", svc_key);
+    std::fs::write(path, text).expect("write fixture");
+}
+
+#[test]
+fn moto_cloudtrail_recorded_events_become_audit_hints() {
+    // Recorded CloudTrail responses, served by launch.py's patched LookupEvents.
+    let dir = tempfile::tempdir().expect("tmp");
+    let fixture = dir.path().join("events.json");
+    let fixture_s = fixture.to_string_lossy().to_string();
+    let moto = Moto::start(&[
+        ("NHISCAN_CLOUDTRAIL_FIXTURE", &fixture_s),
+        ("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1"),
+    ]);
+    let ids = moto.seed(&["basic"]);
+    let svc_key = ids["svc_deploy_key"].as_str().expect("id");
+    write_cloudtrail_fixture(&fixture, ACCT, svc_key);
+    let (nhis, cov) = scan(&format!(
+        "name = \"test\"\nendpoint_url = \"{}\"\n",
+        moto.endpoint()
+    ));
+
+    assert_eq!(cov.len(), 1);
+    assert_eq!(cov[0].status, CoverageStatus::Complete, "{cov:#?}");
+    let key = find(
+        &nhis,
+        &format!("{}#{svc_key}", user_arn(ACCT, "svc-deploy")),
+    );
+    let audit: Vec<_> = key
+        .hints
+        .iter()
+        .filter(|h| h.signal == Signal::AuditEvent)
+        .collect();
+    assert_eq!(audit.len(), 1, "{:#?}", key.hints);
+    assert_eq!(audit[0].identifier, "aws:alice");
+    assert_eq!(audit[0].evidence.source, "aws:cloudtrail");
+    assert!(
+        audit[0].evidence.detail.contains("CreateAccessKey"),
+        "{}",
+        audit[0].evidence.detail
+    );
+    assert!(has_hint(
+        find(&nhis, &user_arn(ACCT, "svc-deploy")),
+        Signal::AuditEvent,
+        "aws:alice"
+    ));
+    // IAM Identity Center session: the session name (the person's email) is the caller.
+    let role = find(&nhis, &format!("arn:aws:iam::{ACCT}:role/deployer"));
+    assert!(
+        has_hint(role, Signal::AuditEvent, "alice@acme.example"),
+        "{:#?}",
+        role.hints
+    );
+    assert!(
+        has_hint(
+            find(&nhis, &user_arn(ACCT, "bob")),
+            Signal::AuditEvent,
+            "aws:alice"
+        ),
+        "CreateLoginProfile"
+    );
+    // Root created orphan-bot: no person to name.
+    assert!(!find(&nhis, &user_arn(ACCT, "orphan-bot"))
+        .hints
+        .iter()
+        .any(|h| h.signal == Signal::AuditEvent));
+}
+
+#[test]
+fn moto_cloudtrail_denied_is_a_partial_scan_not_a_failure() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fixture = dir.path().join("events.json");
+    std::fs::write(&fixture, r#"{"Error": {"Code": "AccessDeniedException", "Message": "not authorized to perform cloudtrail:LookupEvents"}}"#)
+        .expect("write");
+    let fixture_s = fixture.to_string_lossy().to_string();
+    let moto = Moto::start(&[
+        ("NHISCAN_CLOUDTRAIL_FIXTURE", &fixture_s),
+        ("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1"),
+    ]);
+    moto.seed(&["basic"]);
+    let (nhis, cov) = scan(&format!(
+        "name = \"test\"\nendpoint_url = \"{}\"\n",
+        moto.endpoint()
+    ));
+    assert_eq!(cov[0].status, CoverageStatus::Partial, "{cov:#?}");
+    assert_eq!(cov[0].errors.len(), 1, "{:#?}", cov[0].errors);
+    assert!(
+        cov[0].errors[0].contains("cloudtrail:LookupEvents denied"),
+        "{}",
+        cov[0].errors[0]
+    );
+    assert!(
+        nhis.iter().any(|n| n.kind == Kind::AwsAccessKey),
+        "IAM inventory still emitted"
+    );
+}
+
+#[test]
+fn unreachable_endpoint_fails_with_a_clear_error() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let (nhis, cov) = scan(&format!(
+        "name = \"down\"\nendpoint_url = \"http://127.0.0.1:{port}\"\n"
+    ));
+    assert!(nhis.is_empty());
+    assert_eq!(cov.len(), 1);
+    assert_eq!(cov[0].connector, "aws:down");
+    assert_eq!(cov[0].status, CoverageStatus::Failed);
+    let err = cov[0].errors.join("\n");
+    assert!(
+        err.contains("sts:GetCallerIdentity") && err.contains("cannot reach AWS"),
+        "{err}"
+    );
+    assert!(!err.contains("testing"), "no credential in errors: {err}");
+}
+
+#[test]
+fn moto_multi_account_one_denied_others_complete() {
+    let moto = Moto::start(&[
+        ("NHISCAN_DENY_ASSUME_ACCOUNTS", "333333333333"),
+        ("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1"),
+    ]);
+    // moto keeps separate IAM state per account id; seed 222222222222 through AssumeRole.
+    moto.seed(&["basic", "--account", "222222222222"]);
+    let (nhis, cov) = scan(&format!(
+        "name = \"test\"\nendpoint_url = \"{}\"\naccounts = [\"222222222222\", \"333333333333\", \"not-an-account\"]\n\
+         assume_role = \"arn:aws:iam::{{account}}:role/nhiscan-readonly\"\nconcurrency = 2\n",
+        moto.endpoint()
+    ));
+    let by: std::collections::BTreeMap<_, _> =
+        cov.iter().map(|c| (c.connector.as_str(), c)).collect();
+    assert_eq!(by.len(), 3, "{cov:#?}");
+    let ok = by["aws:test/222222222222"];
+    assert_eq!(ok.status, CoverageStatus::Complete, "{ok:#?}");
+    assert!(ok.items_scanned > 5);
+    let denied = by["aws:test/333333333333"];
+    assert_eq!(denied.status, CoverageStatus::Failed);
+    assert!(
+        denied.errors[0].contains("sts:AssumeRole") && denied.errors[0].contains("333333333333"),
+        "{denied:#?}"
+    );
+    let bad = by["aws:test/not-an-account"];
+    assert_eq!(bad.status, CoverageStatus::Failed);
+    assert!(bad.errors[0].contains("invalid AWS account id"));
+    assert!(nhis
+        .iter()
+        .all(|n| n.connector == "aws:test" && n.resource.contains(":222222222222:")));
+    find(&nhis, &user_arn("222222222222", "alice"));
+}
+
+/// End to end through the real binary: `nhiscan leaver` with an aws connector on moto.
+/// Depends on the leaver pipeline (attribution, policy, report) as well as this connector.
+#[test]
+fn moto_leaver_cli_reports_alice_credentials() {
+    let moto = Moto::start(&[("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1")]);
+    let ids = moto.seed(&["basic"]);
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("nhiscan.toml"),
+        format!("[[connector]]\ntype = \"aws\"\nname = \"test\"\nendpoint_url = \"{}\"\ncloudtrail = false\n", moto.endpoint()),
+    )
+    .expect("config");
+    std::fs::write(
+        dir.path().join("roster.csv"),
+        "employee_id,email,name,status,end_date,aliases\n\
+         E1001,alice@acme.example,Alice,terminated,2026-11-20,alice;aws:alice\n\
+         E1002,bob@acme.example,Bob,active,,bob;aws:bob\n",
+    )
+    .expect("roster");
+    let out = crate::support::nhiscan()
+        .current_dir(dir.path())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args([
+            "leaver",
+            "alice@acme.example",
+            "-c",
+            "nhiscan.toml",
+            "--hr",
+            "roster.csv",
+            "-o",
+            "findings.json",
+            "--no-progress",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("findings.json")).expect("findings");
+    assert!(
+        !text.contains("testing\""),
+        "no credential in the findings file"
+    );
+    let f: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(f["coverage"][0]["connector"], "aws:test");
+    assert_eq!(f["coverage"][0]["status"], "complete");
+    let findings = f["findings"].as_array().expect("findings");
+    let get = |res: &str| findings.iter().find(|x| x["resource"] == res);
+    let alice = get(&user_arn(ACCT, "alice")).expect("alice's own IAM user");
+    assert_eq!(alice["relation"], "is");
+    assert_eq!(alice["owner"], "alice@acme.example");
+    let key = format!(
+        "{}#{}",
+        user_arn(ACCT, "svc-deploy"),
+        ids["svc_deploy_key"].as_str().expect("id")
+    );
+    let svc_key = get(&key).expect("svc-deploy key owned by alice via tag");
+    assert_eq!(svc_key["owner"], "alice@acme.example");
+    assert_eq!(svc_key["kind"], "aws_access_key");
+    assert!(
+        get(&user_arn(ACCT, "bob")).is_none(),
+        "bob is active and not alice's"
+    );
+}

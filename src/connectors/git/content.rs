@@ -38,6 +38,8 @@ pub(crate) struct Hit {
 /// Scan a buffer and tie matches without a join key of their own to the nearest match
 /// in the same buffer that has one and unlocks the same system: an AWS secret key next
 /// to its key id gets the key id's join key, so it correlates with the IAM key.
+/// Nearest counts lines first (credentials come in adjacent-line pairs), then prefers
+/// the key id before the secret, then bytes.
 pub(crate) fn hits(matcher: &Matcher, data: &[u8]) -> Vec<Hit> {
     let matches = matcher.scan(data);
     if matches.is_empty() {
@@ -63,7 +65,13 @@ pub(crate) fn hits(matcher: &Matcher, data: &[u8]) -> Vec<Hit> {
                     .filter(|(j, o)| {
                         *j != i && own_key[*j].is_some() && o.rule.unlocks == m.rule.unlocks
                     })
-                    .min_by_key(|(_, o)| o.start.abs_diff(m.start))
+                    .min_by_key(|(_, o)| {
+                        (
+                            o.line.abs_diff(m.line),
+                            o.start > m.start,
+                            o.start.abs_diff(m.start),
+                        )
+                    })
                     .and_then(|(j, _)| own_key[j].clone())
             });
             Hit {

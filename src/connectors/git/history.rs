@@ -139,7 +139,9 @@ pub(crate) fn scan_repo(
         Ok(h) => match h.peel_to_tree() {
             Ok(t) => Some(t),
             Err(e) => {
-                errs.error(format!("HEAD tree unreadable: {}", e.message()));
+                let at = h.resolve().ok().and_then(|r| r.target());
+                let at = at.map_or_else(String::new, |t| format!(" at {t}"));
+                errs.error(format!("HEAD{at} unreadable: {}", e.message()));
                 None
             }
         },
@@ -283,10 +285,11 @@ fn enumerate_commits(
                         Ok(o) => stack.push(o.id()),
                         Err(e) if e.code() == ErrorCode::NotFound => {
                             let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
-                            errs.error(format!(
-                                "ref {name} points to a missing object: {}",
-                                e.message()
-                            ));
+                            let obj = r.resolve().ok().and_then(|t| t.target()).map_or_else(
+                                || "a missing object".to_string(),
+                                |t| format!("missing object {t}"),
+                            );
+                            errs.error(format!("ref {name} points to {obj}: {}", e.message()));
                         }
                         // A tag of a tree or blob: no history behind it.
                         Err(_) => {}

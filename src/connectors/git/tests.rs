@@ -20,7 +20,14 @@ impl Sink for Collect {
 
 fn matcher() -> &'static Matcher {
     static M: OnceLock<Matcher> = OnceLock::new();
-    M.get_or_init(|| Matcher::new(RuleSet::builtin().expect("builtin rules")).expect("matcher"))
+    M.get_or_init(|| {
+        let mut set = RuleSet::default();
+        for f in ["rules/github.toml", "rules/aws.toml"] {
+            set.add_file_text(Path::new(f), &std::fs::read_to_string(f).unwrap())
+                .unwrap();
+        }
+        Matcher::new(set).expect("matcher")
+    })
 }
 
 /// A fake classic GitHub token; `seed` makes distinct ones.
@@ -46,7 +53,7 @@ struct Repo {
 fn git_cmd(dir: &Path) -> Command {
     let mut c = Command::new("git");
     c.current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_GLOBAL", "/nonexistent/nhiscan-test-gitconfig")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .args([
             "-c",
@@ -687,4 +694,30 @@ fn no_secret_in_debug_or_titles() {
     n.join_keys.clear();
     let dbg = format!("{n:?} {:?}", s.cov);
     assert!(!dbg.contains(&ghp('r')));
+}
+
+/// Timing on a real tree, e.g. `NHISCAN_BENCH_PATH=bench-out/git/repo cargo test --release
+/// --lib connectors::git::tests::bench_scan_path -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_scan_path() {
+    let Ok(p) = std::env::var("NHISCAN_BENCH_PATH") else { return };
+    let _ = matcher();
+    let t = std::time::Instant::now();
+    let s = scan_with(vec![PathBuf::from(p)], Mode::Secrets, Limits::default(), &PathAllowlist::default());
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .map(str::to_string)
+        .unwrap_or_default();
+    eprintln!(
+        "{} findings, {} items, {} MB in {:.2?}; skipped {:?}; errors {:?}; {rss}",
+        s.nhis.len(),
+        s.cov.items_scanned,
+        s.cov.bytes_scanned / 1_000_000,
+        t.elapsed(),
+        s.cov.skipped,
+        s.cov.errors
+    );
 }

@@ -307,7 +307,8 @@ impl<'a> RootScan<'a> {
         };
         let sudo = self.read_sudoers();
         for i in &sudo.issues {
-            self.bad_line(&i.file, i.line, &i.reason);
+            let msg = format!("{}: {}:{}: {}", self.connector, i.file, i.line, i.reason);
+            self.cov.error(msg);
         }
 
         let members = accounts::memberships(&passwd, &groups);

@@ -194,6 +194,33 @@ fn parse_file(
     collect_text(source, &rel, &text, host, depth, c);
 }
 
+/// `parse_file` for an `#include`d file, where absence is itself a finding: sudo refuses
+/// to run with a missing include, and a snapshot that lacks it hides its grants.
+fn parse_included(
+    source: &mut dyn SudoersSource,
+    from: (&str, u64),
+    rel: &str,
+    host: &str,
+    depth: usize,
+    c: &mut Collected,
+) {
+    let norm = super::fs::normalize_rel(rel);
+    if c.files.contains(&norm) {
+        return;
+    }
+    match source.read(&norm) {
+        Some(_) => parse_file(source, &norm, host, depth, c),
+        None => {
+            c.files.insert(norm.clone());
+            c.issues.push(SudoersIssue {
+                file: from.0.to_string(),
+                line: from.1,
+                reason: format!("included file {norm} is missing or unreadable"),
+            });
+        }
+    }
+}
+
 /// sudo skips included directory entries that end in `~` or contain a `.`.
 pub fn includedir_skips(name: &str) -> bool {
     name.ends_with('~') || name.contains('.')
@@ -231,7 +258,7 @@ fn collect_text(
                     }
                 }
             } else {
-                parse_file(source, &path, host, depth + 1, c);
+                parse_included(source, (file, line), &path, host, depth + 1, c);
             }
             continue;
         }
@@ -636,10 +663,19 @@ fn parse_spec(
                 &mut leaves,
             );
             for (neg, cmd) in leaves {
-                if neg {
-                    continue; // an exclusion grants nothing
-                }
                 let cmd = strip_digest(&cmd);
+                if neg {
+                    // Last match wins: `!ALL` cancels everything before it; `ALL,
+                    // !/bin/su` is still ALL (and trivially bypassed), so keep it.
+                    if cmd == "ALL" {
+                        cmds.clear();
+                        all_commands = false;
+                        nopasswd = false;
+                    } else {
+                        cmds.retain(|c| c != cmd);
+                    }
+                    continue;
+                }
                 if cmd == "ALL" {
                     all_commands = true;
                 }

@@ -1,1 +1,359 @@
-//! Connector-level tests: `HostConnector::scan` on fixture roots.
+//! Connector-level tests: `HostConnector::scan` on the snapshot trees under
+//! `tests/fixtures/hosts/`, with the built-in rules and a collecting sink.
+
+use super::HostConnector;
+use crate::connectors::{Connector, Limits, Mode, PathAllowlist, Progress, ScanContext, Sink};
+use crate::matcher::Matcher;
+use crate::model::{Coverage, CoverageStatus, Kind, Nhi, NhiStatus, Signal};
+use crate::rules::RuleSet;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+struct Collect(Mutex<Vec<Nhi>>);
+
+impl Sink for Collect {
+    fn emit(&self, nhi: Nhi) {
+        self.0.lock().unwrap().push(nhi);
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hosts").join(name)
+}
+
+// TEMPORARY while rules/generic.toml does not parse: only the rules the fixtures need.
+fn rules() -> RuleSet {
+    RuleSet::builtin().unwrap_or_else(|_| {
+        #[derive(serde::Deserialize)]
+        struct F {
+            rule: Vec<crate::rules::Rule>,
+        }
+        let mut set = RuleSet::default();
+        for f in ["rules/aws.toml", "rules/github.toml"] {
+            let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(f);
+            let parsed: F = toml::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            set.rules.extend(parsed.rule);
+        }
+        set
+    })
+}
+
+fn scan_with(roots: Vec<PathBuf>, limits: Limits) -> (Vec<Nhi>, Vec<Coverage>) {
+    let matcher = Matcher::new(rules()).unwrap();
+    let progress = Progress::default();
+    let allow = PathAllowlist::default();
+    let ctx = ScanContext { matcher: &matcher, progress: &progress, mode: Mode::Sweep, limits, allow_paths: &allow };
+    let sink = Collect(Mutex::new(Vec::new()));
+    let cov = HostConnector::from_roots(roots).scan(&ctx, &sink);
+    let mut items = sink.0.into_inner().unwrap();
+    items.sort_by(|a, b| (a.kind, &a.resource).cmp(&(b.kind, &b.resource)));
+    (items, cov)
+}
+
+fn scan(roots: Vec<PathBuf>) -> (Vec<Nhi>, Vec<Coverage>) {
+    scan_with(roots, Limits::default())
+}
+
+fn find<'a>(items: &'a [Nhi], resource: &str) -> &'a Nhi {
+    items.iter().find(|n| n.resource == resource).unwrap_or_else(|| {
+        let all: Vec<_> = items.iter().map(|n| n.resource.as_str()).collect();
+        panic!("no NHI {resource}; have {all:#?}")
+    })
+}
+
+fn has_hint(n: &Nhi, id: &str, signal: Signal) -> bool {
+    n.hints.iter().any(|h| h.identifier == id && h.signal == signal)
+}
+
+#[test]
+fn web_test_accounts_admins_and_skips() {
+    let (items, cov) = scan(vec![fixture("web-test")]);
+    assert_eq!(cov.len(), 1);
+    assert_eq!(cov[0].connector, "host:web-test");
+    assert_eq!(cov[0].status, CoverageStatus::Complete, "{:?}", cov[0].errors);
+    assert!(cov[0].items_scanned > 10);
+    assert!(items.iter().all(|n| n.connector == "host:web-test"));
+
+    let accounts: Vec<&str> =
+        items.iter().filter(|n| n.kind.is_account()).map(|n| n.resource.as_str()).collect();
+    // root itself, system accounts (daemon, syslog in adm, postgres, nobody) and the
+    // nologin account with no keys or admin rights (idle) are not reported.
+    assert_eq!(
+        accounts,
+        vec![
+            "web-test:locked",
+            "web-test:alice",
+            "web-test:bob",
+            "web-test:deploy",
+            "web-test:svc-carol-etl",
+            "web-test:toor",
+        ]
+    );
+
+    let alice = find(&items, "web-test:alice");
+    assert_eq!(alice.kind, Kind::HostAdmin);
+    assert!(alice.privileged);
+    assert_eq!(alice.status, NhiStatus::Active);
+    assert_eq!(alice.attributes["uid"], "1001");
+    assert_eq!(alice.attributes["groups"], "alice,sudo");
+    assert!(alice.attributes["admin_via"].contains("group sudo"), "{}", alice.attributes["admin_via"]);
+    let via = &alice.attributes["admin_via"];
+    assert!(via.contains("sudoers /etc/sudoers line 8 (%sudo): (ALL:ALL) ALL"), "{via}");
+    assert_eq!(alice.attributes["nopasswd"], "false");
+    assert!(has_hint(alice, "host:alice", Signal::Account));
+    assert!(has_hint(alice, "alice", Signal::Account));
+    assert!(has_hint(alice, "alice@acme.example", Signal::Account));
+    assert!(has_hint(alice, "Alice Liddell", Signal::Naming));
+
+    // bob is admin only through a User_Alias of %ops restricted to a Host_Alias.
+    let bob = find(&items, "web-test:bob");
+    assert_eq!(bob.kind, Kind::HostAdmin);
+    assert!(bob.attributes["admin_via"].contains("sudoers /etc/sudoers.d/20-ops line 3 (%ops)"));
+
+    let deploy = find(&items, "web-test:deploy");
+    assert_eq!(deploy.kind, Kind::HostAdmin, "uid 998 but has keys and a sudo grant");
+    assert_eq!(deploy.attributes["nopasswd"], "true");
+    assert!(deploy.attributes["admin_via"]
+        .contains("NOPASSWD: /usr/bin/systemctl restart app, /usr/bin/systemctl reload app"));
+
+    // Skipped sudoers.d names (`~`, `.`) grant nothing.
+    let locked = find(&items, "web-test:locked");
+    assert_eq!(locked.kind, Kind::HostAccount);
+    assert!(!locked.privileged);
+    assert_eq!(locked.status, NhiStatus::Inactive);
+    assert_eq!(locked.attributes["password"], "locked");
+    assert!(!items.iter().any(|n| n.resource == "web-test:idle"));
+
+    let carol = find(&items, "web-test:svc-carol-etl");
+    assert_eq!(carol.kind, Kind::HostAdmin);
+    assert!(carol.attributes["admin_via"].contains("group docker (root-equivalent)"));
+    assert!(has_hint(carol, "carol", Signal::Naming));
+    assert_eq!(carol.status, NhiStatus::Inactive);
+
+    let toor = find(&items, "web-test:toor");
+    assert_eq!(toor.kind, Kind::HostAdmin);
+    assert!(toor.privileged);
+    assert!(toor.title.contains("Root-equivalent"));
+    assert!(toor.attributes["admin_via"].starts_with("uid 0"));
+
+    // One finding per account, never an account and an admin for the same user.
+    let mut seen = std::collections::BTreeSet::new();
+    for n in items.iter().filter(|n| n.kind.is_account()) {
+        assert!(seen.insert(n.resource.clone()), "duplicate {}", n.resource);
+    }
+}
+
+#[test]
+fn web_test_authorized_keys() {
+    let (items, _) = scan(vec![fixture("web-test")]);
+    let keys: Vec<&Nhi> = items.iter().filter(|n| n.kind == Kind::SshAuthorizedKey).collect();
+    // alice's own, bob's (authorized_keys2), two in deploy's, one in root's; toor shares
+    // /root and so gets root's key too.
+    assert_eq!(keys.len(), 6, "{:#?}", keys.iter().map(|k| &k.resource).collect::<Vec<_>>());
+
+    let alice_in_deploy = find(&items, "web-test:deploy#SHA256:tcKBtY94NtVfEtqM2UqdYiI+LvZRrM4M/NDYM5tHaNU");
+    assert_eq!(alice_in_deploy.attributes["account"], "deploy");
+    assert_eq!(alice_in_deploy.attributes["line"], "3");
+    assert!(alice_in_deploy.privileged, "deploy has a sudo grant");
+    assert!(has_hint(alice_in_deploy, "alice", Signal::KeyComment));
+    assert!(has_hint(alice_in_deploy, "alice@acme.example", Signal::KeyComment));
+    assert!(has_hint(alice_in_deploy, "host:deploy", Signal::Access));
+    let ev = &alice_in_deploy.hints[0].evidence.detail;
+    assert_eq!(
+        ev,
+        "key comment alice@acme.example in /home/deploy/.ssh/authorized_keys line 3 grants login as deploy on web-test"
+    );
+
+    let ci = find(&items, "web-test:deploy#SHA256:/sGGWTWTcND3vGgMUMmbAj933R/KUm4NKdrOh22n5jk");
+    assert_eq!(ci.attributes["options"], "command,from,no-pty,no-port-forwarding");
+    assert_eq!(ci.attributes["from"], "10.0.0.0/8");
+    assert_eq!(ci.attributes["forced_command"], "true");
+    assert!(!ci.attributes.values().any(|v| v.contains("deploy.sh")), "forced command text is not kept");
+
+    let root_key = find(&items, "web-test:root#SHA256:gdZJptUTsrAuP2KziFKlZ31oKhQ623jN5vZAGhYItOo");
+    assert!(root_key.privileged);
+    assert!(has_hint(root_key, "dave", Signal::KeyComment));
+    assert_eq!(root_key.status, NhiStatus::Active);
+
+    let bob = find(&items, "web-test:bob#SHA256:Wu/1EskC/vCesyNRf29qlf1sahDdt0RlatyNRDHEsFs");
+    assert_eq!(bob.attributes["file"], "/home/bob/.ssh/authorized_keys2");
+}
+
+#[test]
+fn web_test_secrets_in_crontabs_and_dotfiles() {
+    let (items, _) = scan(vec![fixture("web-test")]);
+    let secrets: Vec<&Nhi> = items.iter().filter(|n| n.kind == Kind::SecretOnHost).collect();
+    let res: Vec<&str> = secrets.iter().map(|n| n.resource.as_str()).collect();
+    assert_eq!(
+        res,
+        vec![
+            "web-test:/etc/crontab:4",
+            "web-test:/home/alice/.bashrc:4",
+            "web-test:/var/spool/cron/crontabs/deploy:3",
+        ]
+    );
+    let aws = find(&items, "web-test:/var/spool/cron/crontabs/deploy:3");
+    assert_eq!(aws.rule.as_deref(), Some("nhi.aws.access-key-id.1"));
+    assert_eq!(aws.secret.as_ref().unwrap().redacted, "AKIA…Q2WM");
+    let loc = aws.location.as_ref().unwrap();
+    assert_eq!((loc.path.as_str(), loc.line, loc.in_head), ("/var/spool/cron/crontabs/deploy", 3, false));
+    assert_eq!(aws.other_locations.iter().map(|l| l.line).collect::<Vec<_>>(), vec![5]);
+    assert_eq!(aws.join_keys, vec!["aws_access_key_id:AKIAZFAKEFIXT7R3Q2WM"]);
+    assert!(has_hint(aws, "host:deploy", Signal::Access));
+    assert!(aws.title.contains("crontab of deploy"), "{}", aws.title);
+    let basis = aws.fingerprint_basis.as_deref().unwrap();
+    assert!(basis.starts_with("web-test\0/var/spool/cron/crontabs/deploy\0"));
+
+    let bashrc = find(&items, "web-test:/home/alice/.bashrc:4");
+    assert!(has_hint(bashrc, "host:alice", Signal::Access));
+    let crontab = find(&items, "web-test:/etc/crontab:4");
+    assert!(has_hint(crontab, "host:postgres", Signal::Access), "system crontab user field");
+
+    // No secret value anywhere but the join key (internal, never serialised).
+    for n in &items {
+        let dump = format!("{:?}{:?}{:?}", n.title, n.attributes, n.hints);
+        assert!(!dump.contains("AKIAZFAKEFIXT7R3Q2WM"), "{dump}");
+        assert!(!dump.contains("ghp_FAKE"), "{dump}");
+    }
+}
+
+#[test]
+fn ids_are_stable_across_runs() {
+    let (a, _) = scan(vec![fixture("web-test")]);
+    let (b, _) = scan(vec![fixture("web-test")]);
+    let ids = |v: &[Nhi]| v.iter().map(|n| n.finding_id()).collect::<Vec<_>>();
+    assert_eq!(ids(&a), ids(&b));
+}
+
+#[test]
+fn broken_root_reports_faults_and_goes_on() {
+    let (items, cov) = scan(vec![fixture("broken")]);
+    let cov = &cov[0];
+    assert_eq!(cov.connector, "host:broken-host");
+    assert_eq!(cov.status, CoverageStatus::Partial);
+    let errs = cov.errors.join("\n");
+    for needle in [
+        "/etc/passwd:2: skipped malformed line",
+        "/etc/passwd:5: skipped malformed line",
+        "/etc/group:2: skipped malformed line",
+        "/etc/sudoers:2: user specification without '='",
+        "/etc/sudoers:3: included file /etc/sudoers.local is missing or unreadable",
+        "/home/alice/.ssh/authorized_keys:1: skipped malformed line",
+        "/home/alice/.ssh/authorized_keys:3: skipped malformed line",
+        "/home/mallory/.ssh/authorized_keys:2: skipped malformed line",
+    ] {
+        assert!(errs.contains(needle), "missing {needle:?} in\n{errs}");
+    }
+    // Error lines name file and line, never the content (a shadow hash here).
+    assert!(!errs.contains("SHADOWMARKER"), "{errs}");
+    // The good key on line 2 still made it.
+    assert!(items.iter().any(|n| n.resource == "broken-host:alice#SHA256:tcKBtY94NtVfEtqM2UqdYiI+LvZRrM4M/NDYM5tHaNU"));
+    assert!(items.iter().any(|n| n.resource == "broken-host:mallory"));
+}
+
+#[test]
+fn missing_root_fails_alone() {
+    let (items, cov) = scan(vec![fixture("web-test"), fixture("does-not-exist")]);
+    assert_eq!(cov.len(), 2);
+    assert_eq!(cov[0].status, CoverageStatus::Complete);
+    assert_eq!(cov[1].connector, "host:does-not-exist");
+    assert_eq!(cov[1].status, CoverageStatus::Failed);
+    assert!(cov[1].errors[0].contains("does-not-exist"));
+    assert!(cov[1].errors[0].contains("no such file or directory"));
+    assert!(!items.is_empty());
+}
+
+#[test]
+fn large_files_are_skipped_and_counted() {
+    let (items, cov) = scan_with(vec![fixture("web-test")], Limits { max_file_size: 120 });
+    assert!(cov[0].skipped.get("too_large").copied().unwrap_or(0) > 0);
+    // passwd is over the limit: that makes the scan incomplete, not clean.
+    assert_eq!(cov[0].status, CoverageStatus::Partial);
+    assert!(cov[0].errors.iter().any(|e| e.contains("/etc/passwd over the size limit")));
+    assert!(!items.iter().any(|n| n.kind == Kind::HostAccount));
+}
+
+#[test]
+fn hostname_falls_back_to_directory_name_and_unreadable_files_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("snap-7");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::create_dir_all(root.join("home/zed/.ssh")).unwrap();
+    std::fs::write(root.join("etc/passwd"), "zed:x:1500:1500::/home/zed:/bin/bash\n").unwrap();
+    std::fs::write(root.join("etc/shadow"), "zed:!:1:0:99999:7:::\n").unwrap();
+    let keys = root.join("home/zed/.ssh/authorized_keys");
+    std::fs::write(&keys, "").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Root reads anything: only check permission errors when they can happen.
+    let can_read = std::fs::read(&keys).is_ok();
+    let (items, cov) = scan(vec![root.clone()]);
+    assert_eq!(cov[0].connector, "host:snap-7");
+    let zed = find(&items, "snap-7:zed");
+    assert_eq!(zed.status, NhiStatus::Inactive, "locked, no keys");
+    if !can_read {
+        assert_eq!(cov[0].status, CoverageStatus::Partial);
+        assert!(cov[0].errors.iter().any(|e| e.contains("/home/zed/.ssh/authorized_keys: permission denied")));
+    }
+}
+
+#[test]
+fn nothing_is_written_under_a_root() {
+    fn snapshot(p: &std::path::Path, out: &mut Vec<(PathBuf, std::time::SystemTime, u64)>) {
+        for e in std::fs::read_dir(p).unwrap() {
+            let e = e.unwrap();
+            let m = std::fs::symlink_metadata(e.path()).unwrap();
+            out.push((e.path(), m.modified().unwrap(), m.len()));
+            if m.is_dir() {
+                snapshot(&e.path(), out);
+            }
+        }
+    }
+    let mut before = Vec::new();
+    snapshot(&fixture("web-test"), &mut before);
+    let _ = scan(vec![fixture("web-test")]);
+    let mut after = Vec::new();
+    snapshot(&fixture("web-test"), &mut after);
+    assert_eq!(before, after);
+}
+
+/// The bundled example (`examples/acme/hosts`): the lead's roster, config and docs rely
+/// on exactly these accounts, keys and secrets.
+#[test]
+fn acme_example_snapshots() {
+    let ex = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/acme/hosts");
+    let (items, cov) = scan(vec![ex.join("web-1"), ex.join("db-1")]);
+    let names: Vec<(&str, CoverageStatus)> = cov.iter().map(|c| (c.connector.as_str(), c.status)).collect();
+    assert_eq!(names, vec![("host:web-1", CoverageStatus::Complete), ("host:db-1", CoverageStatus::Complete)]);
+    if std::env::var_os("NHISCAN_DUMP").is_some() {
+        for n in &items {
+            eprintln!("{:<22} {:<60} {:?} priv={} {}", n.kind, n.resource, n.status, n.privileged, n.title);
+        }
+    }
+    let kinds: Vec<(Kind, &str)> =
+        items.iter().filter(|n| n.kind.is_account()).map(|n| (n.kind, n.resource.as_str())).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (Kind::HostAccount, "db-1:carol"),
+            (Kind::HostAccount, "web-1:bob"),
+            (Kind::HostAdmin, "db-1:backupadm"),
+            (Kind::HostAdmin, "db-1:dave"),
+            (Kind::HostAdmin, "db-1:toor"),
+            (Kind::HostAdmin, "web-1:alice"),
+            (Kind::HostAdmin, "web-1:dave"),
+            (Kind::HostAdmin, "web-1:deploy"),
+        ]
+    );
+    assert_eq!(find(&items, "db-1:backupadm").attributes["nopasswd"], "true");
+    let alice_keys: Vec<&str> = items
+        .iter()
+        .filter(|n| n.kind == Kind::SshAuthorizedKey && n.attributes.get("comment").map(String::as_str) == Some("alice@alice-laptop"))
+        .map(|n| n.attributes["account"].as_str())
+        .collect();
+    assert_eq!(alice_keys, vec!["alice", "deploy", "root", "toor"].into_iter().filter(|a| *a != "toor").collect::<Vec<_>>());
+    let aws = find(&items, "web-1:/var/spool/cron/crontabs/deploy:4");
+    assert_eq!(aws.rule.as_deref(), Some("nhi.aws.access-key-id.1"));
+    assert_eq!(aws.join_keys, vec!["aws_access_key_id:AKIAZFAKE7Q2XWEB4NDK"]);
+    assert_eq!(items.iter().filter(|n| n.kind == Kind::SecretOnHost).count(), 1);
+}
