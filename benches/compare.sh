@@ -176,7 +176,7 @@ files_mode() {
                 -e '-----BEGIN [A-Z ]*PRIVATE KEY-----'
                 -e 'eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}'
                 -e 'postgres(ql)?://[^:/\s]+:[^@\s]+@'
-                -e '(?i)(password|passwd|pwd)\W{1,4}[^\s"'"'"']{8,}'
+                -e '(?i)(password|passwd|pwd)["'"'"']?\s*[:=]{1,2}\s*["'"'"']?[^\s"'"'"']{8,}'
             )
             run_timed ripgrep "$RUN/ripgrep.out" "$RG" --no-heading -n -H -o --hidden --no-ignore "${pats[@]}" corpus
             startup ripgrep "$RG" --no-heading -n -H -o --hidden --no-ignore "${pats[@]}" empty ;;

@@ -312,10 +312,11 @@ def decoy_makers():
         k = r.randrange(4)
         v = ["ghp_" + rs(r, ALNUM, 24), "glpat-" + rs(r, ALNUM, 12), "AKIA" + rs(r, B32, 10),
              "AIza" + rs(r, ALNUM, 20)][k]
-        return "assign", [("github_token" if k == 0 else "gitlab_token" if k == 1 else "aws_access_key_id" if k == 2 else "google_api_key", v)]
+        # neutral names: these test format precision, not generic "name = random value" rules
+        return "assign", [(["fixture_ref", "sample_value", "test_vector", "lookup_code"][k], v)]
 
     def akia_lower(r):
-        return "assign", [("aws_access_key_id", "AKIA" + rs(r, LOWER + "234567", 16))]
+        return "assign", [("sample_id", "AKIA" + rs(r, LOWER + "234567", 16))]
 
     def uuid(r):
         h = rs(r, HEX, 32)

@@ -72,6 +72,10 @@ impl Config {
             .with_context(|| format!("reading config {}", path.display()))?;
         let mut cfg: Config = toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), e.to_string().trim()))?;
+        cfg.hr
+            .columns
+            .validate()
+            .map_err(|e| anyhow::anyhow!("config {}: [hr.columns]: {e:#}", path.display()))?;
         cfg.base = path
             .parent()
             .map(|p| {

@@ -129,14 +129,22 @@ pub fn attribute(nhi: &Nhi, dir: &Directory) -> Vec<Attribution> {
             }
             let p = acc.entry(m.person).or_default();
             let evidence = p.evidence_index(evidence);
-            p.contributions.push(Contribution { relation, confidence, signal: hint.signal, evidence });
+            p.contributions.push(Contribution {
+                relation,
+                confidence,
+                signal: hint.signal,
+                evidence,
+            });
             if let Some(n) = &note {
                 p.evidence_index(n.clone());
             }
         }
     }
 
-    let mut out: Vec<Attribution> = acc.into_iter().filter_map(|(person, p)| finish(person, p)).collect();
+    let mut out: Vec<Attribution> = acc
+        .into_iter()
+        .filter_map(|(person, p)| finish(person, p))
+        .collect();
     out.sort_by(|a, b| {
         b.confidence
             .cmp(&a.confidence)
@@ -152,31 +160,42 @@ fn finish(person: usize, mut p: PersonAcc) -> Option<Attribution> {
     let corroborated = p.contributions.iter().any(|c| c.signal != Signal::Naming);
     let mut naming_raised = false;
     if corroborated {
-        for c in p.contributions.iter_mut().filter(|c| c.signal == Signal::Naming) {
+        for c in p
+            .contributions
+            .iter_mut()
+            .filter(|c| c.signal == Signal::Naming)
+        {
             if c.confidence < Confidence::Likely {
                 c.confidence = Confidence::Likely;
                 naming_raised = true;
             }
         }
     }
-    let relation = p.contributions.iter().map(|c| c.relation).max_by_key(|r| relation_rank(*r))?;
+    let relation = p
+        .contributions
+        .iter()
+        .map(|c| c.relation)
+        .max_by_key(|r| relation_rank(*r))?;
     let best = p.contributions.iter().filter(|c| c.relation == relation);
     let confidence = best.clone().map(|c| c.confidence).max()?;
     let chosen_by_naming = best.clone().all(|c| c.signal == Signal::Naming);
     if naming_raised && chosen_by_naming {
-        let others: Vec<&str> = {
-            let mut v: Vec<&str> = p
-                .contributions
-                .iter()
-                .filter(|c| c.signal != Signal::Naming)
-                .map(|c| signal_name(c.signal))
-                .collect();
-            v.dedup();
-            v
-        };
+        let mut others: Vec<&str> = Vec::new();
+        for c in p
+            .contributions
+            .iter()
+            .filter(|c| c.signal != Signal::Naming)
+        {
+            if !others.contains(&signal_name(c.signal)) {
+                others.push(signal_name(c.signal));
+            }
+        }
         p.evidence.push(Evidence::new(
             ATTRIBUTION_SOURCE,
-            format!("naming convention corroborated by another signal ({})", others.join(", ")),
+            format!(
+                "naming convention corroborated by another signal ({})",
+                others.join(", ")
+            ),
         ));
     }
     // Evidence for the chosen relation first, then the rest, then this module's notes;
@@ -189,11 +208,25 @@ fn finish(person: usize, mut p: PersonAcc) -> Option<Attribution> {
         .evidence
         .into_iter()
         .enumerate()
-        .map(|(i, e)| (if e.source == ATTRIBUTION_SOURCE { 2 } else { group[i] }, e))
+        .map(|(i, e)| {
+            (
+                if e.source == ATTRIBUTION_SOURCE {
+                    2
+                } else {
+                    group[i]
+                },
+                e,
+            )
+        })
         .collect();
     evidence.sort_by_key(|(g, _)| *g);
     let evidence = evidence.into_iter().map(|(_, e)| e).collect();
-    Some(Attribution { person, relation, confidence, evidence })
+    Some(Attribution {
+        person,
+        relation,
+        confidence,
+        evidence,
+    })
 }
 
 fn signal_name(s: Signal) -> &'static str {
@@ -220,7 +253,11 @@ fn weak_detail(detail: &str, identifier: &str, basis: MatchBasis, via: &str) -> 
     }
 }
 
-fn ambiguity_note(identifier: &str, dir: &Directory, matches: &[(crate::hr::IdMatch, MatchBasis)]) -> Evidence {
+fn ambiguity_note(
+    identifier: &str,
+    dir: &Directory,
+    matches: &[(crate::hr::IdMatch, MatchBasis)],
+) -> Evidence {
     const SHOWN: usize = 5;
     let mut emails: Vec<&str> = matches
         .iter()
@@ -229,7 +266,11 @@ fn ambiguity_note(identifier: &str, dir: &Directory, matches: &[(crate::hr::IdMa
     emails.sort_unstable();
     emails.dedup();
     let list = if emails.len() > SHOWN {
-        format!("{} and {} more", emails[..SHOWN].join(", "), emails.len() - SHOWN)
+        format!(
+            "{} and {} more",
+            emails[..SHOWN].join(", "),
+            emails.len() - SHOWN
+        )
     } else {
         match emails.split_last() {
             Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
@@ -237,35 +278,226 @@ fn ambiguity_note(identifier: &str, dir: &Directory, matches: &[(crate::hr::IdMa
             None => String::new(),
         }
     };
-    Evidence::new(ATTRIBUTION_SOURCE, format!("ambiguous: `{}` matches {list}", identifier.trim()))
+    Evidence::new(
+        ATTRIBUTION_SOURCE,
+        format!("ambiguous: `{}` matches {list}", identifier.trim()),
+    )
 }
 
 /// Hints that resolve to nobody in the directory (for sweep: shadow-IT accounts and owners
 /// who were never in HR).
 pub fn unresolved_hints<'a>(nhi: &'a Nhi, dir: &Directory) -> Vec<&'a OwnerHint> {
-    nhi.all_hints().filter(|h| dir.lookup(&h.identifier).is_empty()).collect()
+    nhi.all_hints()
+        .filter(|h| dir.lookup(&h.identifier).is_empty())
+        .collect()
 }
 
 /// Words that appear in resource names but never name a person.
 const STOPWORDS: &[&str] = &[
-    "svc", "service", "services", "srv", "bot", "bots", "ci", "cd", "cicd", "deploy", "deployer", "deployment",
-    "deployments", "prod", "production", "prd", "dev", "devel", "develop", "development", "test", "tests",
-    "testing", "qa", "uat", "stage", "staging", "stg", "sandbox", "preprod", "app", "apps", "application", "api",
-    "apis", "key", "keys", "token", "tokens", "secret", "secrets", "cred", "creds", "credential", "credentials",
-    "user", "users", "admin", "admins", "administrator", "root", "system", "sys", "account", "acct", "automation",
-    "auto", "job", "jobs", "cron", "task", "tasks", "worker", "workers", "runner", "runners", "build", "builder",
-    "builds", "release", "releases", "backup", "backups", "sync", "integration", "integrations", "int",
-    "internal", "external", "ext", "read", "readonly", "ro", "rw", "write", "writer", "reader", "access", "role",
-    "roles", "policy", "group", "aws", "iam", "gcp", "azure", "github", "gh", "gitlab", "git", "repo", "repos",
-    "s3", "ec2", "lambda", "k8s", "kube", "kubernetes", "terraform", "tf", "ansible", "jenkins", "circleci",
-    "actions", "action", "docker", "db", "database", "sql", "mysql", "postgres", "pg", "redis", "web", "www",
-    "http", "https", "server", "host", "local", "localhost", "default", "temp", "tmp", "old", "new", "legacy",
-    "main", "master", "primary", "data", "etl", "pipeline", "monitor", "monitoring", "metrics", "logs",
-    "logging", "log", "alert", "alerts", "the", "and", "for", "ssh", "rsa", "dsa", "ed25519", "ecdsa", "pem",
-    "pub", "laptop", "desktop", "workstation", "mac", "macbook", "arn", "shared", "team", "east", "west",
-    "north", "south", "central", "us", "eu", "ap", "region", "global", "webhook", "hook", "hooks", "slack",
-    "okta", "jira", "mail", "email", "smtp", "notify", "notifications", "report", "reports", "reporting",
-    "agent", "agents", "cli", "sdk", "tool", "tools", "temporary", "personal", "machine", "node", "cluster",
+    "svc",
+    "service",
+    "services",
+    "srv",
+    "bot",
+    "bots",
+    "ci",
+    "cd",
+    "cicd",
+    "deploy",
+    "deployer",
+    "deployment",
+    "deployments",
+    "prod",
+    "production",
+    "prd",
+    "dev",
+    "devel",
+    "develop",
+    "development",
+    "test",
+    "tests",
+    "testing",
+    "qa",
+    "uat",
+    "stage",
+    "staging",
+    "stg",
+    "sandbox",
+    "preprod",
+    "app",
+    "apps",
+    "application",
+    "api",
+    "apis",
+    "key",
+    "keys",
+    "token",
+    "tokens",
+    "secret",
+    "secrets",
+    "cred",
+    "creds",
+    "credential",
+    "credentials",
+    "user",
+    "users",
+    "admin",
+    "admins",
+    "administrator",
+    "root",
+    "system",
+    "sys",
+    "account",
+    "acct",
+    "automation",
+    "auto",
+    "job",
+    "jobs",
+    "cron",
+    "task",
+    "tasks",
+    "worker",
+    "workers",
+    "runner",
+    "runners",
+    "build",
+    "builder",
+    "builds",
+    "release",
+    "releases",
+    "backup",
+    "backups",
+    "sync",
+    "integration",
+    "integrations",
+    "int",
+    "internal",
+    "external",
+    "ext",
+    "read",
+    "readonly",
+    "ro",
+    "rw",
+    "write",
+    "writer",
+    "reader",
+    "access",
+    "role",
+    "roles",
+    "policy",
+    "group",
+    "aws",
+    "iam",
+    "gcp",
+    "azure",
+    "github",
+    "gh",
+    "gitlab",
+    "git",
+    "repo",
+    "repos",
+    "s3",
+    "ec2",
+    "lambda",
+    "k8s",
+    "kube",
+    "kubernetes",
+    "terraform",
+    "tf",
+    "ansible",
+    "jenkins",
+    "circleci",
+    "actions",
+    "action",
+    "docker",
+    "db",
+    "database",
+    "sql",
+    "mysql",
+    "postgres",
+    "pg",
+    "redis",
+    "web",
+    "www",
+    "http",
+    "https",
+    "server",
+    "host",
+    "local",
+    "localhost",
+    "default",
+    "temp",
+    "tmp",
+    "old",
+    "new",
+    "legacy",
+    "main",
+    "master",
+    "primary",
+    "data",
+    "etl",
+    "pipeline",
+    "monitor",
+    "monitoring",
+    "metrics",
+    "logs",
+    "logging",
+    "log",
+    "alert",
+    "alerts",
+    "the",
+    "and",
+    "for",
+    "ssh",
+    "rsa",
+    "dsa",
+    "ed25519",
+    "ecdsa",
+    "pem",
+    "pub",
+    "laptop",
+    "desktop",
+    "workstation",
+    "mac",
+    "macbook",
+    "arn",
+    "shared",
+    "team",
+    "east",
+    "west",
+    "north",
+    "south",
+    "central",
+    "us",
+    "eu",
+    "ap",
+    "region",
+    "global",
+    "webhook",
+    "hook",
+    "hooks",
+    "slack",
+    "okta",
+    "jira",
+    "mail",
+    "email",
+    "smtp",
+    "notify",
+    "notifications",
+    "report",
+    "reports",
+    "reporting",
+    "agent",
+    "agents",
+    "cli",
+    "sdk",
+    "tool",
+    "tools",
+    "temporary",
+    "personal",
+    "machine",
+    "node",
+    "cluster",
 ];
 
 fn is_stopword(t: &str) -> bool {
@@ -278,7 +510,7 @@ fn is_stopword(t: &str) -> bool {
 /// `alice.smith`, `alicesmith` (adjacent pairs, to meet email-derived usernames).
 ///
 /// Splits on anything not alphanumeric and on camelCase humps, lowercases, drops common
-/// infrastructure words ([`STOPWORDS`]: svc, bot, ci, deploy, prod, api, key, admin, ...),
+/// infrastructure words (`STOPWORDS`: svc, bot, ci, deploy, prod, api, key, admin, ...),
 /// pure numbers and tokens shorter than three characters; `alice01` also yields `alice`.
 /// Deterministic order, no duplicates.
 pub fn tokens_from_name(name: &str) -> Vec<String> {
@@ -287,7 +519,9 @@ pub fn tokens_from_name(name: &str) -> Vec<String> {
     for chunk in name.split(|c: char| !c.is_alphanumeric()) {
         for word in split_camel(chunk) {
             let w = word.to_lowercase();
-            let keep = w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()) && !is_stopword(&w);
+            let keep = w.chars().count() >= 3
+                && !w.chars().all(|c| c.is_ascii_digit())
+                && !is_stopword(&w);
             pieces.push(keep.then_some(w));
         }
     }
@@ -348,7 +582,9 @@ pub fn name_mentions(name: &str, username: &str) -> bool {
 /// is true. For leaver runs that check NHI names against the subject directly.
 pub fn name_mentions_email(name: &str, email: &str) -> bool {
     let tokens = tokens_from_name(name);
-    crate::hr::derived_usernames(email).iter().any(|u| tokens.contains(u))
+    crate::hr::derived_usernames(email)
+        .iter()
+        .any(|u| tokens.contains(u))
 }
 
 /// [`Signal::Naming`] hints for a resource name, one per token, with evidence from `source`

@@ -22,7 +22,12 @@ fn person(id: &str, email: &str, name: Option<&str>, aliases: &[&str]) -> Person
 /// 2 alice@other.example, 3 carol (listed alias `carol`).
 fn dir() -> Directory {
     Directory::from_people(vec![
-        person("1", "alice@acme.example", Some("Alice Smith"), &["github:alice-dev", "aws:asmith"]),
+        person(
+            "1",
+            "alice@acme.example",
+            Some("Alice Smith"),
+            &["github:alice-dev", "aws:asmith"],
+        ),
         person("2", "bob@acme.example", Some("Bob Jones"), &[]),
         person("3", "alice@other.example", Some("Alice Other"), &[]),
         person("4", "carol@acme.example", None, &["carol"]),
@@ -31,7 +36,10 @@ fn dir() -> Directory {
 
 fn nhi(hints: &[(&str, Signal)]) -> Nhi {
     let mut n = Nhi::new("test", Kind::AwsIamUser, "arn:aws:iam::1:user/x", "x");
-    n.hints = hints.iter().map(|(id, s)| OwnerHint::new(*id, *s, Evidence::new("test:src", format!("saw {id}")))).collect();
+    n.hints = hints
+        .iter()
+        .map(|(id, s)| OwnerHint::new(*id, *s, Evidence::new("test:src", format!("saw {id}"))))
+        .collect();
     n
 }
 
@@ -60,8 +68,15 @@ fn every_signal_maps_to_its_relation_and_ceiling() {
     ];
     for (signal, relation, confidence) in cases {
         let a = one(&[("alice@acme.example", signal)]);
-        assert_eq!((a.person, a.relation, a.confidence), (0, relation, confidence), "{signal:?}");
-        assert_eq!(a.evidence, [Evidence::new("test:src", "saw alice@acme.example")]);
+        assert_eq!(
+            (a.person, a.relation, a.confidence),
+            (0, relation, confidence),
+            "{signal:?}"
+        );
+        assert_eq!(
+            a.evidence,
+            [Evidence::new("test:src", "saw alice@acme.example")]
+        );
         assert_eq!(signal_relation(signal), (relation, confidence));
     }
 }
@@ -70,34 +85,61 @@ fn every_signal_maps_to_its_relation_and_ceiling() {
 fn weak_match_lowers_one_step_and_says_why() {
     // Host user `bob` vs bob@acme.example's local part.
     let a = one(&[("host:bob", Signal::Account)]);
-    assert_eq!((a.person, a.relation, a.confidence), (1, Relation::Is, Likely));
-    assert!(a.evidence[0].detail.contains("matched by derived username"), "{}", a.evidence[0].detail);
+    assert_eq!(
+        (a.person, a.relation, a.confidence),
+        (1, Relation::Is, Likely)
+    );
+    assert!(
+        a.evidence[0].detail.contains("matched by derived username"),
+        "{}",
+        a.evidence[0].detail
+    );
     assert!(a.evidence[0].detail.starts_with("saw host:bob"));
 
     let a = one(&[("Bob Jones", Signal::CommitAuthor)]);
     assert_eq!((a.relation, a.confidence), (Relation::Authored, Likely));
-    assert!(a.evidence[0].detail.contains("display name"), "{}", a.evidence[0].detail);
+    assert!(
+        a.evidence[0].detail.contains("display name"),
+        "{}",
+        a.evidence[0].detail
+    );
 
     let a = one(&[("bob", Signal::KeyComment)]);
     assert_eq!((a.relation, a.confidence), (Relation::HasAccess, Possible));
 
     let a = one(&[("bob@personal.example", Signal::CommitAuthor)]);
     assert_eq!((a.person, a.confidence), (1, Likely));
-    assert!(a.evidence[0].detail.contains("local part"), "{}", a.evidence[0].detail);
+    assert!(
+        a.evidence[0].detail.contains("local part"),
+        "{}",
+        a.evidence[0].detail
+    );
 }
 
 #[test]
 fn strong_identifiers_keep_the_ceiling() {
-    let a = one(&[("12345+alice-dev@users.noreply.github.com", Signal::CommitAuthor)]);
+    let a = one(&[(
+        "12345+alice-dev@users.noreply.github.com",
+        Signal::CommitAuthor,
+    )]);
     assert_eq!((a.person, a.confidence), (0, Confirmed));
     let a = one(&[("alice+ci@acme.example", Signal::CreatorField)]);
-    assert_eq!((a.person, a.relation, a.confidence), (0, Relation::Created, Confirmed));
+    assert_eq!(
+        (a.person, a.relation, a.confidence),
+        (0, Relation::Created, Confirmed)
+    );
     let a = one(&[("aws:asmith", Signal::Account)]);
-    assert_eq!((a.person, a.relation, a.confidence), (0, Relation::Is, Confirmed));
+    assert_eq!(
+        (a.person, a.relation, a.confidence),
+        (0, Relation::Is, Confirmed)
+    );
     let a = one(&[("host:carol", Signal::Account)]);
     assert_eq!((a.person, a.confidence), (3, Confirmed));
     let a = one(&[("carol@laptop", Signal::KeyComment)]);
-    assert_eq!((a.person, a.relation, a.confidence), (3, Relation::HasAccess, Likely));
+    assert_eq!(
+        (a.person, a.relation, a.confidence),
+        (3, Relation::HasAccess, Likely)
+    );
     assert_eq!(a.evidence.len(), 1);
 }
 
@@ -110,7 +152,10 @@ fn ambiguity_lowers_every_candidate_and_is_noted() {
         assert_eq!((a.relation, a.confidence), (Relation::Is, Possible));
         let note = a.evidence.last().unwrap();
         assert_eq!(note.source, ATTRIBUTION_SOURCE);
-        assert_eq!(note.detail, "ambiguous: `alice` matches alice@acme.example and alice@other.example");
+        assert_eq!(
+            note.detail,
+            "ambiguous: `alice` matches alice@acme.example and alice@other.example"
+        );
     }
     assert_eq!(out.iter().map(|a| a.person).collect::<Vec<_>>(), [0, 2]);
 
@@ -120,7 +165,11 @@ fn ambiguity_lowers_every_candidate_and_is_noted() {
         person("2", "y@acme.example", None, &["github:sam"]),
     ]);
     let out = attribute(&nhi(&[("github:sam", Signal::CreatorField)]), &d);
-    assert!(out.iter().all(|a| a.confidence == Likely && a.relation == Relation::Created), "{out:#?}");
+    assert!(
+        out.iter()
+            .all(|a| a.confidence == Likely && a.relation == Relation::Created),
+        "{out:#?}"
+    );
 }
 
 #[test]
@@ -132,21 +181,33 @@ fn one_entry_per_person_with_strongest_relation_and_all_evidence() {
     ]);
     assert_eq!((a.relation, a.confidence), (Relation::Authored, Confirmed));
     assert_eq!(a.evidence.len(), 3);
-    assert_eq!(a.evidence[0].detail, "saw github:alice-dev", "chosen relation's evidence first");
+    assert_eq!(
+        a.evidence[0].detail, "saw github:alice-dev",
+        "chosen relation's evidence first"
+    );
 
     // `is` beats `created` even at lower confidence: the relation order is the rule.
-    let a = one(&[("host:bob", Signal::Account), ("bob@acme.example", Signal::CreatorField)]);
+    let a = one(&[
+        ("host:bob", Signal::Account),
+        ("bob@acme.example", Signal::CreatorField),
+    ]);
     assert_eq!((a.relation, a.confidence), (Relation::Is, Likely));
     assert_eq!(a.evidence.len(), 2);
 
     // Best confidence among hints of the chosen relation.
-    let a = one(&[("Alice Smith", Signal::OwnerTag), ("alice@acme.example", Signal::Codeowners)]);
+    let a = one(&[
+        ("Alice Smith", Signal::OwnerTag),
+        ("alice@acme.example", Signal::Codeowners),
+    ]);
     assert_eq!((a.relation, a.confidence), (Relation::Owns, Likely));
 }
 
 #[test]
 fn identical_evidence_is_kept_once() {
-    let a = one(&[("alice@acme.example", Signal::Access), ("alice@acme.example", Signal::Access)]);
+    let a = one(&[
+        ("alice@acme.example", Signal::Access),
+        ("alice@acme.example", Signal::Access),
+    ]);
     assert_eq!(a.evidence.len(), 1);
 }
 
@@ -155,18 +216,30 @@ fn naming_alone_is_possible_and_corroborated_is_likely() {
     let a = one(&[("alice-dev", Signal::Naming)]);
     assert_eq!((a.relation, a.confidence), (Relation::Owns, Possible));
 
-    let a = one(&[("alice-dev", Signal::Naming), ("alice@acme.example", Signal::Contributor)]);
+    let a = one(&[
+        ("alice-dev", Signal::Naming),
+        ("alice@acme.example", Signal::Contributor),
+    ]);
     assert_eq!((a.relation, a.confidence), (Relation::Owns, Likely));
     let note = a.evidence.last().unwrap();
     assert_eq!(note.source, ATTRIBUTION_SOURCE);
     assert!(note.detail.contains("contributor"), "{}", note.detail);
 
     // Two naming hints are not independent of each other.
-    let a = one(&[("alice-dev", Signal::Naming), ("github:alice-dev", Signal::Naming)]);
+    let a = one(&[
+        ("alice-dev", Signal::Naming),
+        ("github:alice-dev", Signal::Naming),
+    ]);
     assert_eq!(a.confidence, Possible);
 
     // Corroboration only counts for the same person.
-    let out = attribute(&nhi(&[("alice-dev", Signal::Naming), ("bob@acme.example", Signal::Contributor)]), &dir());
+    let out = attribute(
+        &nhi(&[
+            ("alice-dev", Signal::Naming),
+            ("bob@acme.example", Signal::Contributor),
+        ]),
+        &dir(),
+    );
     let alice = out.iter().find(|a| a.person == 0).unwrap();
     assert_eq!(alice.confidence, Possible);
 }
@@ -176,24 +249,44 @@ fn naming_hints_from_resource_names_resolve() {
     let mut n = nhi(&[]);
     n.hints = naming_hints("svc-carol-deploy", "aws:iam");
     assert_eq!(n.hints.len(), 1);
-    assert_eq!(n.hints[0].evidence.detail, "name `svc-carol-deploy` contains `carol`");
+    assert_eq!(
+        n.hints[0].evidence.detail,
+        "name `svc-carol-deploy` contains `carol`"
+    );
     let out = attribute(&n, &dir());
     assert_eq!(out.len(), 1);
-    assert_eq!((out[0].person, out[0].relation, out[0].confidence), (3, Relation::Owns, Possible));
+    assert_eq!(
+        (out[0].person, out[0].relation, out[0].confidence),
+        (3, Relation::Owns, Possible)
+    );
 }
 
 #[test]
 fn shared_hints_count() {
     let mut n = nhi(&[("alice@acme.example", Signal::CommitAuthor)]);
     n.shared_hints = Some(Arc::new(vec![
-        OwnerHint::new("alice@acme.example", Signal::Contributor, Evidence::new("git:repo", "contributor")),
-        OwnerHint::new("bob@acme.example", Signal::Contributor, Evidence::new("git:repo", "contributor")),
+        OwnerHint::new(
+            "alice@acme.example",
+            Signal::Contributor,
+            Evidence::new("git:repo", "contributor"),
+        ),
+        OwnerHint::new(
+            "bob@acme.example",
+            Signal::Contributor,
+            Evidence::new("git:repo", "contributor"),
+        ),
     ]));
     let out = attribute(&n, &dir());
     assert_eq!(out.len(), 2);
-    assert_eq!((out[0].person, out[0].relation, out[0].confidence), (0, Relation::Authored, Confirmed));
+    assert_eq!(
+        (out[0].person, out[0].relation, out[0].confidence),
+        (0, Relation::Authored, Confirmed)
+    );
     assert_eq!(out[0].evidence.len(), 2);
-    assert_eq!((out[1].person, out[1].relation, out[1].confidence), (1, Relation::HasAccess, Possible));
+    assert_eq!(
+        (out[1].person, out[1].relation, out[1].confidence),
+        (1, Relation::HasAccess, Possible)
+    );
 }
 
 #[test]
@@ -207,12 +300,22 @@ fn ordering_is_confidence_then_relation_then_person() {
         &dir(),
     );
     let got: Vec<(usize, Relation)> = out.iter().map(|a| (a.person, a.relation)).collect();
-    assert_eq!(got, [(3, Relation::Created), (0, Relation::Approved), (1, Relation::HasAccess)]);
+    assert_eq!(
+        got,
+        [
+            (3, Relation::Created),
+            (0, Relation::Approved),
+            (1, Relation::HasAccess)
+        ]
+    );
 }
 
 #[test]
 fn unresolved_and_empty() {
-    let n = nhi(&[("mallory@evil.example", Signal::CreatorField), ("alice@acme.example", Signal::Access)]);
+    let n = nhi(&[
+        ("mallory@evil.example", Signal::CreatorField),
+        ("alice@acme.example", Signal::Access),
+    ]);
     assert_eq!(attribute(&n, &dir()).len(), 1);
     let un = unresolved_hints(&n, &dir());
     assert_eq!(un.len(), 1);
@@ -224,8 +327,17 @@ fn unresolved_and_empty() {
 #[test]
 fn synthetic_leaver_without_roster() {
     let d = Directory::from_identifiers("alice@acme.example", &["github:alice-dev".into()]);
-    let out = attribute(&nhi(&[("12+alice-dev@users.noreply.github.com", Signal::CommitAuthor)]), &d);
-    assert_eq!((out[0].person, out[0].relation, out[0].confidence), (0, Relation::Authored, Confirmed));
+    let out = attribute(
+        &nhi(&[(
+            "12+alice-dev@users.noreply.github.com",
+            Signal::CommitAuthor,
+        )]),
+        &d,
+    );
+    assert_eq!(
+        (out[0].person, out[0].relation, out[0].confidence),
+        (0, Relation::Authored, Confirmed)
+    );
     let out = attribute(&nhi(&[("host:alice", Signal::Account)]), &d);
     assert_eq!(out[0].confidence, Likely);
 }
@@ -237,16 +349,28 @@ fn tokens_from_resource_names() {
     assert_eq!(tokens_from_name("ci.alice"), ["alice"]);
     assert_eq!(tokens_from_name("deployAliceKey"), ["alice"]);
     assert_eq!(tokens_from_name("svc-alice01"), ["alice01", "alice"]);
-    assert_eq!(tokens_from_name("svc-alice-smith-prod"), ["alice", "smith", "alice.smith", "alicesmith"]);
-    assert_eq!(tokens_from_name("arn:aws:iam::123456789012:user/svc-bob-ci"), ["bob"]);
+    assert_eq!(
+        tokens_from_name("svc-alice-smith-prod"),
+        ["alice", "smith", "alice.smith", "alicesmith"]
+    );
+    assert_eq!(
+        tokens_from_name("arn:aws:iam::123456789012:user/svc-bob-ci"),
+        ["bob"]
+    );
     assert!(tokens_from_name("prod-api-key-2024").is_empty());
     assert!(tokens_from_name("").is_empty());
     assert!(tokens_from_name("---").is_empty());
     assert!(name_mentions("svc-alice-deploy", "Alice"));
     assert!(!name_mentions("svc-alice-deploy", "ali"));
     assert!(!name_mentions("svc-alice-deploy", ""));
-    assert!(name_mentions_email("svc-alice-smith", "alice.smith@acme.example"));
-    assert!(name_mentions_email("alicesmith-ci", "Alice.Smith+x@acme.example"));
+    assert!(name_mentions_email(
+        "svc-alice-smith",
+        "alice.smith@acme.example"
+    ));
+    assert!(name_mentions_email(
+        "alicesmith-ci",
+        "Alice.Smith+x@acme.example"
+    ));
     assert!(!name_mentions_email("svc-bob", "alice@acme.example"));
 }
 
@@ -254,12 +378,17 @@ fn tokens_from_resource_names() {
 fn evidence_never_gains_more_than_identifiers() {
     // Hints carry no secrets; attribution only appends identifiers and roster emails.
     let a = one(&[("host:bob", Signal::Account)]);
-    assert_eq!(a.evidence[0].detail, "saw host:bob (matched by derived username `bob@acme.example`: `host:bob`)");
+    assert_eq!(
+        a.evidence[0].detail,
+        "saw host:bob (matched by derived username `bob@acme.example`: `host:bob`)"
+    );
 }
 
 #[test]
 fn many_candidates_are_summarised() {
-    let people: Vec<Person> = (0..8).map(|i| person(&i.to_string(), &format!("sam@d{i}.example"), None, &[])).collect();
+    let people: Vec<Person> = (0..8)
+        .map(|i| person(&i.to_string(), &format!("sam@d{i}.example"), None, &[]))
+        .collect();
     let d = Directory::from_people(people);
     let out = attribute(&nhi(&[("sam", Signal::Access)]), &d);
     assert_eq!(out.len(), 8);

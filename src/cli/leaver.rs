@@ -26,7 +26,7 @@ pub fn run(g: &Global, a: &LeaverArgs) -> anyhow::Result<ExitCode> {
     let loaded = setup::load_directory(g, cfg)?;
     let (directory, subject, warnings) = match loaded {
         Some((mut dir, warnings)) => {
-            let found: Vec<usize> = dir.find(person).into_iter().collect();
+            let found = dir.find_all(person);
             match found.as_slice() {
                 [one] => {
                     dir.add_aliases(*one, &a.aliases);
@@ -37,7 +37,14 @@ pub fn run(g: &Global, a: &LeaverArgs) -> anyhow::Result<ExitCode> {
                         "{person} is not in the HR roster (searched emails, employee ids and aliases); check the spelling, or pass --alias ID to scan for this person's identifiers anyway"
                     )))
                 }
-                [] => (Directory::from_identifiers(person, &a.aliases), 0, warnings),
+                [] => {
+                    // Not in HR but the caller vouches for the identifiers: scan for them,
+                    // keeping the roster so that ambiguity with other people still shows.
+                    let mut people = std::mem::take(&mut dir.people);
+                    people.extend(Directory::from_identifiers(person, &a.aliases).people);
+                    let idx = people.len() - 1;
+                    (Directory::from_people(people), idx, warnings)
+                }
                 many => {
                     let who: Vec<String> = many
                         .iter()

@@ -345,7 +345,12 @@ pub fn read_file(
     let cols = Columns::resolve(&headers, mapping, path)?;
     let mut people = Vec::new();
     let mut issues = Vec::new();
-    let newlines: Vec<usize> = body.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect();
+    let newlines: Vec<usize> = body
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
     let mut record = csv::ByteRecord::new();
     loop {
         match rdr.read_byte_record(&mut record) {
@@ -358,7 +363,9 @@ pub fn read_file(
                 );
             }
         }
-        let line = record.position().map_or(0, |p| physical_line(body, &newlines, p.byte()));
+        let line = record
+            .position()
+            .map_or(0, |p| physical_line(body, &newlines, p.byte()));
         let fields: Vec<String> = record.iter().map(decode).collect();
         if fields.iter().all(|f| f.trim().is_empty()) {
             continue;

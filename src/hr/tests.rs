@@ -594,7 +594,19 @@ proptest::proptest! {
 fn line_numbers_survive_blank_lines_and_crlf() {
     // Regression: the csv crate's own line count drifts after blank lines and with CRLF.
     for eol in ["\n", "\r\n"] {
-        let body = ["employee_id,email,status", "E1,a@acme.example,active", "", "", "E2,bad,active", "E3,c@acme.example,\"act", "ive\"", "", "E4,bad,active", ""].join(eol);
+        let body = [
+            "employee_id,email,status",
+            "E1,a@acme.example,active",
+            "",
+            "",
+            "E2,bad,active",
+            "E3,c@acme.example,\"act",
+            "ive\"",
+            "",
+            "E4,bad,active",
+            "",
+        ]
+        .join(eol);
         let (_, issues) = load_str(&body);
         let lines: Vec<u64> = issues.iter().map(|i| i.line).collect();
         assert_eq!(lines, [5, 6, 9], "eol {eol:?}: {issues:?}");

@@ -127,7 +127,7 @@ pub enum RuleError {
         first: PathBuf,
         second: PathBuf,
     },
-    #[error("reading {path}: {source}")]
+    #[error("reading {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

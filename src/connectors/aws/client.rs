@@ -1088,3 +1088,45 @@ async fn fetch_cloudtrail(c: &AccountClients) -> Vec<CloudTrailEvent> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_bodies_are_recognised_in_xml_and_json() {
+        assert!(is_throttle_body(b"<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"));
+        assert!(is_throttle_body(
+            br#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#
+        ));
+        assert!(is_throttle_body(
+            br#"{"__type":"TooManyRequestsException"}"#
+        ));
+        assert!(!is_throttle_body(
+            b"<Error><Code>AccessDenied</Code></Error>"
+        ));
+    }
+
+    #[test]
+    fn failures_group_by_api_and_switch_off_non_transient_ones() {
+        let f = Failures::default();
+        let denied = || AwsError::AccessDenied {
+            op: "iam:ListSSHPublicKeys",
+            message: "AccessDenied: no".into(),
+        };
+        f.record(denied());
+        f.record(denied());
+        f.record(AwsError::RateLimited {
+            op: "iam:ListUsers",
+            message: "Throttling".into(),
+        });
+        assert!(f.is_disabled("iam:ListSSHPublicKeys"));
+        assert!(!f.is_disabled("iam:ListUsers"), "throttling is transient");
+        let errs = f.errors();
+        assert_eq!(errs.len(), 2);
+        assert!(errs
+            .iter()
+            .any(|(e, n)| *n == 2
+                && e.to_string() == "iam:ListSSHPublicKeys denied: AccessDenied: no"));
+    }
+}

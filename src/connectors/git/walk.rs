@@ -60,18 +60,19 @@ pub(crate) fn walk(paths: &[PathBuf], ctx: &ScanContext<'_>, tally: &Tally<'_>) 
         RwLock::new((Vec::new(), HashMap::new()));
     let files: Mutex<Vec<FileHits>> = Mutex::new(Vec::new());
 
+    let mut canonical: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for p in paths {
-        let canon = match std::fs::canonicalize(p) {
-            Ok(c) => c,
+        match std::fs::canonicalize(p) {
+            Ok(c) => canonical.push((c, p)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tally.error(format!("{}: path does not exist", p.display()));
-                continue;
             }
-            Err(e) => {
-                tally.error(format!("{}: cannot open: {e}", p.display()));
-                continue;
-            }
-        };
+            Err(e) => tally.error(format!("{}: cannot open: {e}", p.display())),
+        }
+    }
+    // Outer paths first, so that a path inside another is recognised and not scanned twice.
+    canonical.sort_by_key(|(c, _)| c.components().count());
+    for (canon, p) in canonical {
         // A path inside one already scanned would only be scanned twice.
         if out.roots.iter().any(|r| canon.starts_with(&r.path)) {
             continue;

@@ -459,12 +459,7 @@ impl<'a> RootScan<'a> {
                 p.name, self.host
             )
         } else if admin {
-            format!(
-                "Local admin account {} on {} ({})",
-                p.name,
-                self.host,
-                a.admin_via.join("; ")
-            )
+            format!("Local admin account {} on {} ({})", p.name, self.host, short_admin_reasons(a))
         } else {
             format!("Local account {} on {}", p.name, self.host)
         };
@@ -620,15 +615,20 @@ impl<'a> RootScan<'a> {
             );
             n.hints.push(OwnerHint::new(id, Signal::KeyComment, ev));
         }
-        let ev = Evidence::new(
-            "host:authorized_keys",
-            format!("key {} in {grants}", k.fingerprint),
-        );
-        n.hints.push(OwnerHint::new(
-            format!("host:{account}"),
-            Signal::Access,
-            ev,
-        ));
+        // A person's own authorized_keys is their declared set of keys: only they (and
+        // root) edit it, so the account holder owns the key. A uid-0 account's holder is
+        // nobody in particular, so there it is access only.
+        let (signal, detail) = if a.p.uid == 0 {
+            (Signal::Access, format!("key {} in {grants}", k.fingerprint))
+        } else {
+            let d = format!(
+                "key {} is in {account}'s own {file} line {} on {}, which the account holder manages",
+                k.fingerprint, k.line, self.host
+            );
+            (Signal::OwnerTag, d)
+        };
+        let ev = Evidence::new("host:authorized_keys", detail);
+        n.hints.push(OwnerHint::new(format!("host:{account}"), signal, ev));
         self.sink.emit(n);
     }
 
@@ -852,6 +852,26 @@ fn describe_grant(g: &SudoGrant, user: &str, groups: &[(String, u32)]) -> String
         s.push_str(" [file not included by /etc/sudoers]");
     }
     s
+}
+
+/// `group wheel, sudoers NOPASSWD`: the kinds of admin rights, for titles.
+fn short_admin_reasons(a: &Account<'_>) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for via in &a.admin_via {
+        let short = if via.starts_with("sudoers") {
+            if a.nopasswd {
+                "sudoers NOPASSWD".to_string()
+            } else {
+                "sudoers".to_string()
+            }
+        } else {
+            via.clone()
+        };
+        if !out.contains(&short) {
+            out.push(short);
+        }
+    }
+    out.join(", ")
 }
 
 fn day_to_date(days: i64) -> Option<String> {
