@@ -40,14 +40,25 @@ pub fn run(g: &Global, a: &RulesArgs) -> anyhow::Result<ExitCode> {
                 for p in &problems {
                     println!("{p}");
                 }
-                eprintln!("nhiscan: {} problem(s) in {} rules", problems.len(), set.rules.len());
+                eprintln!(
+                    "nhiscan: {} problem(s) in {} rules",
+                    problems.len(),
+                    set.rules.len()
+                );
                 Ok(ExitCode::from(super::EXIT_USAGE))
             }
         }
         RulesCommand::List => {
             let set = RuleSet::load(dir)?;
             for r in &set.rules {
-                println!("{}\t{}\t{}\t{}\t{}", r.id, r.unlocks, r.credential, r.name, r.origin.display());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    r.id,
+                    r.unlocks,
+                    r.credential,
+                    r.name,
+                    r.origin.display()
+                );
             }
             Ok(ExitCode::from(super::EXIT_CLEAN))
         }

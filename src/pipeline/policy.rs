@@ -188,6 +188,9 @@ fn finding(
     severity: Severity,
     remediation: Remediation,
 ) -> Finding {
+    let mut evidence = evidence;
+    let mut seen = std::collections::HashSet::new();
+    evidence.retain(|e| seen.insert((e.source.clone(), e.detail.clone())));
     Finding {
         id: nhi.finding_id(),
         kind: nhi.kind,

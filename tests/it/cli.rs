@@ -348,7 +348,7 @@ fn malformed_roster_rows_are_reported_with_file_and_line_and_the_rest_loads() {
     let roster = env.path().join("hr/broken.csv");
     std::fs::write(
         &roster,
-        "employee_id,email,name,status\nE1,alice@acme.example,Alice,terminated\nE2,not-an-email,Bob,active\nE3,carol@acme.example,Carol,retired\n",
+        "employee_id,email,name,status\nE1,alice@acme.example,Alice,terminated\nE2,not-an-email,Bob,active\nE3,carol@acme.example,Carol,maybe\n",
     )
     .unwrap();
     let out = env.path().join("r.json");

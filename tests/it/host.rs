@@ -1,1 +1,138 @@
-//! Integration tests: host.
+//! Integration tests: host. The real binary runs `sweep` and `leaver` with the host
+//! connector over the snapshot under `tests/fixtures/hosts/web-test` (roster and config
+//! beside it), and the findings file is checked for the contract's kinds, resources,
+//! coverage and exit codes. Needs the whole pipeline (config, roster, attribution,
+//! policy, report).
+
+use crate::support::{fixture, nhiscan};
+use serde_json::Value;
+use std::path::Path;
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(p).expect("findings file written")).expect("valid JSON")
+}
+
+fn finding<'a>(v: &'a Value, kind: &str, resource: &str) -> Option<&'a Value> {
+    v["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .find(|f| f["kind"] == kind && f["resource"] == resource)
+}
+
+fn coverage<'a>(v: &'a Value, connector: &str) -> &'a Value {
+    v["coverage"]
+        .as_array()
+        .expect("coverage array")
+        .iter()
+        .find(|c| c["connector"] == connector)
+        .unwrap_or_else(|| panic!("no coverage for {connector}: {}", v["coverage"]))
+}
+
+#[test]
+fn sweep_reports_unowned_admins_and_leavers_accounts_on_a_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("findings.json");
+    let dir = fixture("hosts");
+    nhiscan()
+        .current_dir(tmp.path())
+        .args(["sweep", "--no-progress", "-q", "--hr"])
+        .arg(dir.join("roster.csv"))
+        .arg("-c")
+        .arg(dir.join("nhiscan.toml"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let v = read_json(&out);
+    let cov = coverage(&v, "host:web-test");
+    assert_eq!(cov["status"], "complete", "{cov}");
+
+    // A uid-0 account nobody in HR owns: orphaned shadow admin.
+    let toor = finding(&v, "host_admin", "web-test:toor").expect("toor reported");
+    assert_eq!(toor["relation"], "orphaned");
+    assert_eq!(toor["connector"], "host:web-test");
+    // The leaver's own login, still live.
+    let alice = finding(&v, "host_admin", "web-test:alice").expect("alice reported");
+    assert_eq!(alice["owner"], "alice@acme.example");
+    assert_eq!(alice["relation"], "is");
+    // An active person's plain account is not a sweep finding.
+    assert!(finding(&v, "host_admin", "web-test:bob").is_none());
+    // The AWS key in deploy's crontab, redacted.
+    let aws = finding(
+        &v,
+        "secret_on_host",
+        "web-test:/var/spool/cron/crontabs/deploy:3",
+    )
+    .expect("crontab secret reported");
+    assert_eq!(aws["secret"]["redacted"], "AKIA…Q2WM");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        !text.contains("AKIAZFAKEFIXT7R3Q2WM"),
+        "raw secret in findings file"
+    );
+}
+
+#[test]
+fn leaver_finds_keys_the_leaver_left_in_other_accounts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("findings.json");
+    let dir = fixture("hosts");
+    nhiscan()
+        .current_dir(tmp.path())
+        .args(["leaver", "alice@acme.example", "--no-progress", "-q", "-c"])
+        .arg(dir.join("nhiscan.toml"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let v = read_json(&out);
+    let key = finding(
+        &v,
+        "ssh_authorized_key",
+        "web-test:deploy#SHA256:tcKBtY94NtVfEtqM2UqdYiI+LvZRrM4M/NDYM5tHaNU",
+    )
+    .expect("alice's key in deploy's authorized_keys");
+    assert_eq!(key["owner"], "alice@acme.example");
+    assert_eq!(key["relation"], "has_access");
+    let ev = key["evidence"].to_string();
+    assert!(
+        ev.contains("/home/deploy/.ssh/authorized_keys line 3 grants login as deploy"),
+        "{ev}"
+    );
+    assert!(finding(&v, "host_admin", "web-test:alice").is_some());
+}
+
+#[test]
+fn a_missing_root_is_failed_coverage_and_exit_3_but_the_others_are_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("findings.json");
+    let dir = fixture("hosts");
+    let cfg = tmp.path().join("nhiscan.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[hr]\nroster = {:?}\n\n[[connector]]\ntype = \"host\"\nroots = [{:?}, \"no-such-host\"]\n",
+            dir.join("roster.csv"),
+            dir.join("web-test"),
+        ),
+    )
+    .unwrap();
+    nhiscan()
+        .current_dir(tmp.path())
+        .args(["sweep", "--no-progress", "-q", "-c"])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(3);
+    let v = read_json(&out);
+    let failed = coverage(&v, "host:no-such-host");
+    assert_eq!(failed["status"], "failed");
+    assert!(failed["errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("no-such-host"));
+    assert_eq!(coverage(&v, "host:web-test")["status"], "complete");
+    assert!(finding(&v, "host_admin", "web-test:toor").is_some());
+}

@@ -80,7 +80,7 @@ impl RepoErrors<'_, '_> {
 }
 
 /// Process-wide libgit2 settings for read-only scanning, applied once.
-fn init_libgit2() {
+pub(crate) fn init_libgit2() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         // Re-hashing every object read doubles the cost of a history scan; a corrupt
@@ -98,7 +98,7 @@ fn init_libgit2() {
     });
 }
 
-fn open(path: &Path) -> Result<Repository, git2::Error> {
+pub(crate) fn open(path: &Path) -> Result<Repository, git2::Error> {
     Repository::open_ext(
         path,
         RepositoryOpenFlags::NO_SEARCH,

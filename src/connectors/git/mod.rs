@@ -8,6 +8,7 @@
 //! Like every connector it knows nothing about people and never writes to what it reads.
 
 mod aggregate;
+mod clean;
 mod codeowners;
 mod content;
 mod history;
@@ -78,7 +79,8 @@ impl Connector for GitConnector {
 
     fn scan(&self, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Vec<Coverage> {
         let tally = tally::Tally::new(ctx.progress);
-        let walked = walk::walk(&self.paths, ctx, &tally);
+        history::init_libgit2();
+        let walked = walk::walk(&self.paths, self.history, ctx, &tally);
         let names = repo_names(&walked);
 
         // Working-tree hits, grouped by the repository (or root) they belong to.

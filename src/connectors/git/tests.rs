@@ -116,7 +116,35 @@ impl Repo {
             .env("GIT_COMMITTER_DATE", &date)
             .args(["commit", "-q", "--allow-empty", "-m", msg]);
         run(c);
+        self.settle();
         self.git(&["rev-parse", "HEAD"])
+    }
+    /// Age every working-tree file and refresh the index, so git's stat cache is not
+    /// "racy" and clean files are recognised deterministically (as they are in any real
+    /// checkout older than a second).
+    fn settle(&self) {
+        fn age(dir: &Path) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let e = e.unwrap();
+                let ft = e.file_type().unwrap();
+                if e.file_name() == ".git" {
+                    continue;
+                }
+                if ft.is_dir() {
+                    age(&e.path());
+                } else if ft.is_file() {
+                    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+                    std::fs::File::options()
+                        .write(true)
+                        .open(e.path())
+                        .unwrap()
+                        .set_modified(t)
+                        .unwrap();
+                }
+            }
+        }
+        age(&self.path);
+        self.git(&["update-index", "-q", "--really-refresh"]);
     }
 }
 
@@ -259,8 +287,8 @@ fn deleted_secret_is_found_with_its_introducing_author() {
     );
     // The same run twice gives the same finding id.
     assert_eq!(scan(&r.path).nhis[0].finding_id(), n.finding_id());
-    // Coverage counted the blobs and working-tree files.
-    assert!(s.cov.items_scanned >= 3, "{}", s.cov.items_scanned);
+    // Two blobs; the clean README.md in the working tree is its HEAD blob, read once.
+    assert_eq!(s.cov.items_scanned, 2);
     assert!(s.cov.bytes_scanned > 0);
 }
 
@@ -299,7 +327,8 @@ fn secret_still_in_head_keeps_introducing_author() {
     assert!(n.other_locations.is_empty());
     assert_eq!(
         n.attributes.get("occurrences").map(String::as_str),
-        Some("3")
+        Some("2"),
+        "two blobs; the clean working copy is read once, as HEAD's blob"
     );
 }
 
@@ -369,6 +398,9 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
     big.push_str(&format!("TOKEN={}\n", ghp('f')));
     r.write("big.txt", &big);
     r.commit(&ALICE, "add");
+    // The same, untracked: only the file scan sees these.
+    r.write("bin/tool2", &bin);
+    r.write("big2.txt", &big);
 
     let limits = Limits {
         max_file_size: 1024,
@@ -384,7 +416,7 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
         "{:?}",
         s.nhis.iter().map(|n| &n.resource).collect::<Vec<_>>()
     );
-    // Once in the working tree, once in history.
+    // Committed ones once (history), untracked ones once (files).
     assert_eq!(s.cov.skipped.get("binary"), Some(&2));
     assert_eq!(s.cov.skipped.get("too_large"), Some(&2));
     assert!(s.cov.is_complete());
@@ -624,7 +656,7 @@ fn a_secret_next_to_a_key_id_shares_its_join_key() {
         Path::new("t.toml"),
         r#"
 [[rule]]
-id = "t.key-id.1"
+id = "acme.test.key-id.1"
 name = "Key id"
 pattern = '\b(?P<secret>KID[A-Z0-9]{12})\b'
 keywords = ["kid"]
@@ -633,7 +665,7 @@ unlocks = "acme"
 join_key = "acme_key_id"
 
 [[rule]]
-id = "t.key-secret.1"
+id = "acme.test.key-secret.1"
 name = "Key secret"
 pattern = 'ksecret=(?P<secret>[a-z0-9]{16})'
 keywords = ["ksecret"]
@@ -701,10 +733,17 @@ fn no_secret_in_debug_or_titles() {
 #[test]
 #[ignore]
 fn bench_scan_path() {
-    let Ok(p) = std::env::var("NHISCAN_BENCH_PATH") else { return };
+    let Ok(p) = std::env::var("NHISCAN_BENCH_PATH") else {
+        return;
+    };
     let _ = matcher();
     let t = std::time::Instant::now();
-    let s = scan_with(vec![PathBuf::from(p)], Mode::Secrets, Limits::default(), &PathAllowlist::default());
+    let s = scan_with(
+        vec![PathBuf::from(p)],
+        Mode::Secrets,
+        Limits::default(),
+        &PathAllowlist::default(),
+    );
     let rss = std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()
@@ -720,4 +759,49 @@ fn bench_scan_path() {
         s.cov.skipped,
         s.cov.errors
     );
+}
+
+#[test]
+fn clean_working_files_are_read_once_modified_ones_are_scanned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "svc");
+    r.write("a.env", format!("T={}\n", ghp('s')));
+    r.write("b.txt", "nothing here\n");
+    let c = r.commit(&ALICE, "add");
+    r.write("b.txt", format!("nothing here\nT={}\n", ghp('t')));
+
+    let s = scan(&r.path);
+    // Two blobs, plus the modified b.txt; the clean a.env is covered by its blob.
+    assert_eq!(s.cov.items_scanned, 3);
+    assert_eq!(s.nhis.len(), 2);
+    let a = s.nhis.iter().find(|n| loc(n).path == "a.env").unwrap();
+    assert_eq!(a.resource, "svc:a.env:1");
+    assert!(loc(a).in_head);
+    assert_eq!(loc(a).commit.as_deref(), Some(c.as_str()));
+    let b = s.nhis.iter().find(|n| loc(n).path == "b.txt").unwrap();
+    assert_eq!(b.resource, "svc:b.txt:2");
+    assert!(loc(b).commit.is_none());
+    assert_eq!(
+        b.attributes.get("untracked").map(String::as_str),
+        Some("true")
+    );
+
+    // Without history every file is read.
+    let progress = Progress::default();
+    let allow = PathAllowlist::default();
+    let ctx = ScanContext {
+        matcher: matcher(),
+        progress: &progress,
+        mode: Mode::Secrets,
+        limits: Limits::default(),
+        allow_paths: &allow,
+    };
+    let sink = Collect(Mutex::new(Vec::new()));
+    let cov = GitConnector::from_paths(vec![r.path.clone()], false).scan(&ctx, &sink);
+    assert_eq!(cov[0].items_scanned, 2);
+    let nhis = sink.0.into_inner().unwrap();
+    assert_eq!(nhis.len(), 2);
+    assert!(nhis
+        .iter()
+        .all(|n| loc(n).commit.is_none() && !n.attributes.contains_key("untracked")));
 }

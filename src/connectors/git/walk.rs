@@ -6,6 +6,7 @@
 //! repositories are not descended into: their content is history, read by
 //! [`super::history`]. Symlinks are never followed, so there are no loops.
 
+use super::clean::{self, CleanFiles, StatSig};
 use super::content::{self, Hit, SKIP_ALLOWLISTED, SKIP_BINARY, SKIP_MINIFIED, SKIP_TOO_LARGE};
 use super::tally::Tally;
 use crate::connectors::ScanContext;
@@ -14,7 +15,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// A repository found under a scanned path.
 pub(crate) struct RepoDir {
@@ -53,11 +54,23 @@ pub(crate) struct WalkResult {
     pub files: Vec<FileHits>,
 }
 
-/// Walk every path, scanning files as they are found.
-pub(crate) fn walk(paths: &[PathBuf], ctx: &ScanContext<'_>, tally: &Tally<'_>) -> WalkResult {
+/// Repositories found so far, looked up by directory while the walk goes on.
+#[derive(Default)]
+struct Registry {
+    list: Vec<RepoDir>,
+    by_path: HashMap<PathBuf, (usize, Option<Arc<CleanFiles>>)>,
+}
+
+/// Walk every path, scanning files as they are found. With `history`, working-tree
+/// files that git's index proves identical to HEAD are left to the history scan.
+pub(crate) fn walk(
+    paths: &[PathBuf],
+    history: bool,
+    ctx: &ScanContext<'_>,
+    tally: &Tally<'_>,
+) -> WalkResult {
     let mut out = WalkResult::default();
-    let repos: RwLock<(Vec<RepoDir>, HashMap<PathBuf, usize>)> =
-        RwLock::new((Vec::new(), HashMap::new()));
+    let repos: RwLock<Registry> = RwLock::new(Registry::default());
     let files: Mutex<Vec<FileHits>> = Mutex::new(Vec::new());
 
     let mut canonical: Vec<(PathBuf, &PathBuf)> = Vec::new();
@@ -98,18 +111,25 @@ pub(crate) fn walk(paths: &[PathBuf], ctx: &ScanContext<'_>, tally: &Tally<'_>) 
             let rel = canon
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            scan_file(&canon, rel, Owner::Loose(root_idx), ctx, tally, &files);
+            scan_file(
+                &canon,
+                rel,
+                Owner::Loose(root_idx),
+                None,
+                ctx,
+                tally,
+                &files,
+            );
             continue;
         }
         out.roots.push(Root {
             name: basename(&canon),
             path: canon.clone(),
         });
-        walk_dir(&canon, root_idx, ctx, tally, &repos, &files);
+        walk_dir(&canon, root_idx, history, ctx, tally, &repos, &files);
     }
 
-    let (repo_list, _) = repos.into_inner().unwrap_or_else(|e| e.into_inner());
-    out.repos = repo_list;
+    out.repos = repos.into_inner().unwrap_or_else(|e| e.into_inner()).list;
     out.files = files.into_inner().unwrap_or_else(|e| e.into_inner());
     out
 }
@@ -117,9 +137,10 @@ pub(crate) fn walk(paths: &[PathBuf], ctx: &ScanContext<'_>, tally: &Tally<'_>) 
 fn walk_dir(
     root: &Path,
     root_idx: usize,
+    history: bool,
     ctx: &ScanContext<'_>,
     tally: &Tally<'_>,
-    repos: &RwLock<(Vec<RepoDir>, HashMap<PathBuf, usize>)>,
+    repos: &RwLock<Registry>,
     files: &Mutex<Vec<FileHits>>,
 ) {
     let walker = WalkBuilder::new(root)
@@ -146,9 +167,14 @@ fn walk_dir(
                 // Registered before any child is visited: the walker visits a directory
                 // before it queues the directory's entries.
                 if path.join(".git").symlink_metadata().is_ok() {
-                    register(repos, path, root_idx);
+                    let clean = if history {
+                        clean::clean_files(path)
+                    } else {
+                        None
+                    };
+                    register(repos, path, root_idx, clean);
                 } else if is_bare_repo(path) {
-                    register(repos, path, root_idx);
+                    register(repos, path, root_idx, None);
                     return WalkState::Skip;
                 }
                 return WalkState::Continue;
@@ -166,42 +192,45 @@ fn walk_dir(
                 // A `gitdir:` pointer file (submodule, worktree): its parent is the repository.
                 return WalkState::Continue;
             }
-            let (owner, rel) = owner_of(repos, root, root_idx, path);
-            scan_file(path, rel, owner, ctx, tally, files);
+            let (owner, rel, clean) = owner_of(repos, root, root_idx, path);
+            let sig = clean.as_ref().and_then(|c| c.get(&rel)).copied();
+            scan_file(path, rel, owner, sig.as_ref(), ctx, tally, files);
             WalkState::Continue
         })
     });
 }
 
-fn register(repos: &RwLock<(Vec<RepoDir>, HashMap<PathBuf, usize>)>, path: &Path, root: usize) {
+fn register(repos: &RwLock<Registry>, path: &Path, root: usize, clean: Option<CleanFiles>) {
     let mut r = repos.write().unwrap_or_else(|e| e.into_inner());
-    if !r.1.contains_key(path) {
-        let idx = r.0.len();
-        r.0.push(RepoDir {
+    if !r.by_path.contains_key(path) {
+        let idx = r.list.len();
+        r.list.push(RepoDir {
             path: path.to_path_buf(),
             root,
         });
-        r.1.insert(path.to_path_buf(), idx);
+        r.by_path
+            .insert(path.to_path_buf(), (idx, clean.map(Arc::new)));
     }
 }
 
-/// The deepest repository containing `path`, else the root; and the path relative to it.
+/// The deepest repository containing `path` (with its clean files), else the root; and
+/// the path relative to it.
 fn owner_of(
-    repos: &RwLock<(Vec<RepoDir>, HashMap<PathBuf, usize>)>,
+    repos: &RwLock<Registry>,
     root: &Path,
     root_idx: usize,
     path: &Path,
-) -> (Owner, String) {
+) -> (Owner, String, Option<Arc<CleanFiles>>) {
     let r = repos.read().unwrap_or_else(|e| e.into_inner());
     for anc in path.ancestors().skip(1) {
-        if let Some(&i) = r.1.get(anc) {
-            return (Owner::Repo(i), rel_path(anc, path));
+        if let Some((i, clean)) = r.by_path.get(anc) {
+            return (Owner::Repo(*i), rel_path(anc, path), clean.clone());
         }
         if anc == root {
             break;
         }
     }
-    (Owner::Loose(root_idx), rel_path(root, path))
+    (Owner::Loose(root_idx), rel_path(root, path), None)
 }
 
 fn rel_path(base: &Path, path: &Path) -> String {
@@ -228,14 +257,19 @@ pub(crate) fn basename(p: &Path) -> String {
 
 enum FileRead {
     TooLarge,
+    Clean,
     Data(Vec<u8>),
 }
 
 /// Read at most `max` bytes; a file that grows past the limit while being read is
-/// still too large.
-fn read_limited(path: &Path, max: u64) -> std::io::Result<FileRead> {
+/// still too large. A file git's index proves identical to HEAD (`clean`) is not read.
+fn read_limited(path: &Path, max: u64, clean: Option<&StatSig>) -> std::io::Result<FileRead> {
     let f = File::open(path)?;
-    let len = f.metadata()?.len();
+    let meta = f.metadata()?;
+    if clean.is_some_and(|sig| clean::unchanged(sig, &meta)) {
+        return Ok(FileRead::Clean);
+    }
+    let len = meta.len();
     if len > max {
         return Ok(FileRead::TooLarge);
     }
@@ -251,6 +285,7 @@ fn scan_file(
     path: &Path,
     rel: String,
     owner: Owner,
+    clean: Option<&StatSig>,
     ctx: &ScanContext<'_>,
     tally: &Tally<'_>,
     files: &Mutex<Vec<FileHits>>,
@@ -259,8 +294,10 @@ fn scan_file(
         tally.skip(SKIP_ALLOWLISTED);
         return;
     }
-    let data = match read_limited(path, ctx.limits.max_file_size) {
+    let data = match read_limited(path, ctx.limits.max_file_size, clean) {
         Ok(FileRead::Data(d)) => d,
+        // HEAD's copy of this very content is read by the history scan.
+        Ok(FileRead::Clean) => return,
         Ok(FileRead::TooLarge) => {
             tally.skip(SKIP_TOO_LARGE);
             return;

@@ -61,10 +61,7 @@ impl RootFs {
             if meta.file_type().is_symlink() {
                 hops += 1;
                 if hops > MAX_SYMLINK_HOPS {
-                    return Err(io::Error::new(
-                        io::ErrorKind::Other,
-                        "too many levels of symbolic links",
-                    ));
+                    return Err(io::Error::other("too many levels of symbolic links"));
                 }
                 let target = fs::read_link(&candidate)?;
                 if target.is_absolute() {

@@ -67,7 +67,7 @@ fn parse_key_line(l: &str) -> Result<AuthorizedKey, String> {
         let end = options_end(l).ok_or_else(|| "unterminated quote in key options".to_string())?;
         (&l[..end], l[end..].trim_start())
     };
-    let mut fields = rest.splitn(3, |c: char| c == ' ' || c == '\t');
+    let mut fields = rest.splitn(3, [' ', '\t']);
     let key_type = fields.next().unwrap_or("").to_string();
     if !is_key_type(&key_type) {
         return Err("unknown or missing key type".into());

@@ -459,7 +459,12 @@ impl<'a> RootScan<'a> {
                 p.name, self.host
             )
         } else if admin {
-            format!("Local admin account {} on {} ({})", p.name, self.host, short_admin_reasons(a))
+            format!(
+                "Local admin account {} on {} ({})",
+                p.name,
+                self.host,
+                short_admin_reasons(a)
+            )
         } else {
             format!("Local account {} on {}", p.name, self.host)
         };
@@ -628,7 +633,8 @@ impl<'a> RootScan<'a> {
             (Signal::OwnerTag, d)
         };
         let ev = Evidence::new("host:authorized_keys", detail);
-        n.hints.push(OwnerHint::new(format!("host:{account}"), signal, ev));
+        n.hints
+            .push(OwnerHint::new(format!("host:{account}"), signal, ev));
         self.sink.emit(n);
     }
 

@@ -18,14 +18,22 @@ impl Sink for Collect {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hosts").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/hosts")
+        .join(name)
 }
 
 fn scan_with(roots: Vec<PathBuf>, limits: Limits) -> (Vec<Nhi>, Vec<Coverage>) {
     let matcher = Matcher::new(RuleSet::builtin().unwrap()).unwrap();
     let progress = Progress::default();
     let allow = PathAllowlist::default();
-    let ctx = ScanContext { matcher: &matcher, progress: &progress, mode: Mode::Sweep, limits, allow_paths: &allow };
+    let ctx = ScanContext {
+        matcher: &matcher,
+        progress: &progress,
+        mode: Mode::Sweep,
+        limits,
+        allow_paths: &allow,
+    };
     let sink = Collect(Mutex::new(Vec::new()));
     let cov = HostConnector::from_roots(roots).scan(&ctx, &sink);
     let mut items = sink.0.into_inner().unwrap();
@@ -38,14 +46,19 @@ fn scan(roots: Vec<PathBuf>) -> (Vec<Nhi>, Vec<Coverage>) {
 }
 
 fn find<'a>(items: &'a [Nhi], resource: &str) -> &'a Nhi {
-    items.iter().find(|n| n.resource == resource).unwrap_or_else(|| {
-        let all: Vec<_> = items.iter().map(|n| n.resource.as_str()).collect();
-        panic!("no NHI {resource}; have {all:#?}")
-    })
+    items
+        .iter()
+        .find(|n| n.resource == resource)
+        .unwrap_or_else(|| {
+            let all: Vec<_> = items.iter().map(|n| n.resource.as_str()).collect();
+            panic!("no NHI {resource}; have {all:#?}")
+        })
 }
 
 fn has_hint(n: &Nhi, id: &str, signal: Signal) -> bool {
-    n.hints.iter().any(|h| h.identifier == id && h.signal == signal)
+    n.hints
+        .iter()
+        .any(|h| h.identifier == id && h.signal == signal)
 }
 
 #[test]
@@ -53,12 +66,20 @@ fn web_test_accounts_admins_and_skips() {
     let (items, cov) = scan(vec![fixture("web-test")]);
     assert_eq!(cov.len(), 1);
     assert_eq!(cov[0].connector, "host:web-test");
-    assert_eq!(cov[0].status, CoverageStatus::Complete, "{:?}", cov[0].errors);
+    assert_eq!(
+        cov[0].status,
+        CoverageStatus::Complete,
+        "{:?}",
+        cov[0].errors
+    );
     assert!(cov[0].items_scanned > 10);
     assert!(items.iter().all(|n| n.connector == "host:web-test"));
 
-    let accounts: Vec<&str> =
-        items.iter().filter(|n| n.kind.is_account()).map(|n| n.resource.as_str()).collect();
+    let accounts: Vec<&str> = items
+        .iter()
+        .filter(|n| n.kind.is_account())
+        .map(|n| n.resource.as_str())
+        .collect();
     // root itself, system accounts (daemon, syslog in adm, postgres, nobody) and the
     // nologin account with no keys or admin rights (idle) are not reported.
     assert_eq!(
@@ -79,9 +100,16 @@ fn web_test_accounts_admins_and_skips() {
     assert_eq!(alice.status, NhiStatus::Active);
     assert_eq!(alice.attributes["uid"], "1001");
     assert_eq!(alice.attributes["groups"], "alice,sudo");
-    assert!(alice.attributes["admin_via"].contains("group sudo"), "{}", alice.attributes["admin_via"]);
+    assert!(
+        alice.attributes["admin_via"].contains("group sudo"),
+        "{}",
+        alice.attributes["admin_via"]
+    );
     let via = &alice.attributes["admin_via"];
-    assert!(via.contains("sudoers /etc/sudoers line 8 (%sudo): (ALL:ALL) ALL"), "{via}");
+    assert!(
+        via.contains("sudoers /etc/sudoers line 8 (%sudo): (ALL:ALL) ALL"),
+        "{via}"
+    );
     assert_eq!(alice.attributes["nopasswd"], "false");
     assert!(has_hint(alice, "host:alice", Signal::Account));
     assert!(has_hint(alice, "alice", Signal::Account));
@@ -94,7 +122,11 @@ fn web_test_accounts_admins_and_skips() {
     assert!(bob.attributes["admin_via"].contains("sudoers /etc/sudoers.d/20-ops line 3 (%ops)"));
 
     let deploy = find(&items, "web-test:deploy");
-    assert_eq!(deploy.kind, Kind::HostAdmin, "uid 998 but has keys and a sudo grant");
+    assert_eq!(
+        deploy.kind,
+        Kind::HostAdmin,
+        "uid 998 but has keys and a sudo grant"
+    );
     assert_eq!(deploy.attributes["nopasswd"], "true");
     assert!(deploy.attributes["admin_via"]
         .contains("NOPASSWD: /usr/bin/systemctl restart app, /usr/bin/systemctl reload app"));
@@ -129,17 +161,32 @@ fn web_test_accounts_admins_and_skips() {
 #[test]
 fn web_test_authorized_keys() {
     let (items, _) = scan(vec![fixture("web-test")]);
-    let keys: Vec<&Nhi> = items.iter().filter(|n| n.kind == Kind::SshAuthorizedKey).collect();
+    let keys: Vec<&Nhi> = items
+        .iter()
+        .filter(|n| n.kind == Kind::SshAuthorizedKey)
+        .collect();
     // alice's own, bob's (authorized_keys2), two in deploy's, one in root's; toor shares
     // /root and so gets root's key too.
-    assert_eq!(keys.len(), 6, "{:#?}", keys.iter().map(|k| &k.resource).collect::<Vec<_>>());
+    assert_eq!(
+        keys.len(),
+        6,
+        "{:#?}",
+        keys.iter().map(|k| &k.resource).collect::<Vec<_>>()
+    );
 
-    let alice_in_deploy = find(&items, "web-test:deploy#SHA256:tcKBtY94NtVfEtqM2UqdYiI+LvZRrM4M/NDYM5tHaNU");
+    let alice_in_deploy = find(
+        &items,
+        "web-test:deploy#SHA256:tcKBtY94NtVfEtqM2UqdYiI+LvZRrM4M/NDYM5tHaNU",
+    );
     assert_eq!(alice_in_deploy.attributes["account"], "deploy");
     assert_eq!(alice_in_deploy.attributes["line"], "3");
     assert!(alice_in_deploy.privileged, "deploy has a sudo grant");
     assert!(has_hint(alice_in_deploy, "alice", Signal::KeyComment));
-    assert!(has_hint(alice_in_deploy, "alice@acme.example", Signal::KeyComment));
+    assert!(has_hint(
+        alice_in_deploy,
+        "alice@acme.example",
+        Signal::KeyComment
+    ));
     assert!(has_hint(alice_in_deploy, "host:deploy", Signal::OwnerTag));
     let ev = &alice_in_deploy.hints[0].evidence.detail;
     assert_eq!(
@@ -147,26 +194,44 @@ fn web_test_authorized_keys() {
         "key comment alice@acme.example in /home/deploy/.ssh/authorized_keys line 3 grants login as deploy on web-test"
     );
 
-    let ci = find(&items, "web-test:deploy#SHA256:/sGGWTWTcND3vGgMUMmbAj933R/KUm4NKdrOh22n5jk");
-    assert_eq!(ci.attributes["options"], "command,from,no-pty,no-port-forwarding");
+    let ci = find(
+        &items,
+        "web-test:deploy#SHA256:/sGGWTWTcND3vGgMUMmbAj933R/KUm4NKdrOh22n5jk",
+    );
+    assert_eq!(
+        ci.attributes["options"],
+        "command,from,no-pty,no-port-forwarding"
+    );
     assert_eq!(ci.attributes["from"], "10.0.0.0/8");
     assert_eq!(ci.attributes["forced_command"], "true");
-    assert!(!ci.attributes.values().any(|v| v.contains("deploy.sh")), "forced command text is not kept");
+    assert!(
+        !ci.attributes.values().any(|v| v.contains("deploy.sh")),
+        "forced command text is not kept"
+    );
 
-    let root_key = find(&items, "web-test:root#SHA256:gdZJptUTsrAuP2KziFKlZ31oKhQ623jN5vZAGhYItOo");
+    let root_key = find(
+        &items,
+        "web-test:root#SHA256:gdZJptUTsrAuP2KziFKlZ31oKhQ623jN5vZAGhYItOo",
+    );
     assert!(root_key.privileged);
     assert!(has_hint(root_key, "dave", Signal::KeyComment));
     assert!(has_hint(root_key, "host:root", Signal::Access));
     assert_eq!(root_key.status, NhiStatus::Active);
 
-    let bob = find(&items, "web-test:bob#SHA256:Wu/1EskC/vCesyNRf29qlf1sahDdt0RlatyNRDHEsFs");
+    let bob = find(
+        &items,
+        "web-test:bob#SHA256:Wu/1EskC/vCesyNRf29qlf1sahDdt0RlatyNRDHEsFs",
+    );
     assert_eq!(bob.attributes["file"], "/home/bob/.ssh/authorized_keys2");
 }
 
 #[test]
 fn web_test_secrets_in_crontabs_and_dotfiles() {
     let (items, _) = scan(vec![fixture("web-test")]);
-    let secrets: Vec<&Nhi> = items.iter().filter(|n| n.kind == Kind::SecretOnHost).collect();
+    let secrets: Vec<&Nhi> = items
+        .iter()
+        .filter(|n| n.kind == Kind::SecretOnHost)
+        .collect();
     let res: Vec<&str> = secrets.iter().map(|n| n.resource.as_str()).collect();
     assert_eq!(
         res,
@@ -180,9 +245,21 @@ fn web_test_secrets_in_crontabs_and_dotfiles() {
     assert_eq!(aws.rule.as_deref(), Some("nhi.aws.access-key-id.1"));
     assert_eq!(aws.secret.as_ref().unwrap().redacted, "AKIA…Q2WM");
     let loc = aws.location.as_ref().unwrap();
-    assert_eq!((loc.path.as_str(), loc.line, loc.in_head), ("/var/spool/cron/crontabs/deploy", 3, false));
-    assert_eq!(aws.other_locations.iter().map(|l| l.line).collect::<Vec<_>>(), vec![5]);
-    assert_eq!(aws.join_keys, vec!["aws_access_key_id:AKIAZFAKEFIXT7R3Q2WM"]);
+    assert_eq!(
+        (loc.path.as_str(), loc.line, loc.in_head),
+        ("/var/spool/cron/crontabs/deploy", 3, false)
+    );
+    assert_eq!(
+        aws.other_locations
+            .iter()
+            .map(|l| l.line)
+            .collect::<Vec<_>>(),
+        vec![5]
+    );
+    assert_eq!(
+        aws.join_keys,
+        vec!["aws_access_key_id:AKIAZFAKEFIXT7R3Q2WM"]
+    );
     assert!(has_hint(aws, "host:deploy", Signal::Access));
     assert!(aws.title.contains("crontab of deploy"), "{}", aws.title);
     let basis = aws.fingerprint_basis.as_deref().unwrap();
@@ -191,7 +268,10 @@ fn web_test_secrets_in_crontabs_and_dotfiles() {
     let bashrc = find(&items, "web-test:/home/alice/.bashrc:4");
     assert!(has_hint(bashrc, "host:alice", Signal::Access));
     let crontab = find(&items, "web-test:/etc/crontab:4");
-    assert!(has_hint(crontab, "host:postgres", Signal::Access), "system crontab user field");
+    assert!(
+        has_hint(crontab, "host:postgres", Signal::Access),
+        "system crontab user field"
+    );
 
     // No secret value anywhere but the join key (internal, never serialised).
     for n in &items {
@@ -231,7 +311,10 @@ fn broken_root_reports_faults_and_goes_on() {
     // Error lines name file and line, never the content (a shadow hash here).
     assert!(!errs.contains("SHADOWMARKER"), "{errs}");
     // The good key on line 2 still made it.
-    assert!(items.iter().any(|n| n.resource == "broken-host:alice#SHA256:tcKBtY94NtVfEtqM2UqdYiI+LvZRrM4M/NDYM5tHaNU"));
+    assert!(items
+        .iter()
+        .any(|n| n.resource
+            == "broken-host:alice#SHA256:tcKBtY94NtVfEtqM2UqdYiI+LvZRrM4M/NDYM5tHaNU"));
     assert!(items.iter().any(|n| n.resource == "broken-host:mallory"));
 }
 
@@ -253,7 +336,10 @@ fn large_files_are_skipped_and_counted() {
     assert!(cov[0].skipped.get("too_large").copied().unwrap_or(0) > 0);
     // passwd is over the limit: that makes the scan incomplete, not clean.
     assert_eq!(cov[0].status, CoverageStatus::Partial);
-    assert!(cov[0].errors.iter().any(|e| e.contains("/etc/passwd over the size limit")));
+    assert!(cov[0]
+        .errors
+        .iter()
+        .any(|e| e.contains("/etc/passwd over the size limit")));
     assert!(!items.iter().any(|n| n.kind == Kind::HostAccount));
 }
 
@@ -263,7 +349,11 @@ fn hostname_falls_back_to_directory_name_and_unreadable_files_are_errors() {
     let root = dir.path().join("snap-7");
     std::fs::create_dir_all(root.join("etc")).unwrap();
     std::fs::create_dir_all(root.join("home/zed/.ssh")).unwrap();
-    std::fs::write(root.join("etc/passwd"), "zed:x:1500:1500::/home/zed:/bin/bash\n").unwrap();
+    std::fs::write(
+        root.join("etc/passwd"),
+        "zed:x:1500:1500::/home/zed:/bin/bash\n",
+    )
+    .unwrap();
     std::fs::write(root.join("etc/shadow"), "zed:!:1:0:99999:7:::\n").unwrap();
     let keys = root.join("home/zed/.ssh/authorized_keys");
     std::fs::write(&keys, "").unwrap();
@@ -277,7 +367,10 @@ fn hostname_falls_back_to_directory_name_and_unreadable_files_are_errors() {
     assert_eq!(zed.status, NhiStatus::Inactive, "locked, no keys");
     if !can_read {
         assert_eq!(cov[0].status, CoverageStatus::Partial);
-        assert!(cov[0].errors.iter().any(|e| e.contains("/home/zed/.ssh/authorized_keys: permission denied")));
+        assert!(cov[0]
+            .errors
+            .iter()
+            .any(|e| e.contains("/home/zed/.ssh/authorized_keys: permission denied")));
     }
 }
 
@@ -307,15 +400,30 @@ fn nothing_is_written_under_a_root() {
 fn acme_example_snapshots() {
     let ex = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/acme/hosts");
     let (items, cov) = scan(vec![ex.join("web-1"), ex.join("db-1")]);
-    let names: Vec<(&str, CoverageStatus)> = cov.iter().map(|c| (c.connector.as_str(), c.status)).collect();
-    assert_eq!(names, vec![("host:web-1", CoverageStatus::Complete), ("host:db-1", CoverageStatus::Complete)]);
+    let names: Vec<(&str, CoverageStatus)> = cov
+        .iter()
+        .map(|c| (c.connector.as_str(), c.status))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("host:web-1", CoverageStatus::Complete),
+            ("host:db-1", CoverageStatus::Complete)
+        ]
+    );
     if std::env::var_os("NHISCAN_DUMP").is_some() {
         for n in &items {
-            eprintln!("{:<22} {:<60} {:?} priv={} {}", n.kind, n.resource, n.status, n.privileged, n.title);
+            eprintln!(
+                "{:<22} {:<60} {:?} priv={} {}",
+                n.kind, n.resource, n.status, n.privileged, n.title
+            );
         }
     }
-    let kinds: Vec<(Kind, &str)> =
-        items.iter().filter(|n| n.kind.is_account()).map(|n| (n.kind, n.resource.as_str())).collect();
+    let kinds: Vec<(Kind, &str)> = items
+        .iter()
+        .filter(|n| n.kind.is_account())
+        .map(|n| (n.kind, n.resource.as_str()))
+        .collect();
     assert_eq!(
         kinds,
         vec![
@@ -329,15 +437,30 @@ fn acme_example_snapshots() {
             (Kind::HostAdmin, "web-1:deploy"),
         ]
     );
-    assert_eq!(find(&items, "db-1:backupadm").attributes["nopasswd"], "true");
+    assert_eq!(
+        find(&items, "db-1:backupadm").attributes["nopasswd"],
+        "true"
+    );
     let alice_keys: Vec<&str> = items
         .iter()
-        .filter(|n| n.kind == Kind::SshAuthorizedKey && n.attributes.get("comment").map(String::as_str) == Some("alice@alice-laptop"))
+        .filter(|n| {
+            n.kind == Kind::SshAuthorizedKey
+                && n.attributes.get("comment").map(String::as_str) == Some("alice@alice-laptop")
+        })
         .map(|n| n.attributes["account"].as_str())
         .collect();
     assert_eq!(alice_keys, vec!["alice", "deploy", "root"]);
     let aws = find(&items, "web-1:/var/spool/cron/crontabs/deploy:4");
     assert_eq!(aws.rule.as_deref(), Some("nhi.aws.access-key-id.1"));
-    assert_eq!(aws.join_keys, vec!["aws_access_key_id:AKIAZFAKE7Q2XWEB4NDK"]);
-    assert_eq!(items.iter().filter(|n| n.kind == Kind::SecretOnHost).count(), 1);
+    assert_eq!(
+        aws.join_keys,
+        vec!["aws_access_key_id:AKIAZFAKE7Q2XWEB4NDK"]
+    );
+    assert_eq!(
+        items
+            .iter()
+            .filter(|n| n.kind == Kind::SecretOnHost)
+            .count(),
+        1
+    );
 }
