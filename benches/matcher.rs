@@ -46,7 +46,7 @@ fn source_like(size: usize, with_keywords: bool) -> Vec<u8> {
 fn planted(mut data: Vec<u8>) -> Vec<u8> {
     let secrets = [
         format!("aws_access_key_id = AKIAQ{}\n", "ZK3TRW7PLMXN4BV2"),
-        format!("GITHUB_TOKEN={}\n", "ghp_Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4Ua"),
+        format!("GITHUB_TOKEN={}\n", "ghp_Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR"),
         format!("password = \"{}\"\n", "Zq8fK2mPw9!Lr4Vt7"),
         format!("DATABASE_URL=postgres://app:{}@db.internal/app\n", "Vb7Nq2Lx9Kp4"),
     ];

@@ -32,12 +32,16 @@ use std::sync::Arc;
 /// The inline allowlist marker: a line containing it never yields a match.
 pub const ALLOW_MARKER: &[u8] = b"nhiscan:allow";
 
-/// AWS's documented example credentials: never a finding, whatever rule sees them.
+/// Documented example credentials (AWS's above all): never a finding, whatever rule sees
+/// them, wherever they appear in the match.
 const KNOWN_EXAMPLES: &[&[u8]] = &[
     b"AKIAIOSFODNN7EXAMPLE",
     b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     b"AKIAI44QH8DHBEXAMPLE",
     b"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    // jwt.io's sample token signature and Stripe's documentation key body.
+    b"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    b"4eC39HqLyjWDarjtT1zdp7dc",
 ];
 
 /// One secret found in a buffer.
@@ -61,6 +65,7 @@ struct Compiled {
     /// The pattern cannot match `\n`: the rule may run line by line.
     line_local: bool,
     placeholders: bool,
+    generic: bool,
 }
 
 /// The compiled rule set. Build once, share by reference (`Send + Sync`).
@@ -134,12 +139,14 @@ impl Matcher {
                 }
             }
             let placeholders = rule.filters_placeholders();
+            let generic = rule.is_generic();
             compiled.push(Compiled {
                 rule: Arc::new(rule),
                 regex,
                 group,
                 line_local,
                 placeholders,
+                generic,
             });
         }
         let prefilter = if keywords.is_empty() {
@@ -297,6 +304,9 @@ impl Matcher {
                 continue;
             }
             if c.placeholders && looks_like_placeholder(secret) {
+                continue;
+            }
+            if c.generic && looks_like_code_or_words(secret) {
                 continue;
             }
             if allow.is_allowed(start + whole.start(), start + whole.end()) {
@@ -525,6 +535,32 @@ pub fn looks_like_placeholder(secret: &[u8]) -> bool {
         && PLACEHOLDER_WORDS
             .iter()
             .any(|w| contains_ignore_ascii_case(secret, w))
+}
+
+/// For catch-all rules: whether a value is more likely code or prose than a credential.
+/// Generated secrets mix character classes; a value made of one class only (all
+/// lowercase words with separators, say `my-app-secret-name`) or shaped like a dotted
+/// code reference (`config.db.password`, `self.apiKey`) is dropped.
+pub fn looks_like_code_or_words(secret: &[u8]) -> bool {
+    let (mut lower, mut upper, mut digit, mut other) = (false, false, false, false);
+    for &b in secret {
+        match b {
+            b'a'..=b'z' => lower = true,
+            b'A'..=b'Z' => upper = true,
+            b'0'..=b'9' => digit = true,
+            b'-' | b'_' | b'.' => {}
+            _ => other = true,
+        }
+    }
+    if [lower, upper, digit, other].iter().filter(|x| **x).count() < 2 {
+        return true;
+    }
+    let is_ident = |seg: &[u8]| {
+        !seg.is_empty()
+            && (seg[0].is_ascii_alphabetic() || seg[0] == b'_' || seg[0] == b'$')
+            && seg.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$')
+    };
+    secret.contains(&b'.') && secret.split(|b| *b == b'.').all(is_ident)
 }
 
 fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
@@ -815,6 +851,82 @@ mod tests {
     fn no_keywords_no_allocation_path_returns_empty() {
         let data = "fn main() { let x = 1 + 2; println!(\"{}\", x); }\n".repeat(1000);
         assert!(matcher().scan(data.as_bytes()).is_empty());
+    }
+
+    /// Look-alikes the benchmark plants: none may be flagged.
+    #[test]
+    fn decoys_are_not_flagged() {
+        let b32 = "QZK3TRW7PLMXN4BV";
+        let b62 = "Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR";
+        let decoys = [
+            "aws_access_key_id = AKIAIOSFODNN7EXAMPLE".to_string(),
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_string(),
+            "AKIAI44QH8DHBEXAMPLE je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY".to_string(),
+            format!("AKIA{}", &b32[..15]),
+            format!("AKIA{}X", b32),
+            format!("XAKIA{}", b32),
+            "AKIA1234567890ABCDEF".to_string(),
+            "AKIAXXXXXXXXXXXXXXXX".to_string(),
+            format!("ghp_{}", &b62[..35]),
+            format!("ghp_{}x", b62),
+            format!("GHP_{}", b62),
+            format!("my_ghp_{}", b62),
+            "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx".to_string(),
+            "ghp_EXAMPLEexampleEXAMPLEexampleEXAMPLE1".to_string(),
+            "xoxb-your-bot-token-here".to_string(),
+            format!("sk_test_{}", &b62[..24]),
+            "password = \"${DB_PASSWORD}\"".to_string(),
+            "password: {{ .Values.db.password }}".to_string(),
+            "api_key: \"<YOUR_API_KEY>\"".to_string(),
+            "const token = process.env.GITHUB_TOKEN;".to_string(),
+            "api_key = os.environ[\"API_KEY\"]".to_string(),
+            "password = \"changeme\"".to_string(),
+            "SECRET_KEY=your-secret-key".to_string(),
+            "token = \"dummy_token_for_tests\"".to_string(),
+            format!("AIza{}", &b62[..30]),
+            "postgres://user:password@localhost:5432/db".to_string(),
+            "postgresql://postgres:postgres@localhost/app".to_string(),
+            "https://user:pass@example.com/".to_string(),
+            "secret = \"0000000000000000\"".to_string(),
+            "secret_name = \"my-app-secret-prod\"".to_string(),
+            "password = self.config.password".to_string(),
+            "token_url = \"https://auth.fake.internal/oauth/token\"".to_string(),
+            "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----".to_string(),
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----".to_string(),
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c".to_string(),
+            "hvs.short".to_string(),
+            "npm_config_cache=/tmp/npm".to_string(),
+            "Authorization: Bearer <token>".to_string(),
+            "commit a94a8fe5ccb19ba61c4c0873d391e987982fbbd3".to_string(),
+        ];
+        for d in &decoys {
+            let ms = matcher().scan(d.as_bytes());
+            assert!(ms.is_empty(), "decoy flagged: {d:?} by {:?}", ids(&ms));
+        }
+    }
+
+    #[test]
+    fn planted_secrets_are_found() {
+        let b32 = "QZK3TRW7PLMXN4BV";
+        let b62 = "Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR";
+        let cases = [
+            (format!("AKIA{b32}"), "nhi.aws.access-key-id.1"),
+            (format!("key = \"ASIA{b32}\""), "nhi.aws.access-key-id.1"),
+            (format!("aws_secret_access_key = {}{}", &b62[..35], "Ab/+9"), "nhi.aws.secret-access-key.1"),
+            (format!("ghp_{b62}"), "nhi.github.pat-classic.1"),
+            (format!("ghs_{b62}"), "nhi.github.installation-token.1"),
+            (format!("xoxb-483920175634-7295018364521-{}", &b62[..24]), "nhi.slack.bot-token.1"),
+            (format!("sk_live_{}", &b62[..24]), "nhi.stripe.secret-key.1"),
+            (format!("AIza{}", &b62[..35]), "nhi.gcp.api-key.1"),
+            (format!("npm_{b62}"), "nhi.npm.access-token.1"),
+            (format!("DATABASE_URL=postgres://app:{}@db.internal/app", &b62[..12]), "nhi.database.postgres-url.1"),
+            (format!("db_password = \"{}\"", &b62[..14]), "nhi.generic.password-assignment.1"),
+            (format!("api_key: \"{}\"", &b62[..30]), "nhi.generic.secret-assignment.1"),
+        ];
+        for (text, rule) in &cases {
+            let ms = matcher().scan(text.as_bytes());
+            assert_eq!(ids(&ms), vec![*rule], "{text}");
+        }
     }
 
     proptest::proptest! {

@@ -162,8 +162,15 @@ pub(crate) fn scan_repo(
         return meta;
     }
 
+    let started = std::time::Instant::now();
     let shallow = shallow_commits(&repo, input.name, tally);
     let graph = enumerate_commits(&repo, &shallow, input.contributors, &errs);
+    tracing::debug!(
+        repo = input.name,
+        commits = graph.order.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "Enumerated commits"
+    );
     meta.contributors = graph
         .contributors
         .map(|c| Arc::new(contributor_hints(c, input.name)));
@@ -185,6 +192,11 @@ pub(crate) fn scan_repo(
         errs: &errs,
     };
     let repo = walk_and_scan(repo, &graph.order, ctx, &shared);
+    tracing::debug!(
+        repo = input.name,
+        ms = started.elapsed().as_millis() as u64,
+        "Scanned history"
+    );
     let agg = shared.agg.into_inner().unwrap_or_else(|e| e.into_inner());
     meta.history_scanned = true;
     meta.commits = commit_infos(&repo, &graph.order, agg.commits_needed());
@@ -503,6 +515,7 @@ fn walk_and_scan(
 ) -> Repository {
     let allow = ctx.allow_paths;
     rayon::scope(move |s| {
+        let walk_started = std::time::Instant::now();
         let mut seen_trees: HashSet<Oid> = HashSet::new();
         let mut seen_blobs: HashSet<Oid> = HashSet::new();
         let mut allowlisted: HashSet<Oid> = HashSet::new();
@@ -529,10 +542,9 @@ fn walk_and_scan(
                 for entry in t.iter() {
                     let id = entry.id();
                     match entry.kind() {
-                        Some(ObjectType::Tree) => {
-                            if seen_trees.insert(id) {
-                                stack.push((id, join(&prefix, entry.name_bytes())));
-                            }
+                        Some(ObjectType::Tree) if !seen_trees.contains(&id) => {
+                            seen_trees.insert(id);
+                            stack.push((id, join(&prefix, entry.name_bytes())));
                         }
                         Some(ObjectType::Blob) => {
                             if seen_blobs.contains(&id) {
@@ -570,6 +582,13 @@ fn walk_and_scan(
                 }
             }
         }
+        tracing::debug!(
+            repo = shared.errs.name,
+            blobs = seen_blobs.len(),
+            trees = seen_trees.len(),
+            ms = walk_started.elapsed().as_millis() as u64,
+            "Walked trees"
+        );
         if !batch.is_empty() {
             s.spawn(move |_| scan_batch(shared, batch));
         }

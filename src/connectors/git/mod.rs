@@ -2,7 +2,8 @@
 //! configured paths, scans working-tree files and every blob reachable from any ref once,
 //! and attributes each secret to the commit that introduced it.
 //!
-//! Layout: [`walk`] finds repositories and scans files; [`history`] scans each
+//! Layout: [`walk`] finds repositories and scans files, leaving to the history scan the
+//! ones git's index proves identical to HEAD ([`clean`]); [`history`] scans each
 //! repository's blobs; [`aggregate`] folds every sighting of one secret in one
 //! repository into one NHI; [`codeowners`] and the commit authors supply owner hints.
 //! Like every connector it knows nothing about people and never writes to what it reads.

@@ -798,3 +798,28 @@ fn clean_working_files_are_read_once_modified_ones_are_scanned() {
         .iter()
         .all(|n| loc(n).commit.is_none() && !n.attributes.contains_key("untracked")));
 }
+
+#[test]
+fn stashed_secret_is_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "svc");
+    r.write("app.env", "DEBUG=1\n");
+    r.commit(&BOB, "init");
+    r.write("app.env", format!("DEBUG=1\nT={}\n", ghp('u')));
+    let mut c = git_cmd(&r.path);
+    c.env("GIT_AUTHOR_NAME", ALICE.0)
+        .env("GIT_AUTHOR_EMAIL", ALICE.1)
+        .env("GIT_AUTHOR_DATE", "2024-04-01T10:00:00Z")
+        .env("GIT_COMMITTER_NAME", ALICE.0)
+        .env("GIT_COMMITTER_EMAIL", ALICE.1)
+        .env("GIT_COMMITTER_DATE", "2024-04-01T10:00:00Z")
+        .args(["stash", "-q"]);
+    run(c);
+
+    let s = scan(&r.path);
+    assert_eq!(s.nhis.len(), 1);
+    let l = loc(&s.nhis[0]);
+    assert_eq!(l.author_email.as_deref(), Some("alice@acme.example"));
+    assert!(!l.in_head);
+    assert!(s.nhis[0].resource.starts_with("svc@"));
+}
