@@ -17,6 +17,7 @@
 # Output: Markdown table on stdout, saved to bench-out/compare.md (bench-out/compare-git.md in git
 # mode). Raw tool outputs, GNU time reports and exit codes are kept in bench-out/runs/ (git/runs/).
 set -euo pipefail
+export PYTHONDONTWRITEBYTECODE=1
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/benches"

@@ -27,6 +27,7 @@ import struct
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # no benches/__pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_corpus as gc  # noqa: E402
 

@@ -9,6 +9,7 @@
 # Output: Markdown table on stdout and bench-out/sweep_scale.md; environments in
 # bench-out/sweep/scale-<s>/, findings and GNU time reports in bench-out/sweep/runs/.
 set -euo pipefail
+export PYTHONDONTWRITEBYTECODE=1
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/benches"
