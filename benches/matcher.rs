@@ -46,9 +46,15 @@ fn source_like(size: usize, with_keywords: bool) -> Vec<u8> {
 fn planted(mut data: Vec<u8>) -> Vec<u8> {
     let secrets = [
         format!("aws_access_key_id = AKIAQ{}\n", "ZK3TRW7PLMXN4BV2"),
-        format!("GITHUB_TOKEN={}\n", "ghp_Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR"),
+        format!(
+            "GITHUB_TOKEN={}\n",
+            "ghp_Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR"
+        ),
         format!("password = \"{}\"\n", "Zq8fK2mPw9!Lr4Vt7"),
-        format!("DATABASE_URL=postgres://app:{}@db.internal/app\n", "Vb7Nq2Lx9Kp4"),
+        format!(
+            "DATABASE_URL=postgres://app:{}@db.internal/app\n",
+            "Vb7Nq2Lx9Kp4"
+        ),
     ];
     let step = data.len() / (secrets.len() + 1);
     for (i, s) in secrets.iter().enumerate() {
@@ -71,9 +77,13 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("matcher");
     g.sample_size(20);
     g.throughput(Throughput::Bytes(with_secrets.len() as u64));
-    g.bench_function("source_with_secrets", |b| b.iter(|| matcher.scan(std::hint::black_box(&with_secrets))));
+    g.bench_function("source_with_secrets", |b| {
+        b.iter(|| matcher.scan(std::hint::black_box(&with_secrets)))
+    });
     g.throughput(Throughput::Bytes(no_keywords.len() as u64));
-    g.bench_function("source_no_keywords", |b| b.iter(|| matcher.scan(std::hint::black_box(&no_keywords))));
+    g.bench_function("source_no_keywords", |b| {
+        b.iter(|| matcher.scan(std::hint::black_box(&no_keywords)))
+    });
     g.finish();
 
     c.bench_function("matcher_compile_builtin", |b| {

@@ -74,7 +74,9 @@ pub struct Matcher {
     compiled: Vec<Compiled>,
     /// Keyword prefilter; `None` when no rule has keywords.
     prefilter: Option<AhoCorasick>,
-    /// Prefilter pattern id -> rules (indices into `compiled`) owning that keyword.
+    /// Faster engine for the same keywords when it can be built (see [`Packed`]).
+    packed: Option<Packed>,
+    /// Keyword id (= `prefilter` pattern id) -> rules (indices into `compiled`).
     keyword_rules: Vec<Vec<u32>>,
     /// Rules without keywords: run on every buffer.
     always: Vec<u32>,
@@ -171,11 +173,13 @@ impl Matcher {
                 })?;
             Some(ac)
         };
+        let packed = Packed::build(&keywords);
         let rules = compiled.iter().map(|c| c.rule.clone()).collect();
         Ok(Matcher {
             rules,
             compiled,
             prefilter,
+            packed,
             keyword_rules,
             always,
         })
@@ -207,21 +211,20 @@ impl Matcher {
         let mut windows: Vec<(u32, usize, usize)> = Vec::new();
         let mut last_line_end: Vec<usize> = Vec::new();
         let mut whole: Vec<bool> = Vec::new();
-        if let Some(ac) = &self.prefilter {
+        {
             // The line holding the latest hit; hits arrive in order, so lines are computed
             // once each even when a line holds many keywords.
             let (mut ls, mut le) = (usize::MAX, 0usize);
-            for hit in ac.find_overlapping_iter(data) {
+            let mut on_hit = |hs: usize, he: usize, kw: usize| {
                 if whole.is_empty() {
                     whole = vec![false; n];
                     last_line_end = vec![usize::MAX; n];
                 }
-                let (hs, he) = (hit.start(), hit.end());
                 if !(hs >= ls && he <= le) {
                     ls = memchr::memrchr(b'\n', &data[..hs]).map_or(0, |i| i + 1);
                     le = memchr::memchr(b'\n', &data[he..]).map_or(data.len(), |i| he + i);
                 }
-                for &r in &self.keyword_rules[hit.pattern().as_usize()] {
+                for &r in &self.keyword_rules[kw] {
                     let ri = r as usize;
                     if !self.compiled[ri].line_local {
                         whole[ri] = true;
@@ -229,6 +232,13 @@ impl Matcher {
                         last_line_end[ri] = le;
                         windows.push((r, ls, le));
                     }
+                }
+            };
+            if let Some(p) = &self.packed {
+                p.for_each_hit(data, &mut on_hit);
+            } else if let Some(ac) = &self.prefilter {
+                for hit in ac.find_overlapping_iter(data) {
+                    on_hit(hit.start(), hit.end(), hit.pattern().as_usize());
                 }
             }
         }
@@ -320,6 +330,109 @@ impl Matcher {
                 secret: SecretBytes::new(secret),
             });
         }
+    }
+}
+
+/// The fast keyword engine: the buffer is lowercased chunk by chunk into a per-thread
+/// scratch buffer, and a SIMD (Teddy) searcher looks for the first `plen` bytes of every
+/// keyword; each candidate is then checked against the full keywords sharing that prefix.
+/// All prefixes have the same length, so at most one matches at a position, and the search
+/// restarts one byte after each candidate: every keyword occurrence is reported, exactly
+/// as the overlapping Aho-Corasick search would. Built only when the keyword set allows
+/// (shortest keyword >= 3 bytes, at most 128 distinct prefixes, CPU support); otherwise
+/// the matcher uses the Aho-Corasick automaton.
+struct Packed {
+    searcher: aho_corasick::packed::Searcher,
+    /// Packed pattern id -> (keyword id, lowercase keyword) sharing that prefix.
+    by_prefix: Vec<Vec<(usize, Vec<u8>)>>,
+    /// Longest keyword, for chunk overlap.
+    max_len: usize,
+}
+
+/// Bytes lowercased and searched per step; small enough to stay in L2.
+const CHUNK: usize = 64 * 1024;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Packed {
+    fn build(keywords: &[String]) -> Option<Packed> {
+        let plen = keywords.iter().map(|k| k.len()).min()?.min(4);
+        if plen < 3 {
+            return None;
+        }
+        let mut prefixes: Vec<&[u8]> = Vec::new();
+        let mut by_prefix: Vec<Vec<(usize, Vec<u8>)>> = Vec::new();
+        for (id, kw) in keywords.iter().enumerate() {
+            let pre = &kw.as_bytes()[..plen];
+            let slot = match prefixes.iter().position(|p| *p == pre) {
+                Some(i) => i,
+                None => {
+                    prefixes.push(pre);
+                    by_prefix.push(Vec::new());
+                    prefixes.len() - 1
+                }
+            };
+            by_prefix[slot].push((id, kw.as_bytes().to_vec()));
+        }
+        if prefixes.len() > 128 {
+            return None;
+        }
+        let searcher = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .heuristic_pattern_limits(false)
+            .builder()
+            .extend(prefixes.iter())
+            .build()?;
+        let max_len = keywords.iter().map(|k| k.len()).max().unwrap_or(plen);
+        Some(Packed {
+            searcher,
+            by_prefix,
+            max_len,
+        })
+    }
+
+    /// Call `f(start, end, keyword_id)` for every keyword occurrence, in order of start.
+    fn for_each_hit(&self, data: &[u8], f: &mut impl FnMut(usize, usize, usize)) {
+        SCRATCH.with(|cell| {
+            // A re-entrant call (cannot happen today) would find the buffer borrowed: use a
+            // fresh one rather than panic.
+            let mut fresh = Vec::new();
+            let mut guard = cell.try_borrow_mut();
+            let buf = match guard.as_mut() {
+                Ok(b) => &mut **b,
+                Err(_) => &mut fresh,
+            };
+            let mut cs = 0;
+            while cs < data.len() {
+                let owned_end = (cs + CHUNK).min(data.len());
+                let ce = (owned_end + self.max_len - 1).min(data.len());
+                buf.clear();
+                buf.extend(data[cs..ce].iter().map(|b| b.to_ascii_lowercase()));
+                let mut pos = 0;
+                while pos < buf.len() {
+                    let Some(m) = self
+                        .searcher
+                        .find_in(&buf[..], aho_corasick::Span::from(pos..buf.len()))
+                    else {
+                        break;
+                    };
+                    let s = m.start();
+                    // Occurrences starting in the overlap belong to the next chunk.
+                    if cs + s >= owned_end {
+                        break;
+                    }
+                    for (id, kw) in &self.by_prefix[m.pattern().as_usize()] {
+                        if buf[s..].starts_with(kw) {
+                            f(cs + s, cs + s + kw.len(), *id);
+                        }
+                    }
+                    pos = s + 1;
+                }
+                cs = owned_end;
+            }
+        });
     }
 }
 
@@ -501,9 +614,32 @@ const PLACEHOLDER_WORDS: &[&[u8]] = &[
 
 /// Values that are placeholders when they are the whole secret (ASCII case-insensitive).
 const PLACEHOLDER_VALUES: &[&[u8]] = &[
-    b"pass", b"secret", b"admin", b"root", b"user", b"username", b"postgres", b"mysql", b"redis", b"guest", b"pwd",
-    b"token", b"apikey", b"api_key", b"key", b"value", b"string", b"default", b"true", b"false", b"empty",
-    b"required", b"optional", b"unknown", b"n/a", b"hunter2",
+    b"pass",
+    b"secret",
+    b"admin",
+    b"root",
+    b"user",
+    b"username",
+    b"postgres",
+    b"mysql",
+    b"redis",
+    b"guest",
+    b"pwd",
+    b"token",
+    b"apikey",
+    b"api_key",
+    b"key",
+    b"value",
+    b"string",
+    b"default",
+    b"true",
+    b"false",
+    b"empty",
+    b"required",
+    b"optional",
+    b"unknown",
+    b"n/a",
+    b"hunter2",
 ];
 
 /// Whether a secret value looks like a placeholder rather than a credential: a template
@@ -521,7 +657,11 @@ pub fn looks_like_placeholder(secret: &[u8]) -> bool {
             return true;
         }
     }
-    if secret.iter().all(|&b| b == secret[0]) || PLACEHOLDER_VALUES.iter().any(|v| secret.eq_ignore_ascii_case(v)) {
+    if secret.iter().all(|&b| b == secret[0])
+        || PLACEHOLDER_VALUES
+            .iter()
+            .any(|v| secret.eq_ignore_ascii_case(v))
+    {
         return true;
     }
     if PLACEHOLDER_MARKERS
@@ -558,7 +698,9 @@ pub fn looks_like_code_or_words(secret: &[u8]) -> bool {
     let is_ident = |seg: &[u8]| {
         !seg.is_empty()
             && (seg[0].is_ascii_alphabetic() || seg[0] == b'_' || seg[0] == b'$')
-            && seg.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$')
+            && seg
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$')
     };
     secret.contains(&b'.') && secret.split(|b| *b == b'.').all(is_ident)
 }
@@ -912,21 +1054,83 @@ mod tests {
         let cases = [
             (format!("AKIA{b32}"), "nhi.aws.access-key-id.1"),
             (format!("key = \"ASIA{b32}\""), "nhi.aws.access-key-id.1"),
-            (format!("aws_secret_access_key = {}{}", &b62[..35], "Ab/+9"), "nhi.aws.secret-access-key.1"),
+            (
+                format!("aws_secret_access_key = {}{}", &b62[..35], "Ab/+9"),
+                "nhi.aws.secret-access-key.1",
+            ),
             (format!("ghp_{b62}"), "nhi.github.pat-classic.1"),
             (format!("ghs_{b62}"), "nhi.github.installation-token.1"),
-            (format!("xoxb-483920175634-7295018364521-{}", &b62[..24]), "nhi.slack.bot-token.1"),
+            (
+                format!("xoxb-483920175634-7295018364521-{}", &b62[..24]),
+                "nhi.slack.bot-token.1",
+            ),
             (format!("sk_live_{}", &b62[..24]), "nhi.stripe.secret-key.1"),
             (format!("AIza{}", &b62[..35]), "nhi.gcp.api-key.1"),
             (format!("npm_{b62}"), "nhi.npm.access-token.1"),
-            (format!("DATABASE_URL=postgres://app:{}@db.internal/app", &b62[..12]), "nhi.database.postgres-url.1"),
-            (format!("db_password = \"{}\"", &b62[..14]), "nhi.generic.password-assignment.1"),
-            (format!("api_key: \"{}\"", &b62[..30]), "nhi.generic.secret-assignment.1"),
+            (
+                format!("DATABASE_URL=postgres://app:{}@db.internal/app", &b62[..12]),
+                "nhi.database.postgres-url.1",
+            ),
+            (
+                format!("db_password = \"{}\"", &b62[..14]),
+                "nhi.generic.password-assignment.1",
+            ),
+            (
+                format!("api_key: \"{}\"", &b62[..30]),
+                "nhi.generic.secret-assignment.1",
+            ),
         ];
         for (text, rule) in &cases {
             let ms = matcher().scan(text.as_bytes());
             assert_eq!(ids(&ms), vec![*rule], "{text}");
         }
+    }
+
+    fn both_engines(data: &[u8]) -> (Vec<(usize, usize, usize)>, Vec<(usize, usize, usize)>) {
+        let m = matcher();
+        let mut packed = Vec::new();
+        m.packed
+            .as_ref()
+            .expect("packed engine")
+            .for_each_hit(data, &mut |s, e, k| packed.push((s, e, k)));
+        let mut ac: Vec<(usize, usize, usize)> = m
+            .prefilter
+            .as_ref()
+            .unwrap()
+            .find_overlapping_iter(data)
+            .map(|h| (h.start(), h.end(), h.pattern().as_usize()))
+            .collect();
+        packed.sort_unstable();
+        ac.sort_unstable();
+        (packed, ac)
+    }
+
+    #[test]
+    fn packed_engine_reports_every_keyword_like_aho_corasick() {
+        if !cfg!(target_arch = "x86_64") {
+            return;
+        }
+        // Keywords straddling chunk boundaries, overlapping each other, in mixed case.
+        let mut data = vec![b'x'; 3 * CHUNK + 64];
+        for (i, kw) in [
+            "PassWord",
+            "ghp_",
+            "secret_access_key",
+            "TOKEN",
+            "hooks.slack.com/services/",
+        ]
+        .iter()
+        .enumerate()
+        {
+            for chunk in 1..=3 {
+                let at = chunk * CHUNK - 3 - i;
+                data[at..at + kw.len()].copy_from_slice(kw.as_bytes());
+            }
+        }
+        data.extend_from_slice(b"\nakiasiakia secretsecret tokentoken AIZA");
+        let (p, a) = both_engines(&data);
+        assert!(!a.is_empty());
+        assert_eq!(p, a);
     }
 
     proptest::proptest! {
@@ -936,6 +1140,19 @@ mod tests {
             for m in &ms {
                 proptest::prop_assert!(m.start < m.end && m.end <= data.len());
                 proptest::prop_assert!(m.line >= 1);
+            }
+        }
+
+        #[test]
+        fn engines_agree_on_keyword_soup(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "ghp_", "AKIA", "pass", "word", "PASSWORD", "secret", "_access", "key", "token", "TOK", "en",
+                "hooks.slack.com/", "services/", "x", "\n", "://", "-----BEGIN ", "RSA PRIVATE KEY", "q~", "7Q~",
+            ]), 0..300)) {
+            if cfg!(target_arch = "x86_64") {
+                let data = parts.concat();
+                let (p, a) = both_engines(data.as_bytes());
+                proptest::prop_assert_eq!(p, a);
             }
         }
 

@@ -328,6 +328,13 @@ impl fmt::Debug for SecretBytes {
     }
 }
 
+/// A join key: the kind of identifier plus the SHA-256 of its exact bytes. Connectors
+/// that see the same credential (a key id in a repository, the IAM key itself) produce the
+/// same join key, and a `Debug` print of an NHI reveals no raw value.
+pub fn join_key(kind: &str, value: &[u8]) -> String {
+    format!("{kind}:{}", hex::encode(Sha256::digest(value)))
+}
+
 /// Redact a secret so that at most 4 leading and 4 trailing characters remain visible.
 pub fn redact(bytes: &[u8]) -> String {
     let s = String::from_utf8_lossy(bytes);
@@ -384,8 +391,8 @@ pub struct Nhi {
     pub privileged: bool,
     /// Free-form attributes for reports and tickets (`uid`, `groups`, `key_type`, ...).
     pub attributes: BTreeMap<String, String>,
-    /// Identifiers used to correlate NHIs across connectors, e.g.
-    /// `aws_access_key_id:AKIA...`. Internal only: never serialised.
+    /// Identifiers used to correlate NHIs across connectors, made with [`join_key`] so
+    /// that they hold a hash, never a raw value. Internal only: never serialised.
     pub join_keys: Vec<String>,
     /// Part of the stable identity of the finding in addition to connector/kind/resource
     /// (e.g. the secret hash for secrets, so that line moves keep the same id).

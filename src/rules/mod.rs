@@ -208,13 +208,19 @@ impl RuleSet {
 /// are returned as problems; every rule that parses is kept, good or bad, for [`lint`].
 /// An unreadable `dir` is still an error.
 pub fn load_for_lint(dir: Option<&Path>) -> Result<(RuleSet, Vec<LintProblem>), RuleError> {
-    let mut texts: Vec<(PathBuf, String)> = BUILTIN.iter().map(|(p, t)| (PathBuf::from(p), t.to_string())).collect();
+    let mut texts: Vec<(PathBuf, String)> = BUILTIN
+        .iter()
+        .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+        .collect();
     if let Some(dir) = dir {
         let mut files = Vec::new();
         collect_toml(dir, &mut files)?;
         files.sort();
         for path in files {
-            let text = std::fs::read_to_string(&path).map_err(|source| RuleError::Io { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| RuleError::Io {
+                path: path.clone(),
+                source,
+            })?;
             texts.push((path, text));
         }
     }
@@ -226,7 +232,11 @@ pub fn load_for_lint(dir: Option<&Path>) -> Result<(RuleSet, Vec<LintProblem>), 
                 r.origin = path.clone();
                 r
             })),
-            Err(e) => problems.push(LintProblem { id: "-".into(), path, message: e.to_string() }),
+            Err(e) => problems.push(LintProblem {
+                id: "-".into(),
+                path,
+                message: e.to_string(),
+            }),
         }
     }
     Ok((set, problems))

@@ -226,7 +226,10 @@ fn moto_inventory_users_keys_roles_and_hints() {
     assert!(has_hint(key, Signal::CreatorField, "aws:alice"));
     assert_eq!(
         key.join_keys,
-        vec![format!("aws_access_key_id:{active_id}")]
+        vec![nhiscan::model::join_key(
+            "aws_access_key_id",
+            active_id.as_bytes()
+        )]
     );
     let inactive = find(
         &nhis,

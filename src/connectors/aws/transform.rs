@@ -652,7 +652,7 @@ fn user_nhis(
         if let Some(h) = audit.get(&Created::AccessKey(k.id.clone())) {
             n.hints.extend(h.iter().cloned());
         }
-        n.join_keys = vec![format!("aws_access_key_id:{}", k.id)];
+        n.join_keys = vec![crate::model::join_key("aws_access_key_id", k.id.as_bytes())];
         n.attributes
             .insert("account_id".into(), data.account_id.clone());
         n.attributes.insert("user_name".into(), u.name.clone());
@@ -1038,7 +1038,10 @@ alice,arn:aws:iam::123456789012:user/alice,2024-01-01T00:00:00+00:00,true,no_inf
         let old = &nhis[1];
         assert_eq!(old.status, NhiStatus::Active);
         assert_eq!(old.last_used_at, Some(t("2026-01-01T00:00:00Z")));
-        assert_eq!(old.join_keys, vec!["aws_access_key_id:AKIAOLD".to_string()]);
+        assert_eq!(
+            old.join_keys,
+            vec![crate::model::join_key("aws_access_key_id", b"AKIAOLD")]
+        );
         assert!(old
             .hints
             .iter()

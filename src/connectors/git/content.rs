@@ -51,7 +51,7 @@ pub(crate) fn hits(matcher: &Matcher, data: &[u8]) -> Vec<Hit> {
             m.rule
                 .join_key
                 .as_ref()
-                .map(|k| format!("{k}:{}", String::from_utf8_lossy(m.secret.expose())))
+                .map(|k| crate::model::join_key(k, m.secret.expose()))
         })
         .collect();
     matches

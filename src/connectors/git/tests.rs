@@ -238,7 +238,10 @@ fn deleted_secret_is_found_with_its_introducing_author() {
         "introduced in {} by Alice Leaver <alice@acme.example> on 2024-03-02",
         &c_alice[..7]
     )));
-    assert_eq!(n.join_keys, vec![format!("github_token:{}", ghp('a'))]);
+    assert_eq!(
+        n.join_keys,
+        vec![crate::model::join_key("github_token", ghp('a').as_bytes())]
+    );
     assert_eq!(
         n.attributes.get("credential").map(String::as_str),
         Some("github_pat_classic")
@@ -673,16 +676,16 @@ unlocks = "acme"
     assert_eq!(hits.len(), 3);
     assert_eq!(
         hits[0].join_key.as_deref(),
-        Some("acme_key_id:KIDA1B2C3D4E5F6")
+        Some(crate::model::join_key("acme_key_id", b"KIDA1B2C3D4E5F6").as_str())
     );
     assert_eq!(
         hits[1].join_key.as_deref(),
-        Some("acme_key_id:KIDA1B2C3D4E5F6"),
+        Some(crate::model::join_key("acme_key_id", b"KIDA1B2C3D4E5F6").as_str()),
         "nearest key id"
     );
     assert_eq!(
         hits[2].join_key.as_deref(),
-        Some("acme_key_id:KIDZ9Y8X7W6V5U4")
+        Some(crate::model::join_key("acme_key_id", b"KIDZ9Y8X7W6V5U4").as_str())
     );
 }
 
@@ -699,7 +702,10 @@ fn aws_key_id_in_history_gets_its_join_key() {
     assert_eq!(s.nhis.len(), 1);
     assert_eq!(
         s.nhis[0].join_keys,
-        vec![format!("aws_access_key_id:{}", akia())]
+        vec![crate::model::join_key(
+            "aws_access_key_id",
+            akia().as_bytes()
+        )]
     );
     assert_eq!(
         s.nhis[0].secret.as_ref().map(|s| s.redacted.as_str()),
@@ -714,9 +720,8 @@ fn no_secret_in_debug_or_titles() {
     r.write("a.env", format!("T={}\n", ghp('r')));
     r.commit(&ALICE, "add");
     let s = scan(&r.path);
-    let mut n = s.nhis[0].clone();
-    // join_keys are internal correlation data; everything else must be clean.
-    n.join_keys.clear();
+    // Regression: join keys used to hold the raw token, so Debug of an Nhi leaked it.
+    let n = s.nhis[0].clone();
     let dbg = format!("{n:?} {:?}", s.cov);
     assert!(!dbg.contains(&ghp('r')));
 }

@@ -164,6 +164,12 @@ fn walk_dir(
                 if entry.file_name() == ".git" {
                     return WalkState::Skip;
                 }
+                // An allowlisted directory is not entered at all: neither its files nor the
+                // history of repositories inside it (vendored trees, generated corpora).
+                if entry.depth() > 0 && ctx.allow_paths.is_allowed(&rel_path(root, path)) {
+                    tally.skip(SKIP_ALLOWLISTED);
+                    return WalkState::Skip;
+                }
                 // Registered before any child is visited: the walker visits a directory
                 // before it queues the directory's entries.
                 if path.join(".git").symlink_metadata().is_ok() {

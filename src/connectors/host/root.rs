@@ -744,10 +744,8 @@ impl<'a> RootScan<'a> {
                 .collect();
             n.fingerprint_basis = Some(format!("{}\0{path}\0{}", self.host, key.1));
             if let Some(jk) = &rule.join_key {
-                n.join_keys.push(format!(
-                    "{jk}:{}",
-                    String::from_utf8_lossy(first.secret.expose())
-                ));
+                n.join_keys
+                    .push(crate::model::join_key(jk, first.secret.expose()));
             }
             n.attributes.insert("file".into(), path.to_string());
             n.attributes

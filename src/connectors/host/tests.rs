@@ -258,7 +258,10 @@ fn web_test_secrets_in_crontabs_and_dotfiles() {
     );
     assert_eq!(
         aws.join_keys,
-        vec!["aws_access_key_id:AKIAZFAKEFIXT7R3Q2WM"]
+        vec![crate::model::join_key(
+            "aws_access_key_id",
+            b"AKIAZFAKEFIXT7R3Q2WM"
+        )]
     );
     assert!(has_hint(aws, "host:deploy", Signal::Access));
     assert!(aws.title.contains("crontab of deploy"), "{}", aws.title);
@@ -454,7 +457,10 @@ fn acme_example_snapshots() {
     assert_eq!(aws.rule.as_deref(), Some("nhi.aws.access-key-id.1"));
     assert_eq!(
         aws.join_keys,
-        vec!["aws_access_key_id:AKIAZFAKE7Q2XWEB4NDK"]
+        vec![crate::model::join_key(
+            "aws_access_key_id",
+            b"AKIAZFAKE7Q2XWEB4NDK"
+        )]
     );
     assert_eq!(
         items
