@@ -46,9 +46,10 @@ fn source_like(size: usize, with_keywords: bool) -> Vec<u8> {
 fn planted(mut data: Vec<u8>) -> Vec<u8> {
     let secrets = [
         format!("aws_access_key_id = AKIAQ{}\n", "ZK3TRW7PLMXN4BV2"),
+        // Split so that this file holds no token-shaped literal (the project scans itself).
         format!(
-            "GITHUB_TOKEN={}\n",
-            "ghp_Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR"
+            "GITHUB_TOKEN=ghp_{}\n",
+            "Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR"
         ),
         format!("password = \"{}\"\n", "Zq8fK2mPw9!Lr4Vt7"),
         format!(

@@ -301,7 +301,7 @@ pub fn check_rule(rule: &Rule, builtin: bool) -> Vec<String> {
     let mut problems = Vec::new();
     if !id_is_well_formed(&rule.id) {
         problems.push(format!(
-            "id {:?} is not well formed (want lowercase `nhi.system.name.N`, e.g. nhi.aws.access-key-id.1)",
+            "id {:?} is not well formed (want lowercase `prefix.system.name.N`: `nhi.` for built-in rules, your own prefix for --rules, e.g. acme.billing.api-key.1)",
             rule.id
         ));
     }
