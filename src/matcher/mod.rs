@@ -5,27 +5,37 @@
 //!
 //! # How a scan works
 //!
-//! 1. One Aho-Corasick automaton (ASCII case-insensitive) over every rule's keywords runs
-//!    over the buffer. Buffers without a keyword cost that one pass and allocate nothing.
-//! 2. Each keyword hit selects the rules that own the keyword. A rule whose pattern can
-//!    never match a newline (checked on the parsed pattern at compile time) runs only on
-//!    the lines that hold its keywords; since every match of a rule contains one of its
-//!    keywords, and a newline-free match lies inside one line, this finds exactly the
-//!    matches a whole-buffer search would (slicing at line boundaries changes neither
-//!    `\b` nor `(?m)^`/`(?m)$`, and bare `^`/`$` are rejected at load). Rules that can
-//!    span lines (PEM private keys, JSON documents) run over the whole buffer, and only
-//!    when one of their keywords occurs in it.
+//! 1. One pass of the keyword prefilter (a shift-or scanner, see [`keywords`]; ASCII
+//!    case-insensitive) over the buffer finds every occurrence of every rule's keywords.
+//!    Buffers without a keyword cost that one pass and allocate nothing.
+//! 2. Each keyword hit selects the rules that own the keyword, and how each runs is fixed
+//!    when the rule is compiled:
+//!    - A rule whose pattern can never match a newline (checked on the parsed pattern)
+//!      runs only on the lines that hold its keywords; since every match of a rule
+//!      contains one of its keywords, and a newline-free match lies inside one line, this
+//!      finds exactly the matches a whole-buffer search would (slicing at line boundaries
+//!      changes neither `\b` nor `(?m)^`/`(?m)$`, and bare `^`/`$` are rejected at load).
+//!    - A rule that can span lines (`\s*` between a name and its value, PEM blocks) but
+//!      whose every match starts with a literal holding one of its keywords at a known
+//!      offset (found on the parsed pattern, case folded; see [`keyword_offsets`]) is
+//!      *anchored*: its regex is tried only at the starts those offsets give, in order,
+//!      skipping starts inside the previous match. That is exactly the sequence of
+//!      matches a whole-buffer search yields, since no match can start anywhere else.
+//!    - Other rules that can span lines run over the whole buffer, and only when one of
+//!      their keywords occurs in it.
 //! 3. Each candidate is filtered: entropy floor, AWS's documented example keys,
 //!    placeholder values (for rules that ask), and lines carrying `nhiscan:allow`.
 //! 4. [`Matcher::scan`] keeps one match per span: a specific rule beats a generic one,
 //!    then the longer secret wins, then the earlier rule.
 //! 5. Line numbers are counted only for surviving matches, incrementally.
 
+mod keywords;
+
 use crate::model::SecretBytes;
 use crate::rules::{Rule, RuleError, RuleSet};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use memchr::memmem;
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -64,8 +74,27 @@ struct Compiled {
     group: usize,
     /// The pattern cannot match `\n`: the rule may run line by line.
     line_local: bool,
+    /// For a rule that can span lines but whose every match starts at a fixed offset
+    /// before one of its keywords: `^(?s:.)(?:pattern)`, run on `data[start - 1..]` to
+    /// try a match at exactly `start` (the extra byte keeps `\b` and `(?m)^` seeing the
+    /// byte before). See [`keyword_offsets`].
+    anchored: Option<Regex>,
     placeholders: bool,
     generic: bool,
+}
+
+/// Finds every keyword occurrence: the shift-or scanner, or Aho-Corasick when the
+/// scanner cannot take the keywords (an empty one).
+enum Prefilter {
+    Shift(keywords::KeywordScanner),
+    Ac(AhoCorasick),
+}
+
+/// A keyword selects a rule. For a rule with an anchored form, `offsets` says where its
+/// matches may start: a hit at `h` is a candidate start at `h - d` for each `d`.
+struct Route {
+    rule: u32,
+    offsets: Vec<usize>,
 }
 
 /// The compiled rule set. Build once, share by reference (`Send + Sync`).
@@ -73,9 +102,9 @@ pub struct Matcher {
     rules: Vec<Arc<Rule>>,
     compiled: Vec<Compiled>,
     /// Keyword prefilter; `None` when no rule has keywords.
-    prefilter: Option<AhoCorasick>,
-    /// Keyword id (= `prefilter` pattern id) -> rules (indices into `compiled`).
-    keyword_rules: Vec<Vec<u32>>,
+    prefilter: Option<Prefilter>,
+    /// Keyword id (= `prefilter` pattern id) -> rules it selects.
+    keyword_rules: Vec<Vec<Route>>,
     /// Rules without keywords: run on every buffer.
     always: Vec<u32>,
 }
@@ -100,7 +129,7 @@ impl Matcher {
         let mut compiled = Vec::with_capacity(rules.rules.len());
         let mut keywords: Vec<String> = Vec::new();
         let mut keyword_ids: HashMap<String, usize> = HashMap::new();
-        let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
+        let mut keyword_rules: Vec<Vec<Route>> = Vec::new();
         let mut always = Vec::new();
         let mut seen: HashMap<String, std::path::PathBuf> = HashMap::new();
         for (i, rule) in rules.rules.into_iter().enumerate() {
@@ -123,20 +152,46 @@ impl Matcher {
                 .capture_names()
                 .position(|n| n == Some("secret"))
                 .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 });
+            let lower: Vec<String> = rule
+                .keywords
+                .iter()
+                .map(|k| k.to_ascii_lowercase())
+                .collect();
+            // Rules that may span lines would otherwise run over the whole buffer.
+            let offsets = if line_local {
+                None
+            } else {
+                keyword_offsets(&hir, &lower)
+            };
+            let anchored = offsets
+                .as_ref()
+                .and_then(|_| anchored_form(&rule.pattern, &hir, regex.captures_len()));
+            let offsets = if anchored.is_some() { offsets } else { None };
             let idx = i as u32;
             if rule.keywords.is_empty() {
                 always.push(idx);
             }
-            for kw in &rule.keywords {
-                let key = kw.to_ascii_lowercase();
+            for key in &lower {
                 let id = *keyword_ids.entry(key.clone()).or_insert_with(|| {
-                    keywords.push(key);
+                    keywords.push(key.clone());
                     keyword_rules.push(Vec::new());
                     keywords.len() - 1
                 });
-                if !keyword_rules[id].contains(&idx) {
-                    keyword_rules[id].push(idx);
+                if keyword_rules[id].iter().any(|r| r.rule == idx) {
+                    continue;
                 }
+                let mut ds: Vec<usize> = offsets
+                    .iter()
+                    .flatten()
+                    .filter(|(k, _)| k == key)
+                    .map(|(_, d)| *d)
+                    .collect();
+                ds.sort_unstable();
+                ds.dedup();
+                keyword_rules[id].push(Route {
+                    rule: idx,
+                    offsets: ds,
+                });
             }
             let placeholders = rule.filters_placeholders();
             let generic = rule.is_generic();
@@ -145,12 +200,15 @@ impl Matcher {
                 regex,
                 group,
                 line_local,
+                anchored,
                 placeholders,
                 generic,
             });
         }
         let prefilter = if keywords.is_empty() {
             None
+        } else if let Some(s) = keywords::KeywordScanner::new(&keywords) {
+            Some(Prefilter::Shift(s))
         } else {
             let ac = AhoCorasick::builder()
                 .ascii_case_insensitive(true)
@@ -169,7 +227,7 @@ impl Matcher {
                     path: std::path::PathBuf::new(),
                     message: format!("building the keyword prefilter: {e}"),
                 })?;
-            Some(ac)
+            Some(Prefilter::Ac(ac))
         };
         let rules = compiled.iter().map(|c| c.rule.clone()).collect();
         Ok(Matcher {
@@ -205,35 +263,51 @@ impl Matcher {
         let n = self.compiled.len();
         // (rule, window start, window end). Allocated only on the first keyword hit.
         let mut windows: Vec<(u32, usize, usize)> = Vec::new();
+        // (rule, candidate start) for rules with an anchored form.
+        let mut starts: Vec<(u32, usize)> = Vec::new();
         let mut last_line_end: Vec<usize> = Vec::new();
         let mut whole: Vec<bool> = Vec::new();
         {
-            // The line holding the latest hit; hits arrive in order, so lines are computed
-            // once each even when a line holds many keywords.
+            // The line holding the latest hit; hits arrive (nearly) in order, so lines are
+            // computed about once each even when a line holds many keywords. Order does not
+            // matter for correctness: windows and starts are sorted and merged below.
             let (mut ls, mut le) = (usize::MAX, 0usize);
             let mut on_hit = |hs: usize, he: usize, kw: usize| {
                 if whole.is_empty() {
                     whole = vec![false; n];
                     last_line_end = vec![usize::MAX; n];
                 }
-                if !(hs >= ls && he <= le) {
-                    ls = memchr::memrchr(b'\n', &data[..hs]).map_or(0, |i| i + 1);
-                    le = memchr::memchr(b'\n', &data[he..]).map_or(data.len(), |i| he + i);
-                }
-                for &r in &self.keyword_rules[kw] {
-                    let ri = r as usize;
-                    if !self.compiled[ri].line_local {
+                for route in &self.keyword_rules[kw] {
+                    let ri = route.rule as usize;
+                    let c = &self.compiled[ri];
+                    if c.line_local {
+                        if !(hs >= ls && he <= le) {
+                            ls = memchr::memrchr(b'\n', &data[..hs]).map_or(0, |i| i + 1);
+                            le = memchr::memchr(b'\n', &data[he..]).map_or(data.len(), |i| he + i);
+                        }
+                        if last_line_end[ri] != le {
+                            last_line_end[ri] = le;
+                            windows.push((route.rule, ls, le));
+                        }
+                    } else if c.anchored.is_some() {
+                        for &d in &route.offsets {
+                            if let Some(at) = hs.checked_sub(d) {
+                                starts.push((route.rule, at));
+                            }
+                        }
+                    } else {
                         whole[ri] = true;
-                    } else if last_line_end[ri] != le {
-                        last_line_end[ri] = le;
-                        windows.push((r, ls, le));
                     }
                 }
             };
-            if let Some(ac) = &self.prefilter {
-                for hit in ac.find_overlapping_iter(data) {
-                    on_hit(hit.start(), hit.end(), hit.pattern().as_usize());
+            match &self.prefilter {
+                Some(Prefilter::Shift(s)) => s.for_each_hit(data, on_hit),
+                Some(Prefilter::Ac(ac)) => {
+                    for hit in ac.find_overlapping_iter(data) {
+                        on_hit(hit.start(), hit.end(), hit.pattern().as_usize());
+                    }
                 }
+                None => {}
             }
         }
         for &r in &self.always {
@@ -242,7 +316,7 @@ impl Matcher {
             }
             whole[r as usize] = true;
         }
-        if windows.is_empty() && !whole.iter().any(|w| *w) {
+        if windows.is_empty() && starts.is_empty() && !whole.iter().any(|w| *w) {
             return out;
         }
         let mut allow = AllowCheck::new(data);
@@ -261,6 +335,28 @@ impl Matcher {
                 self.run_rule(r as usize, data, start, end, &mut allow, &mut out);
             }
             i = j;
+        }
+        // Anchored rules: try the candidate starts in order, skipping those inside the
+        // previous match, exactly as a whole-buffer search meets them.
+        starts.sort_unstable();
+        starts.dedup();
+        let mut k = 0;
+        while k < starts.len() {
+            let r = starts[k].0;
+            let mut pos = 0usize;
+            let mut locs = None;
+            while k < starts.len() && starts[k].0 == r {
+                let at = starts[k].1;
+                k += 1;
+                if at < pos {
+                    continue;
+                }
+                let found =
+                    self.run_anchored(r as usize, data, at, &mut locs, &mut allow, &mut out);
+                if let Some(end) = found {
+                    pos = end;
+                }
+            }
         }
         for (r, w) in whole.iter().enumerate() {
             if *w {
@@ -289,49 +385,113 @@ impl Matcher {
     ) {
         let c = &self.compiled[r];
         let hay = &data[start..end];
+        // Most candidate lines hold a keyword and no match: answer that without captures.
+        if hay.len() < data.len() && !c.regex.is_match(hay) {
+            return;
+        }
         for caps in c.regex.captures_iter(hay) {
             let Some(whole) = caps.get(0) else { continue };
             let m = caps.get(c.group).unwrap_or(whole);
-            let secret = m.as_bytes();
-            if secret.is_empty() {
-                continue;
-            }
-            if let Some(floor) = c.rule.entropy {
-                if shannon_entropy(secret) < floor {
-                    continue;
-                }
-            }
-            if KNOWN_EXAMPLES
-                .iter()
-                .any(|k| memmem::find(whole.as_bytes(), k).is_some())
-            {
-                continue;
-            }
-            // Human-chosen values (generic assignments, passwords in URLs) get the full
-            // stand-in word check; random token bodies only the format check.
-            if c.placeholders
-                && if c.generic || c.rule.credential.contains("password") {
-                    looks_like_placeholder(secret)
-                } else {
-                    looks_like_format_placeholder(secret)
-                }
-            {
-                continue;
-            }
-            if c.generic && looks_like_code_or_words(secret) {
-                continue;
-            }
-            if allow.is_allowed(start + whole.start(), start + whole.end()) {
-                continue;
-            }
-            out.push(Match {
-                rule: c.rule.clone(),
-                start: start + m.start(),
-                end: start + m.end(),
-                line: 0,
-                secret: SecretBytes::new(secret),
-            });
+            let span = (start + whole.start(), start + whole.end());
+            self.keep(
+                c,
+                data,
+                span,
+                (start + m.start(), start + m.end()),
+                allow,
+                out,
+            );
         }
+    }
+
+    /// Try rule `r` for a match starting exactly at `at` with its anchored form; at 0,
+    /// take the leftmost match from 0, which is what a whole-buffer search finds first.
+    /// Returns the end of the match found, whether the filters keep it or not.
+    fn run_anchored(
+        &self,
+        r: usize,
+        data: &[u8],
+        at: usize,
+        locs: &mut Option<CaptureLocations>,
+        allow: &mut AllowCheck,
+        out: &mut Vec<Match>,
+    ) -> Option<usize> {
+        let c = &self.compiled[r];
+        let (span, secret) = match (at.checked_sub(1), &c.anchored) {
+            (None, _) => {
+                let caps = c.regex.captures(data)?;
+                let whole = caps.get(0)?;
+                let m = caps.get(c.group).unwrap_or(whole);
+                ((whole.start(), whole.end()), (m.start(), m.end()))
+            }
+            (Some(base), Some(re)) => {
+                // Capture slots are reused across the candidates of one buffer.
+                let locs = locs.get_or_insert_with(|| re.capture_locations());
+                let whole = re.captures_read(locs, &data[base..])?;
+                // The anchored form's match begins with the byte before `at`.
+                let span = (at, base + whole.end());
+                let secret = match locs.get(c.group) {
+                    Some((s, e)) if c.group != 0 => (base + s, base + e),
+                    _ => span,
+                };
+                (span, secret)
+            }
+            (Some(_), None) => return None,
+        };
+        self.keep(c, data, span, secret, allow, out);
+        Some(span.1)
+    }
+
+    /// Filter one candidate (the whole match and the secret, absolute spans) and keep it.
+    fn keep(
+        &self,
+        c: &Compiled,
+        data: &[u8],
+        whole: (usize, usize),
+        secret: (usize, usize),
+        allow: &mut AllowCheck,
+        out: &mut Vec<Match>,
+    ) {
+        let bytes = &data[secret.0..secret.1];
+        if bytes.is_empty() {
+            return;
+        }
+        if let Some(floor) = c.rule.entropy {
+            if shannon_entropy(bytes) < floor {
+                return;
+            }
+        }
+        let whole_bytes = &data[whole.0..whole.1];
+        if KNOWN_EXAMPLES
+            .iter()
+            .any(|k| memmem::find(whole_bytes, k).is_some())
+        {
+            return;
+        }
+        // Human-chosen values (generic assignments, passwords in URLs) get the full
+        // stand-in word check; random token bodies only the format check.
+        if c.placeholders
+            && if c.generic || c.rule.credential.contains("password") {
+                looks_like_placeholder(bytes)
+            } else {
+                looks_like_format_placeholder(bytes)
+            }
+        {
+            return;
+        }
+        if c.generic && looks_like_code_or_words(bytes) {
+            return;
+        }
+        if allow.is_allowed(whole.0, whole.1) {
+            return;
+        }
+        out.push(Match {
+            rule: c.rule.clone(),
+            start: secret.0,
+            end: secret.1,
+            line: 0,
+            secret: SecretBytes::new(bytes),
+        });
     }
 }
 
@@ -407,6 +567,157 @@ fn dedupe(matches: &mut Vec<Match>) {
     }
     let mut k = keep.into_iter();
     matches.retain(|_| k.next().unwrap_or(false));
+}
+
+/// Prefixes (ASCII-lowercased) of what a pattern matches, at most this many...
+const PREFIX_LIMIT: usize = 256;
+/// ...of at most this many bytes.
+const PREFIX_MAX_LEN: usize = 64;
+
+/// Literal prefixes of every match of `hir`, ASCII-lowercased: each match, lowercased,
+/// starts with one of the returned strings, and *equals* it when the flag is set (the
+/// string is the whole match, so what follows in a concatenation may be appended).
+fn match_prefixes(hir: &regex_syntax::hir::Hir) -> Vec<(Vec<u8>, bool)> {
+    use regex_syntax::hir::{Class, HirKind};
+    let empty = || vec![(Vec::new(), true)];
+    let unknown = || vec![(Vec::new(), false)];
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => empty(),
+        HirKind::Literal(lit) => vec![(lit.0.to_ascii_lowercase(), true)],
+        HirKind::Class(class) => {
+            let mut bytes: Vec<u8> = Vec::new();
+            let few = match class {
+                Class::Bytes(c) => c.ranges().iter().all(|r| {
+                    if usize::from(r.end() - r.start()) >= 8 {
+                        return false;
+                    }
+                    bytes.extend((r.start()..=r.end()).map(|b| b.to_ascii_lowercase()));
+                    true
+                }),
+                Class::Unicode(c) => c.ranges().iter().all(|r| {
+                    let (s, e) = (u32::from(r.start()), u32::from(r.end()));
+                    if e > 0x7f || e - s >= 8 {
+                        return false;
+                    }
+                    bytes.extend((s..=e).filter_map(|b| u8::try_from(b).ok()));
+                    bytes.iter_mut().for_each(|b| *b = b.to_ascii_lowercase());
+                    true
+                }),
+            };
+            bytes.sort_unstable();
+            bytes.dedup();
+            if few && !bytes.is_empty() && bytes.len() <= 4 {
+                bytes.into_iter().map(|b| (vec![b], true)).collect()
+            } else {
+                unknown()
+            }
+        }
+        HirKind::Capture(cap) => match_prefixes(&cap.sub),
+        HirKind::Alternation(hs) => {
+            let mut all = Vec::new();
+            for h in hs {
+                all.extend(match_prefixes(h));
+                if all.len() > PREFIX_LIMIT {
+                    return unknown();
+                }
+            }
+            all
+        }
+        HirKind::Repetition(rep) => {
+            if rep.max == Some(0) {
+                return empty();
+            }
+            let mut sub = match_prefixes(&rep.sub);
+            // After one repetition more may follow, unless at most one is allowed.
+            if rep.max != Some(1) {
+                sub.iter_mut().for_each(|p| p.1 = false);
+            }
+            if rep.min == 0 {
+                sub.push((Vec::new(), true));
+            }
+            sub
+        }
+        HirKind::Concat(hs) => {
+            let mut acc: Vec<(Vec<u8>, bool)> = empty();
+            for h in hs {
+                if acc.iter().all(|p| !p.1) {
+                    break;
+                }
+                let next = match_prefixes(h);
+                let mut grown = Vec::with_capacity(acc.len() * next.len());
+                for (p, exact) in &acc {
+                    if !*exact {
+                        grown.push((p.clone(), false));
+                        continue;
+                    }
+                    for (q, q_exact) in &next {
+                        let mut pq = p.clone();
+                        pq.extend_from_slice(q);
+                        grown.push((pq, *q_exact));
+                    }
+                }
+                grown.sort_unstable();
+                grown.dedup();
+                if grown.len() > PREFIX_LIMIT || grown.iter().any(|p| p.0.len() > PREFIX_MAX_LEN) {
+                    // Stop here: what is known so far is still a prefix of every match.
+                    acc.iter_mut().for_each(|p| p.1 = false);
+                    break;
+                }
+                acc = grown;
+            }
+            acc
+        }
+    }
+}
+
+/// When every match of the rule starts with a known literal that contains one of the
+/// rule's `keywords` (lowercase), the (keyword, offset of the keyword in the match) pairs
+/// that locate every possible match start from the keyword hits; `None` otherwise.
+fn keyword_offsets(
+    hir: &regex_syntax::hir::Hir,
+    keywords: &[String],
+) -> Option<Vec<(String, usize)>> {
+    if keywords.is_empty() {
+        return None;
+    }
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for (prefix, _) in match_prefixes(hir) {
+        // The keyword occurring earliest in the prefix (any one would do).
+        let (d, kw) = keywords
+            .iter()
+            .filter(|k| !k.is_empty())
+            .filter_map(|k| memmem::find(&prefix, k.as_bytes()).map(|d| (d, k)))
+            .min()?;
+        if !out.iter().any(|(k, o)| k == kw && *o == d) {
+            out.push((kw.clone(), d));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// `^(?s:.)(?:pattern)`: the rule anchored one byte after the start of the haystack, so
+/// that look-arounds at the anchored position see the preceding byte. `None` when the
+/// wrapped pattern would not mean the same (say, a trailing `(?x)` comment), or does not
+/// compile.
+fn anchored_form(pattern: &str, hir: &regex_syntax::hir::Hir, captures: usize) -> Option<Regex> {
+    use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, Look};
+    let wrapped = format!("^(?s:.)(?:{pattern})");
+    let expect = Hir::concat(vec![
+        Hir::look(Look::Start),
+        Hir::class(Class::Bytes(ClassBytes::new([ClassBytesRange::new(
+            0, 0xff,
+        )]))),
+        hir.clone(),
+    ]);
+    if crate::rules::parse_pattern(&wrapped).ok()? != expect {
+        return None;
+    }
+    let re = RegexBuilder::new(&wrapped)
+        .unicode(false)
+        .size_limit(32 * 1024 * 1024)
+        .build()
+        .ok()?;
+    (re.captures_len() == captures).then_some(re)
 }
 
 /// Whether the parsed pattern can match a `\n` byte anywhere.
@@ -621,14 +932,18 @@ pub fn looks_like_format_placeholder(secret: &[u8]) -> bool {
     {
         return true;
     }
-    let mut run = 1;
+    // Long runs of one character (`xxxxxxxx`) or of consecutive ones (`ABCDEFGH`,
+    // `12345678`): typed by hand, vanishingly rare in a generated token body.
+    let (mut same, mut step) = (1, 1);
     for w in secret.windows(2) {
-        run = if w[0].eq_ignore_ascii_case(&w[1]) {
-            run + 1
+        let (a, b) = (w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase());
+        same = if a == b { same + 1 } else { 1 };
+        step = if a.is_ascii_alphanumeric() && b == a.wrapping_add(1) {
+            step + 1
         } else {
             1
         };
-        if run >= 8 {
+        if same >= 8 || step >= 8 {
             return true;
         }
     }
@@ -897,6 +1212,7 @@ mod tests {
         }
         for fake in [
             "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "AKIAABCDEFGHIJKLWXYZ",
             "sk_live_your_key_here",
             "xoxb-test-token",
             "${SLACK_TOKEN}",
@@ -1067,6 +1383,107 @@ mod tests {
         }
     }
 
+    /// What a rule finds in `data` when run over the whole buffer (the reference for
+    /// the anchored path), as (start, end) spans.
+    fn whole_buffer(m: &Matcher, ri: usize, data: &[u8]) -> Vec<(usize, usize)> {
+        let mut allow = AllowCheck::new(data);
+        let mut out = Vec::new();
+        m.run_rule(ri, data, 0, data.len(), &mut allow, &mut out);
+        out.iter().map(|x| (x.start, x.end)).collect()
+    }
+
+    fn by_rule(ms: &[Match], id: &str) -> Vec<(usize, usize)> {
+        let mut v: Vec<(usize, usize)> = ms
+            .iter()
+            .filter(|x| x.rule.id == id)
+            .map(|x| (x.start, x.end))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn most_multiline_rules_are_anchored() {
+        let m = matcher();
+        let multi = m.compiled.iter().filter(|c| !c.line_local).count();
+        let anchored = m.compiled.iter().filter(|c| c.anchored.is_some()).count();
+        assert!(
+            multi > 0 && anchored * 10 >= multi * 8,
+            "{anchored} of {multi}"
+        );
+        for id in [
+            "nhi.generic.secret-assignment.1",
+            "nhi.generic.password-assignment.1",
+            "nhi.azure.storage-account-key.1",
+            "nhi.aws.secret-access-key.1",
+        ] {
+            let c = m.compiled.iter().find(|c| c.rule.id == id).unwrap();
+            assert!(c.anchored.is_some(), "{id}");
+        }
+    }
+
+    #[test]
+    fn keyword_offsets_cover_every_match_start() {
+        let hir = |p: &str| crate::rules::parse_pattern(p).unwrap();
+        let kws = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // `account_?(?:account_?)?key` holds `accountkey` 7 or 8 bytes in when doubled.
+        let got = keyword_offsets(
+            &hir(r"(?i)(?:storage|account)_?(?:account_?)?key\s*=\s*(\w+)"),
+            &kws(&["storage", "accountkey", "account_key"]),
+        )
+        .unwrap();
+        for want in [
+            ("storage", 0),
+            ("accountkey", 0),
+            ("account_key", 0),
+            ("accountkey", 7),
+            ("account_key", 8),
+            ("accountkey", 8),
+            ("account_key", 7),
+        ] {
+            assert!(
+                got.contains(&(want.0.to_string(), want.1)),
+                "{want:?} not in {got:?}"
+            );
+        }
+        // A match that need not start with a keyword-bearing literal: no offsets.
+        assert!(keyword_offsets(&hir(r"[a-z]+_token\s*=\s*x"), &kws(&["_token"])).is_none());
+        assert!(keyword_offsets(&hir(r"(?:tok_)?\s*abc"), &kws(&["tok_"])).is_none());
+        // Case-insensitive classes fold; a `\b` in front is zero-width.
+        assert_eq!(
+            keyword_offsets(&hir(r"\b(?i)xY-\s+"), &kws(&["xy-"])),
+            Some(vec![("xy-".to_string(), 0)])
+        );
+    }
+
+    #[test]
+    fn anchored_rules_match_whole_buffer_search_on_examples() {
+        let m = matcher();
+        let mut pool: Vec<String> = Vec::new();
+        for c in &m.compiled {
+            pool.extend(c.rule.examples.iter().cloned());
+            pool.extend(c.rule.negative_examples.iter().cloned());
+        }
+        let seps = ["\n", " ", "\n\n  ", "=", "\"", ";\n", "\r\n", ""];
+        for (i, sep) in seps.iter().enumerate() {
+            // Rotate so that neighbours differ between rounds.
+            let mut parts = pool.clone();
+            parts.rotate_left(i * 7 % pool.len().max(1));
+            let data = parts.join(sep);
+            let all = m.scan_all(data.as_bytes());
+            for (ri, c) in m.compiled.iter().enumerate() {
+                if c.anchored.is_some() {
+                    assert_eq!(
+                        by_rule(&all, &c.rule.id),
+                        whole_buffer(m, ri, data.as_bytes()),
+                        "rule {} sep {sep:?}",
+                        c.rule.id
+                    );
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn scanning_arbitrary_bytes_never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..2048)) {
@@ -1074,6 +1491,30 @@ mod tests {
             for m in &ms {
                 proptest::prop_assert!(m.start < m.end && m.end <= data.len());
                 proptest::prop_assert!(m.line >= 1);
+            }
+        }
+
+        #[test]
+        fn anchored_rules_match_whole_buffer_search(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "secret", "SECRET_KEY", "token", "api_key", "password", "passwd", "storage",
+                "accountkey", "account_account_key", "aws_secret_access_key", "=", ":", "=>",
+                "\"", "'", "\n", " ", "\t", "\n\n", "-----BEGIN RSA PRIVATE KEY-----",
+                "-----END RSA PRIVATE KEY-----", "MIIEowIBAAKCAQEA7x", "Zq8fK2mPw9Lr4Vt7Xc3N",
+                "Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR/+9bQ7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaRab", "==",
+                "glpat-", "ghp_", "eyJhbGciOiJIUzI1NiJ9", ".", "x", "_", "nhiscan:allow",
+            ]), 0..60)) {
+            let data = parts.concat();
+            let m = matcher();
+            let all = m.scan_all(data.as_bytes());
+            for (ri, c) in m.compiled.iter().enumerate() {
+                if c.anchored.is_some() {
+                    proptest::prop_assert_eq!(
+                        by_rule(&all, &c.rule.id),
+                        whole_buffer(m, ri, data.as_bytes()),
+                        "rule {}", c.rule.id
+                    );
+                }
             }
         }
 

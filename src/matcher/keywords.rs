@@ -1,0 +1,263 @@
+//! The keyword prefilter: finds every occurrence (ASCII case-insensitive, overlapping) of
+//! every rule keyword in a buffer, about twice as fast as an Aho-Corasick DFA on source
+//! text.
+//!
+//! It is a bit-parallel shift-or filter in the style of Hyperscan's FDR. Each keyword is
+//! put in one of 8 buckets and filtered on its first (up to) 8 bytes, its *fingerprint*.
+//! A 64-bit mask holds one byte per fingerprint position ("row") and one bit per bucket;
+//! the table is indexed by the *pair* (previous byte, this byte), each folded to 6 bits, so
+//! a row accepts only byte pairs some keyword of the bucket has there. That keeps false
+//! candidates few even with a couple of hundred keywords (about 7% over the true hits on
+//! the benchmark corpus). Eight positions are combined per step without a serial
+//! dependency: `v |= T[pair(i + j)] << 8j` over a 128-bit accumulator whose upper half
+//! carries into the next eight positions.
+//!
+//! Every candidate (a position where all rows of a bucket accepted) is verified against
+//! the bucket's keywords byte by byte, so hits are exact. The fold conflates only bytes
+//! that differ in ASCII case or that no keyword is likely to hold (see [`fold`]); a
+//! conflation can add candidates, never lose one.
+
+/// Fingerprint length (rows) and bucket count: one 64-bit mask.
+const ROWS: usize = 8;
+const BUCKETS: usize = 8;
+
+/// One keyword: its id (position in the list given to [`KeywordScanner::new`]), its bytes
+/// lowercased, and its fingerprint length.
+struct Keyword {
+    id: u32,
+    bytes: Box<[u8]>,
+    fp: usize,
+}
+
+pub(super) struct KeywordScanner {
+    /// Pair index (`fold(prev) << 6 | fold(cur)`) -> mask; bit `(7 - row) * 8 + bucket`
+    /// is clear when some keyword of the bucket accepts the pair at that row.
+    table: Box<[u64; 4096]>,
+    buckets: [Vec<Keyword>; BUCKETS],
+}
+
+/// Folds a byte to 6 bits: bits 0-4 plus bit 6 moved to bit 5. ASCII letters and their
+/// upper-case forms fold together; so do a few rare pairs (`^`/`~`, `-`/CR, digits with
+/// control bytes, each byte >= 0x80 with one below it), which only costs candidates.
+#[inline(always)]
+fn fold(b: u8) -> usize {
+    usize::from((b & 0x1f) | ((b >> 1) & 0x20))
+}
+
+/// [`fold`] on the eight bytes of a word at once.
+#[inline(always)]
+fn fold8(w: u64) -> u64 {
+    (w & 0x1f1f_1f1f_1f1f_1f1f) | ((w >> 1) & 0x2020_2020_2020_2020)
+}
+
+impl KeywordScanner {
+    /// `None` for an empty list or one holding an empty keyword (which the caller then
+    /// handles another way). Keywords are matched ASCII case-insensitively.
+    pub(super) fn new(keywords: &[String]) -> Option<KeywordScanner> {
+        if keywords.is_empty() || keywords.iter().any(|k| k.is_empty()) {
+            return None;
+        }
+        // Keywords of similar shape share a bucket: sorted by fingerprint length, then by
+        // fingerprint read backwards (the rows nearest the check), then cut in 8 runs.
+        let mut order: Vec<(usize, Vec<u8>, u32)> = keywords
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let lower = k.as_bytes().to_ascii_lowercase();
+                let fp = lower.len().min(ROWS);
+                let mut key: Vec<u8> = lower[..fp].iter().rev().copied().collect();
+                key.insert(0, fp as u8);
+                (i, key, u32::try_from(i).unwrap_or(u32::MAX))
+            })
+            .collect();
+        order.sort_by(|a, b| a.1.cmp(&b.1));
+        let per = order.len().div_ceil(BUCKETS);
+        let mut table = Box::new([!0u64; 4096]);
+        let mut wildcard = 0u64;
+        let mut buckets: [Vec<Keyword>; BUCKETS] = Default::default();
+        for (n, (i, _, id)) in order.into_iter().enumerate() {
+            let b = n / per;
+            let bytes = keywords[i].as_bytes().to_ascii_lowercase();
+            let fp = bytes.len().min(ROWS);
+            // Row `ROWS - fp + j` holds fingerprint byte `j`; earlier rows accept anything.
+            for row in 0..ROWS - fp {
+                wildcard |= 1u64 << ((ROWS - 1 - row) * 8 + b);
+            }
+            for (j, &byte) in bytes[..fp].iter().enumerate() {
+                let row = ROWS - fp + j;
+                let bit = !(1u64 << ((ROWS - 1 - row) * 8 + b));
+                let cur = fold(byte);
+                if j == 0 {
+                    for prev in 0..64 {
+                        table[prev << 6 | cur] &= bit;
+                    }
+                } else {
+                    table[fold(bytes[j - 1]) << 6 | cur] &= bit;
+                }
+            }
+            buckets[b].push(Keyword {
+                id,
+                bytes: bytes.into_boxed_slice(),
+                fp,
+            });
+        }
+        for t in table.iter_mut() {
+            *t &= !wildcard;
+        }
+        Some(KeywordScanner { table, buckets })
+    }
+
+    /// Calls `f(start, end, keyword id)` for every occurrence of every keyword, in order of
+    /// the end of their fingerprints (nearly, not exactly, in order of start).
+    pub(super) fn for_each_hit(&self, data: &[u8], mut f: impl FnMut(usize, usize, usize)) {
+        let table = &*self.table;
+        let mut carry = 0u64;
+        let mut prev = 0u64;
+        let mut base = 0usize;
+        let mut step = |w: u64, valid: u64, base: usize, carry: &mut u64, prev: &mut u64| {
+            let fw = fold8(w);
+            // Byte j of `pw` is the folded byte before byte j.
+            let pw = (fw << 8) | *prev;
+            *prev = fw >> 56;
+            let mut v = 0u128;
+            for j in 0..8 {
+                let c = (fw >> (8 * j)) & 0x3f;
+                let p = (pw >> (8 * j)) & 0x3f;
+                v |= u128::from(table[((p << 6) | c) as usize & 4095]) << (8 * j);
+            }
+            let z = !((v as u64) | *carry) & valid;
+            *carry = (v >> 64) as u64;
+            if z != 0 {
+                self.verify(data, base, z, &mut f);
+            }
+        };
+        let mut chunks = data.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            step(u64::from_le_bytes(w), !0, base, &mut carry, &mut prev);
+            base += 8;
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            let valid = (1u64 << (8 * rest.len())) - 1;
+            step(u64::from_le_bytes(w), valid, base, &mut carry, &mut prev);
+        }
+    }
+
+    /// `z`: candidate bits for the eight positions from `base` (byte j = position
+    /// `base + j`, bit b = bucket b); reports the keywords whose fingerprint ends there.
+    #[inline(never)]
+    fn verify(
+        &self,
+        data: &[u8],
+        base: usize,
+        mut z: u64,
+        f: &mut impl FnMut(usize, usize, usize),
+    ) {
+        while z != 0 {
+            let j = z.trailing_zeros() as usize / 8;
+            let mut buckets = (z >> (j * 8)) & 0xff;
+            z &= !(0xffu64 << (j * 8));
+            let end_fp = base + j + 1;
+            while buckets != 0 {
+                let b = buckets.trailing_zeros() as usize;
+                buckets &= buckets - 1;
+                for k in &self.buckets[b] {
+                    let Some(start) = end_fp.checked_sub(k.fp) else {
+                        continue;
+                    };
+                    let end = start + k.bytes.len();
+                    if data
+                        .get(start..end)
+                        .is_some_and(|s| s.eq_ignore_ascii_case(&k.bytes))
+                    {
+                        f(start, end, k.id as usize);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(keywords: &[&str], data: &[u8]) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        for (id, k) in keywords.iter().enumerate() {
+            let k = k.as_bytes();
+            for s in 0..data.len() {
+                if data[s..].len() >= k.len() && data[s..s + k.len()].eq_ignore_ascii_case(k) {
+                    out.push((s, s + k.len(), id));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    fn scan(keywords: &[&str], data: &[u8]) -> Vec<(usize, usize, usize)> {
+        let owned: Vec<String> = keywords.iter().map(|s| s.to_string()).collect();
+        let Some(s) = KeywordScanner::new(&owned) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        s.for_each_hit(data, |a, b, id| out.push((a, b, id)));
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn finds_every_overlapping_occurrence() {
+        let kws = [
+            "secret",
+            "secret_key",
+            "ecr",
+            "://",
+            "a",
+            "ab",
+            "abcdefghijklmnop",
+            "TOKEN",
+            "x~y",
+            "-----begin rsa private key",
+            "ghp_",
+            "hp_q",
+        ];
+        let data = b"a SECRET_KEY= ghp_QZ https://x ABCDEFGHIJKLMNOPQ x^y x~Y\r\n\
+                     -----BEGIN RSA PRIVATE KEY-----\ntoken\xffsecre\xe5t abab";
+        for cut in 0..data.len() {
+            assert_eq!(
+                scan(&kws, &data[cut..]),
+                naive(&kws, &data[cut..]),
+                "cut {cut}"
+            );
+            assert_eq!(
+                scan(&kws, &data[..cut]),
+                naive(&kws, &data[..cut]),
+                "cut {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_keyword_or_list_is_none() {
+        assert!(KeywordScanner::new(&[]).is_none());
+        assert!(KeywordScanner::new(&["a".into(), String::new()]).is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn matches_naive_search(
+            kws in proptest::collection::vec("[a-cA-C_:/.~^\\-]{1,10}", 1..40),
+            data in proptest::collection::vec(proptest::sample::select(
+                b"abcABC_:/.~^-\r\n\x00\xe1 ".to_vec()), 0..300),
+        ) {
+            let kws: Vec<&str> = kws.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(scan(&kws, &data), naive(&kws, &data));
+        }
+    }
+}
