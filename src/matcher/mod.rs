@@ -857,15 +857,8 @@ const PLACEHOLDER_VALUES: &[&[u8]] = &[
 /// an angle- or square-bracketed name (`<password>`), a stand-in word (`changeme`,
 /// `your-api-key`, `example`, `dummy`, `test`, `xxxx`), or one repeated character.
 pub fn looks_like_placeholder(secret: &[u8]) -> bool {
-    if secret.len() >= 2 {
-        let (f, l) = (secret[0], secret[secret.len() - 1]);
-        if (f == b'<' && l == b'>')
-            || (f == b'[' && l == b']')
-            || (f == b'%' && l == b'%')
-            || f == b'$'
-        {
-            return true;
-        }
+    if is_bracketed_name(secret) {
+        return true;
     }
     if secret.iter().all(|&b| b == secret[0])
         || PLACEHOLDER_VALUES
@@ -885,6 +878,17 @@ pub fn looks_like_placeholder(secret: &[u8]) -> bool {
         && PLACEHOLDER_WORDS
             .iter()
             .any(|w| contains_ignore_ascii_case(secret, w))
+}
+
+/// `<password>`, `[token]`, `%SECRET%` or `$VAR`: a name standing in for a value.
+fn is_bracketed_name(secret: &[u8]) -> bool {
+    match (secret.first(), secret.last()) {
+        (Some(b'$'), _) => true,
+        (Some(&f), Some(&l)) if secret.len() >= 2 => {
+            (f == b'<' && l == b'>') || (f == b'[' && l == b']') || (f == b'%' && l == b'%')
+        }
+        _ => false,
+    }
 }
 
 /// Stand-in words for vendor-format tokens. Matched only as a whole alphanumeric token or
@@ -915,15 +919,8 @@ const FORMAT_PLACEHOLDER_WORDS: &[&[u8]] = &[
 /// stand-in word (`sk_live_your_key_here`, `xoxb-test-…`). Random bodies are not
 /// searched for short words; see [`FORMAT_PLACEHOLDER_WORDS`].
 pub fn looks_like_format_placeholder(secret: &[u8]) -> bool {
-    if secret.len() >= 2 {
-        let (f, l) = (secret[0], secret[secret.len() - 1]);
-        if (f == b'<' && l == b'>')
-            || (f == b'[' && l == b']')
-            || (f == b'%' && l == b'%')
-            || f == b'$'
-        {
-            return true;
-        }
+    if is_bracketed_name(secret) {
+        return true;
     }
     if PLACEHOLDER_MARKERS
         .iter()
