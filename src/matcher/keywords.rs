@@ -110,41 +110,50 @@ impl KeywordScanner {
     /// Calls `f(start, end, keyword id)` for every occurrence of every keyword, in order of
     /// the end of their fingerprints (nearly, not exactly, in order of start).
     pub(super) fn for_each_hit(&self, data: &[u8], mut f: impl FnMut(usize, usize, usize)) {
-        let table = &*self.table;
         let mut carry = 0u64;
         let mut prev = 0u64;
         let mut base = 0usize;
-        let mut step = |w: u64, valid: u64, base: usize, carry: &mut u64, prev: &mut u64| {
-            let fw = fold8(w);
-            // Byte j of `pw` is the folded byte before byte j.
-            let pw = (fw << 8) | *prev;
-            *prev = fw >> 56;
-            let mut v = 0u128;
-            for j in 0..8 {
-                let c = (fw >> (8 * j)) & 0x3f;
-                let p = (pw >> (8 * j)) & 0x3f;
-                v |= u128::from(table[((p << 6) | c) as usize & 4095]) << (8 * j);
-            }
-            let z = !((v as u64) | *carry) & valid;
-            *carry = (v >> 64) as u64;
-            if z != 0 {
-                self.verify(data, base, z, &mut f);
-            }
-        };
         let mut chunks = data.chunks_exact(8);
         for chunk in &mut chunks {
             let mut w = [0u8; 8];
             w.copy_from_slice(chunk);
-            step(u64::from_le_bytes(w), !0, base, &mut carry, &mut prev);
+            let (lo, hi) = self.block(u64::from_le_bytes(w), &mut prev);
+            let z = !(lo | carry);
+            carry = hi;
+            if z != 0 {
+                self.verify(data, base, z, &mut f);
+            }
             base += 8;
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
             let mut w = [0u8; 8];
             w[..rest.len()].copy_from_slice(rest);
-            let valid = (1u64 << (8 * rest.len())) - 1;
-            step(u64::from_le_bytes(w), valid, base, &mut carry, &mut prev);
+            let (lo, _) = self.block(u64::from_le_bytes(w), &mut prev);
+            let z = !(lo | carry) & ((1u64 << (8 * rest.len())) - 1);
+            if z != 0 {
+                self.verify(data, base, z, &mut f);
+            }
         }
+    }
+
+    /// The masks of eight positions (the bytes of `w`, little-endian), combined: the low
+    /// word's byte j has the rows ending at position j from this block, the high word the
+    /// rows this block contributes to the next one. `prev` is the folded byte before `w`.
+    #[inline(always)]
+    fn block(&self, w: u64, prev: &mut u64) -> (u64, u64) {
+        let table = &*self.table;
+        let fw = fold8(w);
+        // Byte j of `pw` is the folded byte before byte j.
+        let pw = (fw << 8) | *prev;
+        *prev = fw >> 56;
+        let mut v = 0u128;
+        for j in 0..8 {
+            let c = (fw >> (8 * j)) & 0x3f;
+            let p = (pw >> (8 * j)) & 0x3f;
+            v |= u128::from(table[((p << 6) | c) as usize & 4095]) << (8 * j);
+        }
+        (v as u64, (v >> 64) as u64)
     }
 
     /// `z`: candidate bits for the eight positions from `base` (byte j = position

@@ -78,7 +78,7 @@ struct Compiled {
     /// before one of its keywords: `^(?s:.)(?:pattern)`, run on `data[start - 1..]` to
     /// try a match at exactly `start` (the extra byte keeps `\b` and `(?m)^` seeing the
     /// byte before). See [`keyword_offsets`].
-    anchored: Option<Regex>,
+    anchored: Option<Anchored>,
     placeholders: bool,
     generic: bool,
 }
@@ -88,6 +88,33 @@ struct Compiled {
 enum Prefilter {
     Shift(keywords::KeywordScanner),
     Ac(AhoCorasick),
+}
+
+/// A rule's anchored form, compiled on first use: a scan needs only those whose keywords
+/// occur, and start-up stays as fast as without them.
+struct Anchored {
+    /// `^(?s:.)(?:pattern)`
+    pattern: String,
+    /// Capture groups the form must have: the rule's own.
+    captures: usize,
+    regex: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl Anchored {
+    /// The compiled form; `None` if it does not compile (the rule then runs over the
+    /// whole buffer).
+    fn get(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| {
+                RegexBuilder::new(&self.pattern)
+                    .unicode(false)
+                    .size_limit(32 * 1024 * 1024)
+                    .build()
+                    .ok()
+                    .filter(|re| re.captures_len() == self.captures)
+            })
+            .as_ref()
+    }
 }
 
 /// A keyword selects a rule. For a rule with an anchored form, `offsets` says where its
@@ -343,6 +370,17 @@ impl Matcher {
         let mut k = 0;
         while k < starts.len() {
             let r = starts[k].0;
+            let Some(re) = self.compiled[r as usize]
+                .anchored
+                .as_ref()
+                .and_then(Anchored::get)
+            else {
+                self.run_rule(r as usize, data, 0, data.len(), &mut allow, &mut out);
+                while k < starts.len() && starts[k].0 == r {
+                    k += 1;
+                }
+                continue;
+            };
             let mut pos = 0usize;
             let mut locs = None;
             while k < starts.len() && starts[k].0 == r {
@@ -351,8 +389,8 @@ impl Matcher {
                 if at < pos {
                     continue;
                 }
-                let found =
-                    self.run_anchored(r as usize, data, at, &mut locs, &mut allow, &mut out);
+                let c = &self.compiled[r as usize];
+                let found = c.run_anchored(re, data, at, &mut locs, &mut allow, &mut out);
                 if let Some(end) = found {
                     pos = end;
                 }
@@ -393,59 +431,51 @@ impl Matcher {
             let Some(whole) = caps.get(0) else { continue };
             let m = caps.get(c.group).unwrap_or(whole);
             let span = (start + whole.start(), start + whole.end());
-            self.keep(
-                c,
-                data,
-                span,
-                (start + m.start(), start + m.end()),
-                allow,
-                out,
-            );
+            c.keep(data, span, (start + m.start(), start + m.end()), allow, out);
         }
     }
+}
 
-    /// Try rule `r` for a match starting exactly at `at` with its anchored form; at 0,
+impl Compiled {
+    /// Try this rule for a match starting exactly at `at` with its anchored form `re`; at 0,
     /// take the leftmost match from 0, which is what a whole-buffer search finds first.
     /// Returns the end of the match found, whether the filters keep it or not.
     fn run_anchored(
         &self,
-        r: usize,
+        re: &Regex,
         data: &[u8],
         at: usize,
         locs: &mut Option<CaptureLocations>,
         allow: &mut AllowCheck,
         out: &mut Vec<Match>,
     ) -> Option<usize> {
-        let c = &self.compiled[r];
-        let (span, secret) = match (at.checked_sub(1), &c.anchored) {
-            (None, _) => {
-                let caps = c.regex.captures(data)?;
+        let (span, secret) = match at.checked_sub(1) {
+            None => {
+                let caps = self.regex.captures(data)?;
                 let whole = caps.get(0)?;
-                let m = caps.get(c.group).unwrap_or(whole);
+                let m = caps.get(self.group).unwrap_or(whole);
                 ((whole.start(), whole.end()), (m.start(), m.end()))
             }
-            (Some(base), Some(re)) => {
+            Some(base) => {
                 // Capture slots are reused across the candidates of one buffer.
                 let locs = locs.get_or_insert_with(|| re.capture_locations());
                 let whole = re.captures_read(locs, &data[base..])?;
                 // The anchored form's match begins with the byte before `at`.
                 let span = (at, base + whole.end());
-                let secret = match locs.get(c.group) {
-                    Some((s, e)) if c.group != 0 => (base + s, base + e),
+                let secret = match locs.get(self.group) {
+                    Some((s, e)) if self.group != 0 => (base + s, base + e),
                     _ => span,
                 };
                 (span, secret)
             }
-            (Some(_), None) => return None,
         };
-        self.keep(c, data, span, secret, allow, out);
+        self.keep(data, span, secret, allow, out);
         Some(span.1)
     }
 
     /// Filter one candidate (the whole match and the secret, absolute spans) and keep it.
     fn keep(
         &self,
-        c: &Compiled,
         data: &[u8],
         whole: (usize, usize),
         secret: (usize, usize),
@@ -456,7 +486,7 @@ impl Matcher {
         if bytes.is_empty() {
             return;
         }
-        if let Some(floor) = c.rule.entropy {
+        if let Some(floor) = self.rule.entropy {
             if shannon_entropy(bytes) < floor {
                 return;
             }
@@ -470,8 +500,8 @@ impl Matcher {
         }
         // Human-chosen values (generic assignments, passwords in URLs) get the full
         // stand-in word check; random token bodies only the format check.
-        if c.placeholders
-            && if c.generic || c.rule.credential.contains("password") {
+        if self.placeholders
+            && if self.generic || self.rule.credential.contains("password") {
                 looks_like_placeholder(bytes)
             } else {
                 looks_like_format_placeholder(bytes)
@@ -479,14 +509,14 @@ impl Matcher {
         {
             return;
         }
-        if c.generic && looks_like_code_or_words(bytes) {
+        if self.generic && looks_like_code_or_words(bytes) {
             return;
         }
         if allow.is_allowed(whole.0, whole.1) {
             return;
         }
         out.push(Match {
-            rule: c.rule.clone(),
+            rule: self.rule.clone(),
             start: secret.0,
             end: secret.1,
             line: 0,
@@ -697,9 +727,8 @@ fn keyword_offsets(
 
 /// `^(?s:.)(?:pattern)`: the rule anchored one byte after the start of the haystack, so
 /// that look-arounds at the anchored position see the preceding byte. `None` when the
-/// wrapped pattern would not mean the same (say, a trailing `(?x)` comment), or does not
-/// compile.
-fn anchored_form(pattern: &str, hir: &regex_syntax::hir::Hir, captures: usize) -> Option<Regex> {
+/// wrapped pattern would not mean the same (say, a trailing `(?x)` comment).
+fn anchored_form(pattern: &str, hir: &regex_syntax::hir::Hir, captures: usize) -> Option<Anchored> {
     use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, Look};
     let wrapped = format!("^(?s:.)(?:{pattern})");
     let expect = Hir::concat(vec![
@@ -709,15 +738,11 @@ fn anchored_form(pattern: &str, hir: &regex_syntax::hir::Hir, captures: usize) -
         )]))),
         hir.clone(),
     ]);
-    if crate::rules::parse_pattern(&wrapped).ok()? != expect {
-        return None;
-    }
-    let re = RegexBuilder::new(&wrapped)
-        .unicode(false)
-        .size_limit(32 * 1024 * 1024)
-        .build()
-        .ok()?;
-    (re.captures_len() == captures).then_some(re)
+    (crate::rules::parse_pattern(&wrapped).ok()? == expect).then(|| Anchored {
+        pattern: wrapped,
+        captures,
+        regex: std::sync::OnceLock::new(),
+    })
 }
 
 /// Whether the parsed pattern can match a `\n` byte anywhere.
@@ -1415,7 +1440,10 @@ mod tests {
             "nhi.aws.secret-access-key.1",
         ] {
             let c = m.compiled.iter().find(|c| c.rule.id == id).unwrap();
-            assert!(c.anchored.is_some(), "{id}");
+            assert!(
+                c.anchored.as_ref().and_then(Anchored::get).is_some(),
+                "{id}"
+            );
         }
     }
 

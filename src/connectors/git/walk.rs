@@ -279,8 +279,21 @@ fn read_limited(path: &Path, max: u64, clean: Option<&StatSig>) -> std::io::Resu
     if len > max {
         return Ok(FileRead::TooLarge);
     }
-    let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    f.take(max.saturating_add(1)).read_to_end(&mut buf)?;
+    // The size is known: one read fills the buffer (reading through `take` would go in
+    // chunks of 8, 16, 32 KiB...), then one more finds the end or a file that grew.
+    let mut buf = vec![0u8; usize::try_from(len).unwrap_or(0)];
+    let mut filled = 0;
+    while filled < buf.len() {
+        match (&f).read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(filled);
+    (&f).take(max.saturating_add(1).saturating_sub(filled as u64))
+        .read_to_end(&mut buf)?;
     if buf.len() as u64 > max {
         return Ok(FileRead::TooLarge);
     }
