@@ -997,14 +997,45 @@ pub fn looks_like_code_or_words(secret: &[u8]) -> bool {
     if [lower, upper, digit, other].iter().filter(|x| **x).count() < 2 {
         return true;
     }
-    let is_ident = |seg: &[u8]| {
-        !seg.is_empty()
-            && (seg[0].is_ascii_alphabetic() || seg[0] == b'_' || seg[0] == b'$')
-            && seg
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$')
+    secret.contains(&b'.') && secret.split(|b| *b == b'.').all(is_word_like_ident)
+}
+
+/// An identifier a person would write: `config`, `apiKey`, `db_password`, `MAX_RETRIES`,
+/// `$scope`. Random mixed case (`VUqAkQnPjWpP0T`, two capitals in a row inside lowercase
+/// text, digits in the middle) is not, so `s.VUqAkQnPjWpP0T` stays a candidate secret
+/// rather than a dotted code reference (benchmark regression: one planted password lost).
+fn is_word_like_ident(seg: &[u8]) -> bool {
+    let Some(&first) = seg.first() else {
+        return false;
     };
-    secret.contains(&b'.') && secret.split(|b| *b == b'.').all(is_ident)
+    if !(first.is_ascii_alphabetic() || first == b'_' || first == b'$') {
+        return false;
+    }
+    if !seg
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$')
+    {
+        return false;
+    }
+    // SCREAMING_SNAKE or plain lowercase words.
+    if !seg.iter().any(u8::is_ascii_lowercase) || !seg.iter().any(u8::is_ascii_uppercase) {
+        return digits_only_at_end(seg);
+    }
+    // camelCase / PascalCase: every capital starts a hump of at least two lowercase letters.
+    let humps_ok = seg.windows(3).all(|w| {
+        !w[0].is_ascii_uppercase() || (w[1].is_ascii_lowercase() && w[2].is_ascii_lowercase())
+    }) && !seg[seg.len().saturating_sub(2)..]
+        .iter()
+        .any(u8::is_ascii_uppercase);
+    humps_ok && digits_only_at_end(seg)
+}
+
+fn digits_only_at_end(seg: &[u8]) -> bool {
+    let body = seg
+        .iter()
+        .rposition(|b| !b.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    !seg[..body].iter().any(u8::is_ascii_digit)
 }
 
 fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {

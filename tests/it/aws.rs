@@ -540,3 +540,109 @@ fn moto_leaver_cli_reports_alice_credentials() {
         "bob is active and not alice's"
     );
 }
+
+/// The issue's join: an access key id committed to a repository is tied to its IAM key,
+/// that key's owner, and whoever committed it (`has_access`). The key id is moto's own, so
+/// the join is against a real emulator record, not a fixture.
+#[test]
+fn moto_leaked_key_id_in_git_is_joined_to_its_iam_key() {
+    let moto = Moto::start(&[("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1")]);
+    let leak = moto.seed(&["leak"]);
+    let key_id = leak["leak_key"].as_str().expect("leak_key").to_string();
+    let dir = tempfile::tempdir().expect("tmp");
+    let repo = dir.path().join("repos/reports");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    let git = |args: &[&str]| {
+        let st = Command::new("git")
+            .current_dir(&repo)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "Alice")
+            .env("GIT_AUTHOR_EMAIL", "alice@acme.example")
+            .env("GIT_AUTHOR_DATE", "2026-03-01T10:00:00Z")
+            .env("GIT_COMMITTER_NAME", "Alice")
+            .env("GIT_COMMITTER_EMAIL", "alice@acme.example")
+            .env("GIT_COMMITTER_DATE", "2026-03-01T10:00:00Z")
+            .status()
+            .expect("git");
+        assert!(st.success(), "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(
+        repo.join("reports.env"),
+        format!("AWS_ACCESS_KEY_ID={key_id}\n"),
+    )
+    .expect("write");
+    git(&["add", "-A"]);
+    git(&[
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-q",
+        "-m",
+        "reports job",
+    ]);
+    std::fs::write(
+        dir.path().join("nhiscan.toml"),
+        format!(
+            "[hr]\nroster = \"roster.csv\"\n\n[[connector]]\ntype = \"git\"\npaths = [\"repos\"]\n\n\
+             [[connector]]\ntype = \"aws\"\nname = \"test\"\nendpoint_url = \"{}\"\ncloudtrail = false\n",
+            moto.endpoint()
+        ),
+    )
+    .expect("config");
+    std::fs::write(
+        dir.path().join("roster.csv"),
+        "employee_id,email,name,status,end_date,aliases\n\
+         E1001,alice@acme.example,Alice,terminated,2026-11-20,alice\n\
+         E1002,bob@acme.example,Bob,active,,bob\n",
+    )
+    .expect("roster");
+    let out = crate::support::nhiscan()
+        .current_dir(dir.path())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args([
+            "leaver",
+            "alice@acme.example",
+            "-o",
+            "findings.json",
+            "--no-progress",
+            "-q",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("findings.json")).expect("findings");
+    let f: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let findings = f["findings"].as_array().expect("findings");
+    let iam_key = format!("{}#{key_id}", user_arn(ACCT, "svc-reports"));
+
+    // The IAM key: alice committed its id, so she has access to it and it must be rotated.
+    let key = findings
+        .iter()
+        .find(|x| x["resource"] == iam_key.as_str())
+        .unwrap_or_else(|| panic!("IAM key {iam_key} tied to alice: {text}"));
+    assert_eq!(key["relation"], "has_access");
+    assert_eq!(key["owner"], "alice@acme.example");
+    assert_eq!(key["remediation"]["action"], "rotate");
+    assert!(key["attributes"]["leaked_in"]
+        .as_str()
+        .expect("leaked_in")
+        .starts_with("reports:reports.env"));
+
+    // The leak itself: authored by alice, joined to the live IAM key.
+    let leak = findings
+        .iter()
+        .find(|x| x["kind"] == "secret_in_repo")
+        .expect("the committed key id");
+    assert_eq!(leak["relation"], "authored");
+    assert_eq!(leak["attributes"]["joined_to"], iam_key.as_str());
+    assert_eq!(leak["status"], "active", "liveness comes from IAM");
+    assert_eq!(leak["severity"], "critical");
+}

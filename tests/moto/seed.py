@@ -3,6 +3,7 @@
 Usage:
   python tests/moto/seed.py ENDPOINT basic [--account ID]   the leaver scenario
   python tests/moto/seed.py ENDPOINT bulk N [--keys K]       N users with K keys each (benchmark)
+  python tests/moto/seed.py ENDPOINT leak                     a key whose id a test commits to a repo
 
 With --account, seeds that account's separate IAM state through STS AssumeRole (moto
 keeps one IAM state per account id). Prints a JSON object with the generated ids.
@@ -96,10 +97,29 @@ def bulk(endpoint, creds, n, keys):
     return {"users": n, "keys": n * keys}
 
 
+def leak(endpoint, creds):
+    """svc-reports (owner tag: bob) with one active key whose id has the real AWS shape.
+
+    moto draws key ids from A-Z0-9, while real ones (and the detection rule) use base32
+    (A-Z2-7); keys are re-created until one has the real shape, so that a test can commit
+    the id to a repository and check that nhiscan joins the leak to this IAM key.
+    """
+    import re
+
+    iam = boto3.client("iam", endpoint_url=endpoint, **creds)
+    iam.create_user(UserName="svc-reports", Tags=[{"Key": "owner", "Value": "bob@acme.example"}])
+    for _ in range(200):
+        key = iam.create_access_key(UserName="svc-reports")["AccessKey"]["AccessKeyId"]
+        if re.fullmatch(r"AKIA[A-Z2-7]{16}", key):
+            return {"leak_key": key}
+        iam.delete_access_key(UserName="svc-reports", AccessKeyId=key)
+    raise SystemExit("no base32-shaped key id in 200 tries")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("endpoint")
-    ap.add_argument("scenario", choices=["basic", "bulk"])
+    ap.add_argument("scenario", choices=["basic", "bulk", "leak"])
     ap.add_argument("count", nargs="?", type=int, default=1000)
     ap.add_argument("--keys", type=int, default=2)
     ap.add_argument("--account")
@@ -107,6 +127,8 @@ def main():
     creds = session(args.endpoint, args.account)
     if args.scenario == "basic":
         out = basic(args.endpoint, creds)
+    elif args.scenario == "leak":
+        out = leak(args.endpoint, creds)
     else:
         out = bulk(args.endpoint, creds, args.count, args.keys)
     print(json.dumps(out))
