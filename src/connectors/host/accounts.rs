@@ -83,25 +83,38 @@ fn valid_name(s: &str) -> bool {
     !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Split one account-database line into its `:`-separated fields, checking the field
+/// count and that the first field is a valid `what` name (user, group).
+fn split_record<'a>(
+    l: &'a str,
+    fields: std::ops::RangeInclusive<usize>,
+    what: &str,
+) -> Result<Vec<&'a str>, String> {
+    let f: Vec<&str> = l.split(':').collect();
+    if !fields.contains(&f.len()) {
+        return Err(format!(
+            "expected {} fields, found {}",
+            fields.end(),
+            f.len()
+        ));
+    }
+    if !valid_name(f[0]) {
+        return Err(format!("invalid {what} name"));
+    }
+    Ok(f)
+}
+
 pub fn parse_passwd(text: &str) -> (Vec<PasswdEntry>, Vec<BadLine>) {
     let mut out = Vec::new();
     let mut bad = Vec::new();
     for (line, l) in db_lines(text) {
-        let f: Vec<&str> = l.split(':').collect();
-        if f.len() != 7 {
-            bad.push(BadLine {
-                line,
-                reason: format!("expected 7 fields, found {}", f.len()),
-            });
-            continue;
-        }
-        if !valid_name(f[0]) {
-            bad.push(BadLine {
-                line,
-                reason: "invalid user name".into(),
-            });
-            continue;
-        }
+        let f = match split_record(l, 7..=7, "user") {
+            Ok(f) => f,
+            Err(reason) => {
+                bad.push(BadLine { line, reason });
+                continue;
+            }
+        };
         let (Ok(uid), Ok(gid)) = (f[2].trim().parse::<u32>(), f[3].trim().parse::<u32>()) else {
             bad.push(BadLine {
                 line,
@@ -126,21 +139,13 @@ pub fn parse_group(text: &str) -> (Vec<GroupEntry>, Vec<BadLine>) {
     let mut out = Vec::new();
     let mut bad = Vec::new();
     for (line, l) in db_lines(text) {
-        let f: Vec<&str> = l.split(':').collect();
-        if f.len() != 4 {
-            bad.push(BadLine {
-                line,
-                reason: format!("expected 4 fields, found {}", f.len()),
-            });
-            continue;
-        }
-        if !valid_name(f[0]) {
-            bad.push(BadLine {
-                line,
-                reason: "invalid group name".into(),
-            });
-            continue;
-        }
+        let f = match split_record(l, 4..=4, "group") {
+            Ok(f) => f,
+            Err(reason) => {
+                bad.push(BadLine { line, reason });
+                continue;
+            }
+        };
         let Ok(gid) = f[2].trim().parse::<u32>() else {
             bad.push(BadLine {
                 line,
@@ -168,22 +173,14 @@ pub fn parse_shadow(text: &str) -> (Vec<ShadowEntry>, Vec<BadLine>) {
     let mut out = Vec::new();
     let mut bad = Vec::new();
     for (line, l) in db_lines(text) {
-        let f: Vec<&str> = l.split(':').collect();
         // Nine fields by the book; some tools write eight. Fewer means a broken line.
-        if f.len() < 8 || f.len() > 9 {
-            bad.push(BadLine {
-                line,
-                reason: format!("expected 9 fields, found {}", f.len()),
-            });
-            continue;
-        }
-        if !valid_name(f[0]) {
-            bad.push(BadLine {
-                line,
-                reason: "invalid user name".into(),
-            });
-            continue;
-        }
+        let f = match split_record(l, 8..=9, "user") {
+            Ok(f) => f,
+            Err(reason) => {
+                bad.push(BadLine { line, reason });
+                continue;
+            }
+        };
         let hash = f[1];
         let password = if hash.is_empty() {
             PasswordState::Empty
