@@ -156,14 +156,7 @@ impl RuleSet {
     /// result does not depend on the file system's listing order).
     pub fn with_dir(dir: &Path) -> Result<RuleSet, RuleError> {
         let mut set = RuleSet::builtin()?;
-        let mut files = Vec::new();
-        collect_toml(dir, &mut files)?;
-        files.sort();
-        for path in files {
-            let text = std::fs::read_to_string(&path).map_err(|source| RuleError::Io {
-                path: path.clone(),
-                source,
-            })?;
+        for (path, text) in read_rule_dir(dir)? {
             set.add_file_text(&path, &text)?;
         }
         Ok(set)
@@ -203,6 +196,21 @@ impl RuleSet {
     }
 }
 
+/// Every `*.toml` under `dir` with its text, in path order (so the result does not depend
+/// on the file system's listing order).
+fn read_rule_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, RuleError> {
+    let mut files = Vec::new();
+    collect_toml(dir, &mut files)?;
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| match std::fs::read_to_string(&path) {
+            Ok(text) => Ok((path, text)),
+            Err(source) => Err(RuleError::Io { path, source }),
+        })
+        .collect()
+}
+
 /// Load the built-in rules and `dir` for `nhiscan rules check`: unlike
 /// [`RuleSet::with_dir`] this does not stop at the first bad rule. Files that do not parse
 /// are returned as problems; every rule that parses is kept, good or bad, for [`lint`].
@@ -213,16 +221,7 @@ pub fn load_for_lint(dir: Option<&Path>) -> Result<(RuleSet, Vec<LintProblem>), 
         .map(|(p, t)| (PathBuf::from(p), t.to_string()))
         .collect();
     if let Some(dir) = dir {
-        let mut files = Vec::new();
-        collect_toml(dir, &mut files)?;
-        files.sort();
-        for path in files {
-            let text = std::fs::read_to_string(&path).map_err(|source| RuleError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            texts.push((path, text));
-        }
+        texts.extend(read_rule_dir(dir)?);
     }
     let mut set = RuleSet::default();
     let mut problems = Vec::new();
