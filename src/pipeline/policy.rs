@@ -64,21 +64,71 @@ fn tied(nhi: &Nhi, a: &Attribution, p: &Person) -> Finding {
     )
 }
 
+/// Whether a tie makes the person accountable for the NHI in a sweep. Holding the private
+/// half of an authorized SSH key (its comment names them) counts: the key is theirs.
+fn accountable(nhi: &Nhi, a: &Attribution) -> bool {
+    is_ownership(a.relation)
+        || (nhi.kind == Kind::SshAuthorizedKey && a.relation == Relation::HasAccess)
+}
+
 fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Finding> {
     let person = |a: &Attribution| dir.people.get(a.person);
+    // A secret its departed author committed must be rotated whoever owns it now: they
+    // know the value. Reported with the author; the active owner is named for routing.
+    if matches!(nhi.kind, Kind::SecretInRepo | Kind::SecretOnHost) {
+        if let Some(a) = attrs.iter().find(|a| {
+            a.relation == Relation::Authored
+                && a.confidence >= Confidence::Likely
+                && person(a).is_some_and(|p| !p.status.is_active())
+        }) {
+            let p = person(a)?;
+            let mut f = tied(nhi, a, p);
+            f.evidence.push(Evidence::new(
+                "hr",
+                format!("author {} is {} in HR", p.email, p.status.as_str()),
+            ));
+            for o in attrs
+                .iter()
+                .filter(|o| accountable(nhi, o) && o.person != a.person)
+            {
+                if let Some(op) = person(o).filter(|op| op.status.is_active()) {
+                    f.evidence.push(Evidence::new(
+                        "attribution",
+                        format!(
+                            "{} {} it ({}) and can rotate it",
+                            op.email,
+                            o.relation.as_str(),
+                            o.confidence.as_str()
+                        ),
+                    ));
+                }
+            }
+            return Some(f);
+        }
+    }
     let has_active_owner = attrs.iter().any(|a| {
-        is_ownership(a.relation)
+        accountable(nhi, a)
             && a.confidence >= Confidence::Likely
             && person(a).is_some_and(|p| p.status.is_active())
     });
     if has_active_owner {
         return None;
     }
-    // A departed owner: report the tie to them (the strongest one; attrs are sorted).
-    if let Some(a) = attrs
+    // A departed owner, else a departed person who still holds access (an SSH key whose
+    // comment names them in root's authorized_keys): report the tie to them, the
+    // strongest one (attributions come sorted).
+    let departed = |a: &&Attribution| person(a).is_some_and(|p| !p.status.is_active());
+    let pick = attrs
         .iter()
-        .find(|a| is_ownership(a.relation) && person(a).is_some_and(|p| !p.status.is_active()))
-    {
+        .filter(departed)
+        .find(|a| accountable(nhi, a))
+        .or_else(|| {
+            attrs
+                .iter()
+                .filter(departed)
+                .find(|a| a.confidence >= Confidence::Likely)
+        });
+    if let Some(a) = pick {
         let p = person(a)?;
         let mut f = tied(nhi, a, p);
         f.evidence.push(Evidence::new(

@@ -645,4 +645,31 @@ fn moto_leaked_key_id_in_git_is_joined_to_its_iam_key() {
     assert_eq!(leak["attributes"]["joined_to"], iam_key.as_str());
     assert_eq!(leak["status"], "active", "liveness comes from IAM");
     assert_eq!(leak["severity"], "critical");
+
+    // The sweep: the key's declared owner (bob, tag) is active, so the IAM key is not
+    // orphaned; the leak's author left, so the leak is reported with her.
+    let out = crate::support::nhiscan()
+        .current_dir(dir.path())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["sweep", "-o", "sweep.json", "--no-progress", "-q"])
+        .output()
+        .expect("run sweep");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("sweep.json")).expect("sweep findings");
+    let f: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let findings = f["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().all(|x| x["resource"] != iam_key.as_str()),
+        "a key whose owner tag names an active person is not orphaned: {text}"
+    );
+    assert!(findings.iter().any(|x| x["kind"] == "secret_in_repo"
+        && x["owner"] == "alice@acme.example"
+        && x["relation"] == "authored"));
 }

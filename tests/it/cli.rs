@@ -231,6 +231,21 @@ fn sweep_reports_orphans_and_departed_owners_and_keeps_exceptions() {
             "active owner reported: {f}"
         );
     }
+    // Regression: alice's key in root's authorized_keys was reported as orphaned with no
+    // owner; it is her leftover root access. dave (active) holds the other root key.
+    let root_keys: Vec<&Value> = findings(&v)
+        .iter()
+        .filter(|f| {
+            f["kind"] == "ssh_authorized_key"
+                && f["resource"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("web-1:root#")
+        })
+        .collect();
+    assert_eq!(root_keys.len(), 1, "{root_keys:?}");
+    assert_eq!(root_keys[0]["owner"], "alice@acme.example");
+    assert_eq!(root_keys[0]["relation"], "has_access");
     // The approved exception travels with its finding.
     let toor = find(&v, "host_admin", "db-1:toor").expect("toor uid-0 account");
     assert_eq!(toor["exception"]["approved_by"], "ciso@acme.example");
