@@ -257,7 +257,7 @@ fn moto_inventory_users_keys_roles_and_hints() {
     assert!(has_hint(svc, Signal::OwnerTag, "alice@acme.example"));
     assert!(has_hint(svc, Signal::Naming, "svc-deploy"));
     assert!(
-        has_hint(svc, Signal::KeyComment, "platform"),
+        has_hint(svc, Signal::Naming, "platform"),
         "team tag is a weaker label"
     );
     assert!(!svc.privileged);

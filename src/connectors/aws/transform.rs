@@ -216,8 +216,10 @@ pub fn owner_tag_strength(key: &str) -> Option<TagStrength> {
     }
 }
 
-/// Owner hints from tags. Weak tags (`team`, `contact`) become [`Signal::KeyComment`]
-/// hints — a label on the credential, weaker than a declared owner.
+/// Owner hints from tags. Weak tags (`team`, `contact`) become [`Signal::Naming`] hints:
+/// `owns` at `possible` confidence on their own, `likely` once another signal names the
+/// same person. (They used to ride on `KeyComment`, which made a contact tag read as
+/// "has access" instead of a weak claim of ownership.)
 pub fn tag_hints(tags: &[(String, String)], what: &str) -> Vec<OwnerHint> {
     let mut out = Vec::new();
     for (k, v) in tags {
@@ -227,7 +229,7 @@ pub fn tag_hints(tags: &[(String, String)], what: &str) -> Vec<OwnerHint> {
         }
         let signal = match owner_tag_strength(k) {
             Some(TagStrength::Owner) => Signal::OwnerTag,
-            Some(TagStrength::Weak) => Signal::KeyComment,
+            Some(TagStrength::Weak) => Signal::Naming,
             None => continue,
         };
         out.push(OwnerHint::new(
@@ -816,7 +818,7 @@ mod tests {
         assert_eq!(h.len(), 2);
         assert_eq!(h[0].signal, Signal::OwnerTag);
         assert_eq!(h[0].identifier, "alice@acme.example");
-        assert_eq!(h[1].signal, Signal::KeyComment);
+        assert_eq!(h[1].signal, Signal::Naming);
     }
 
     #[test]
