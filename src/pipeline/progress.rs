@@ -53,7 +53,7 @@ impl Display {
 
 pub fn format_counts(items: u64, bytes: u64, findings: u64) -> String {
     format!(
-        "scanning: {items} items, {} read, {findings} secrets",
+        "scanning: {items} items, {} read, {findings} secret matches",
         HumanBytes(bytes)
     )
 }

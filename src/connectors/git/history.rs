@@ -659,7 +659,9 @@ fn scan_batch(shared: &Shared<'_, '_>, jobs: Vec<BlobJob>) {
             continue;
         }
         shared.tally.scanned(data.len() as u64);
-        for hit in content::hits(shared.matcher, data) {
+        let hits = content::hits(shared.matcher, data);
+        shared.tally.matched(hits.len());
+        for hit in hits {
             found.push((hit, job.oid, job.commit, job.path.clone()));
         }
     }

@@ -101,7 +101,6 @@ impl Connector for GitConnector {
         }
 
         let emit = |nhis: Vec<Nhi>| {
-            ctx.progress.add_findings(nhis.len() as u64);
             for n in nhis {
                 sink.emit(n);
             }

@@ -40,6 +40,11 @@ impl<'a> Tally<'a> {
         self.progress.add_bytes(bytes);
     }
 
+    /// Secrets matched so far (before de-duplication), for the live progress line.
+    pub(crate) fn matched(&self, n: usize) {
+        self.progress.add_findings(n as u64);
+    }
+
     pub(crate) fn skip(&self, reason: &str) {
         let mut s = self.skipped.lock().unwrap_or_else(|e| e.into_inner());
         *s.entry(reason.to_string()).or_default() += 1;

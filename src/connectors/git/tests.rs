@@ -163,10 +163,9 @@ fn scan_with(paths: Vec<PathBuf>, mode: Mode, limits: Limits, allow: &PathAllowl
     assert_eq!(cov.connector, "git");
     let mut nhis = sink.0.into_inner().unwrap();
     nhis.sort_by(|a, b| a.resource.cmp(&b.resource));
-    assert_eq!(
-        progress.findings.load(std::sync::atomic::Ordering::Relaxed),
-        nhis.len() as u64
-    );
+    // The live progress counter counts matches as they are found, before the same secret
+    // seen in several blobs or files is folded into one finding.
+    assert!(progress.findings.load(std::sync::atomic::Ordering::Relaxed) >= nhis.len() as u64);
     Scan { nhis, cov }
 }
 

@@ -336,6 +336,7 @@ fn scan_file(
     }
     tally.scanned(data.len() as u64);
     let hits = content::hits(ctx.matcher, &data);
+    tally.matched(hits.len());
     if !hits.is_empty() {
         files
             .lock()
