@@ -490,36 +490,22 @@ fn moto_leaver_cli_reports_alice_credentials() {
          E1002,bob@acme.example,Bob,active,,bob;aws:bob\n",
     )
     .expect("roster");
-    let out = crate::support::nhiscan()
-        .current_dir(dir.path())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .args([
+    let (text, f) = run_expecting_findings(
+        dir.path(),
+        &[
             "leaver",
             "alice@acme.example",
             "-c",
             "nhiscan.toml",
             "--hr",
             "roster.csv",
-            "-o",
-            "findings.json",
-            "--no-progress",
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        "findings.json",
     );
-    let text = std::fs::read_to_string(dir.path().join("findings.json")).expect("findings");
     assert!(
         !text.contains("testing\""),
         "no credential in the findings file"
     );
-    let f: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(f["coverage"][0]["connector"], "aws:test");
     assert_eq!(f["coverage"][0]["status"], "complete");
     let findings = f["findings"].as_array().expect("findings");
@@ -597,29 +583,11 @@ fn moto_leaked_key_id_in_git_is_joined_to_its_iam_key() {
          E1002,bob@acme.example,Bob,active,,bob\n",
     )
     .expect("roster");
-    let out = crate::support::nhiscan()
-        .current_dir(dir.path())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .args([
-            "leaver",
-            "alice@acme.example",
-            "-o",
-            "findings.json",
-            "--no-progress",
-            "-q",
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let (text, f) = run_expecting_findings(
+        dir.path(),
+        &["leaver", "alice@acme.example", "-q"],
+        "findings.json",
     );
-    let text = std::fs::read_to_string(dir.path().join("findings.json")).expect("findings");
-    let f: serde_json::Value = serde_json::from_str(&text).expect("json");
     let findings = f["findings"].as_array().expect("findings");
     let iam_key = format!("{}#{key_id}", user_arn(ACCT, "svc-reports"));
 
@@ -648,22 +616,7 @@ fn moto_leaked_key_id_in_git_is_joined_to_its_iam_key() {
 
     // The sweep: the key's declared owner (bob, tag) is active, so the IAM key is not
     // orphaned; the leak's author left, so the leak is reported with her.
-    let out = crate::support::nhiscan()
-        .current_dir(dir.path())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .args(["sweep", "-o", "sweep.json", "--no-progress", "-q"])
-        .output()
-        .expect("run sweep");
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(dir.path().join("sweep.json")).expect("sweep findings");
-    let f: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let (text, f) = run_expecting_findings(dir.path(), &["sweep", "-q"], "sweep.json");
     let findings = f["findings"].as_array().expect("findings");
     assert!(
         findings.iter().all(|x| x["resource"] != iam_key.as_str()),
@@ -672,4 +625,27 @@ fn moto_leaked_key_id_in_git_is_joined_to_its_iam_key() {
     assert!(findings.iter().any(|x| x["kind"] == "secret_in_repo"
         && x["owner"] == "alice@acme.example"
         && x["relation"] == "authored"));
+}
+
+/// Run the real binary in `dir` with moto's fake credentials, require exit code 1 (scan
+/// complete, findings present), and return the findings file `out` as text and JSON.
+fn run_expecting_findings(dir: &Path, args: &[&str], out: &str) -> (String, serde_json::Value) {
+    let run = crate::support::nhiscan()
+        .current_dir(dir)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(args)
+        .args(["-o", out, "--no-progress"])
+        .output()
+        .expect("run nhiscan");
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "nhiscan {args:?}: stderr: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join(out)).expect("findings file");
+    let json = serde_json::from_str(&text).expect("findings JSON");
+    (text, json)
 }
