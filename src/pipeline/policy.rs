@@ -338,6 +338,23 @@ fn credential_name(nhi: &Nhi) -> String {
         .unwrap_or_else(|| nhi.kind.as_str().replace('_', " "))
 }
 
+/// Credentials issued to someone that can be deactivated on their own (keys, tokens,
+/// certificates, grants), as opposed to identities whose ownership moves.
+fn is_revocable_credential(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::AwsAccessKey
+            | Kind::AwsSshKey
+            | Kind::AwsServiceCredential
+            | Kind::AwsSigningCertificate
+            | Kind::GithubPat
+            | Kind::GithubDeployKey
+            | Kind::GithubCredentialAuthorization
+            | Kind::SaasApiToken
+            | Kind::SaasOauthGrant
+    )
+}
+
 /// What to do about a finding, in order.
 pub fn remediation(nhi: &Nhi, relation: Option<Relation>, manager: Option<&str>) -> Remediation {
     let to = manager.map_or("a new accountable owner".to_string(), |m| {
@@ -383,24 +400,14 @@ pub fn remediation(nhi: &Nhi, relation: Option<Relation>, manager: Option<&str>)
                 nhi.attributes.get("account").map_or("the account", String::as_str)
             ),
         ),
-        (
-            Kind::AwsAccessKey | Kind::AwsSshKey | Kind::AwsServiceCredential | Kind::AwsSigningCertificate
-            | Kind::GithubPat | Kind::GithubDeployKey | Kind::GithubCredentialAuthorization | Kind::SaasApiToken
-            | Kind::SaasOauthGrant,
-            Some(Relation::HasAccess),
-        ) => (
+        (k, Some(Relation::HasAccess)) if is_revocable_credential(k) => (
             Action::Rotate,
             format!(
                 "Rotate {}: create a replacement, move its consumers, then deactivate and delete the old one (the person could use it).",
                 nhi.resource
             ),
         ),
-        (
-            Kind::AwsAccessKey | Kind::AwsSshKey | Kind::AwsServiceCredential | Kind::AwsSigningCertificate
-            | Kind::GithubPat | Kind::GithubDeployKey | Kind::GithubCredentialAuthorization | Kind::SaasApiToken
-            | Kind::SaasOauthGrant,
-            _,
-        ) => (
+        (k, _) if is_revocable_credential(k) => (
             Action::Revoke,
             format!(
                 "Check its last use, deactivate {}, confirm nothing breaks, then delete it; issue a replacement to {to} if a service still needs it.",
