@@ -278,16 +278,7 @@ pub fn base_severity(nhi: &Nhi) -> Severity {
                 Medium
             }
         }
-        Kind::AwsAccessKey
-        | Kind::AwsSshKey
-        | Kind::AwsServiceCredential
-        | Kind::AwsSigningCertificate
-        | Kind::AwsLoginProfile
-        | Kind::GithubPat
-        | Kind::GithubDeployKey
-        | Kind::GithubCredentialAuthorization
-        | Kind::SaasApiToken
-        | Kind::SaasOauthGrant => {
+        k if rated_by_liveness(k) => {
             if active {
                 High
             } else if inactive {
@@ -315,17 +306,8 @@ pub fn base_severity(nhi: &Nhi) -> Severity {
     if nhi.privileged && !matches!(nhi.kind, Kind::HostAdmin | Kind::SaasAdmin) {
         sev = sev.raise();
     }
-    if inactive
-        && !matches!(
-            nhi.kind,
-            Kind::AwsAccessKey
-                | Kind::AwsSshKey
-                | Kind::AwsServiceCredential
-                | Kind::AwsSigningCertificate
-                | Kind::GithubPat
-                | Kind::SaasApiToken
-        )
-    {
+    // Kinds rated by liveness above already start low when inactive.
+    if inactive && !rated_by_liveness(nhi.kind) {
         sev = sev.lower();
     }
     sev
@@ -353,6 +335,12 @@ fn is_revocable_credential(k: Kind) -> bool {
             | Kind::SaasApiToken
             | Kind::SaasOauthGrant
     )
+}
+
+/// Kinds whose base severity is set by whether the credential is live: lowering them
+/// again for being inactive would count the same fact twice.
+fn rated_by_liveness(k: Kind) -> bool {
+    is_revocable_credential(k) || k == Kind::AwsLoginProfile
 }
 
 /// What to do about a finding, in order.
