@@ -255,7 +255,7 @@ fn moto_inventory_users_keys_roles_and_hints() {
 
     let svc = find(&nhis, &user_arn(ACCT, "svc-deploy"));
     assert!(has_hint(svc, Signal::OwnerTag, "alice@acme.example"));
-    assert!(has_hint(svc, Signal::Naming, "svc-deploy"));
+    assert_eq!(svc.attributes["service_like_name"], "true");
     assert!(
         has_hint(svc, Signal::Naming, "platform"),
         "team tag is a weaker label"
@@ -471,6 +471,24 @@ fn moto_multi_account_one_denied_others_complete() {
     find(&nhis, &user_arn("222222222222", "alice"));
 }
 
+/// `organization = true` where Organizations lists no account (not the management
+/// account, or no organization): one failed coverage entry, never an empty coverage list
+/// that would hide the connector altogether.
+#[test]
+fn moto_organization_with_no_accounts_is_a_failed_source() {
+    let moto = Moto::start(&[("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1")]);
+    let (nhis, cov) = scan(&format!(
+        "name = \"org\"\nendpoint_url = \"{}\"\norganization = true\n\
+         assume_role = \"arn:aws:iam::{{account}}:role/nhiscan-readonly\"\n",
+        moto.endpoint()
+    ));
+    assert!(nhis.is_empty());
+    assert_eq!(cov.len(), 1, "{cov:#?}");
+    assert_eq!(cov[0].connector, "aws:org");
+    assert_eq!(cov[0].status, CoverageStatus::Failed);
+    assert!(cov[0].errors[0].contains("no accounts to scan"), "{cov:#?}");
+}
+
 /// End to end through the real binary: `nhiscan leaver` with an aws connector on moto.
 /// Depends on the leaver pipeline (attribution, policy, report) as well as this connector.
 #[test]
@@ -625,6 +643,151 @@ fn moto_leaked_key_id_in_git_is_joined_to_its_iam_key() {
     assert!(findings.iter().any(|x| x["kind"] == "secret_in_repo"
         && x["owner"] == "alice@acme.example"
         && x["relation"] == "authored"));
+}
+
+/// moto enforcing IAM policies (seed `authz` switches its authorization on) and paging
+/// ListUsers like real IAM: the scanning identity holds exactly `connectors/aws/policy.json`
+/// and the scan is complete, so the policy covers every call the connector makes; a
+/// narrower identity gets a partial scan naming each denied API; a wrong key fails the
+/// account with the error code. Also: owners found only through naming, admin rights
+/// spelled `*:*`, via `NotAction`, or in a role's inline policy, and a user on page 3.
+#[test]
+fn moto_authorized_by_policy_json_paged_naming_and_admin_spellings() {
+    let moto = Moto::start(&[
+        ("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1"),
+        ("NHISCAN_IAM_PAGE_SIZE", "100"),
+    ]);
+    let ids = moto.seed(&["authz", "230"]);
+    let pair = |who: &str| {
+        let p = ids[who].as_array().expect("key pair");
+        (
+            p[0].as_str().expect("id").to_string(),
+            p[1].as_str().expect("secret").to_string(),
+        )
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("nhiscan.toml"),
+        format!(
+            "[hr]\nroster = \"roster.csv\"\n\n[[connector]]\ntype = \"aws\"\nname = \"acme\"\nendpoint_url = \"{}\"\n",
+            moto.endpoint()
+        ),
+    )
+    .expect("config");
+    std::fs::write(
+        dir.path().join("roster.csv"),
+        "employee_id,email,name,status,end_date,aliases\n\
+         E1001,alice@acme.example,Alice Liddell,terminated,2026-11-01,alice\n\
+         E1002,bob@acme.example,Bob,active,,bob\n",
+    )
+    .expect("roster");
+    let run = |creds: &(String, String), out: &str| {
+        let r = crate::support::nhiscan()
+            .current_dir(dir.path())
+            .env("AWS_ACCESS_KEY_ID", &creds.0)
+            .env("AWS_SECRET_ACCESS_KEY", &creds.1)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args([
+                "leaver",
+                "alice@acme.example",
+                "-o",
+                out,
+                "--no-progress",
+                "-q",
+            ])
+            .output()
+            .expect("run nhiscan");
+        let text = std::fs::read_to_string(dir.path().join(out)).expect("findings file");
+        let json: serde_json::Value = serde_json::from_str(&text).expect("findings JSON");
+        (r.status.code(), json)
+    };
+
+    let (code, f) = run(&pair("scanner"), "scanner.json");
+    assert_eq!(
+        f["coverage"][0]["status"], "complete",
+        "{:#}",
+        f["coverage"]
+    );
+    assert_eq!(code, Some(1));
+    // 230 fillers + 8 seeded users' and roles' NHIs, over three ListUsers pages.
+    assert!(
+        f["coverage"][0]["items_scanned"].as_u64().expect("n") > 230,
+        "{:#}",
+        f["coverage"]
+    );
+    let findings = f["findings"].as_array().expect("findings");
+    let get = |res: String| {
+        findings
+            .iter()
+            .find(|x| x["resource"] == res.as_str())
+            .unwrap_or_else(|| panic!("no finding {res}: {findings:#?}"))
+    };
+    let zz = get(format!(
+        "{}#{}",
+        user_arn(ACCT, "zz-reports"),
+        ids["zz_key"].as_str().expect("id")
+    ));
+    assert_eq!(
+        zz["relation"], "owns",
+        "owner tag on a user of the last page"
+    );
+    let svc_key = get(format!(
+        "arn:aws:iam::{ACCT}:user/service/svc-alice-deploy#{}",
+        ids["svc_alice_key"].as_str().expect("id")
+    ));
+    assert_eq!(svc_key["owner"], "alice@acme.example");
+    assert_eq!(svc_key["confidence"], "possible", "naming alone");
+    assert!(svc_key["evidence"].to_string().contains("contains `alice`"));
+    get(user_arn(ACCT, "alice-ci"));
+    let admin_via = |res: String| get(res)["attributes"]["admin_via"].clone();
+    assert_eq!(
+        admin_via(user_arn(ACCT, "opsbot")),
+        "group ops: inline policy everything allows *"
+    );
+    assert_eq!(
+        admin_via(user_arn(ACCT, "almost-admin")),
+        "inline policy na allows *"
+    );
+    assert_eq!(
+        admin_via(format!("arn:aws:iam::{ACCT}:role/alice-lambda-admin")),
+        "inline policy all allows *"
+    );
+
+    // Only ListUsers/ListAccessKeys/ListRoles: partial, every denied API named once.
+    let (code, f) = run(&pair("limited"), "limited.json");
+    assert_eq!(code, Some(3));
+    assert_eq!(f["coverage"][0]["status"], "partial");
+    let errors = f["coverage"][0]["errors"].to_string();
+    for api in [
+        "iam:ListUserTags",
+        "iam:GetLoginProfile",
+        "cloudtrail:LookupEvents",
+    ] {
+        assert!(
+            errors.contains(&format!("{api} denied: AccessDenied")),
+            "{api}: {errors}"
+        );
+    }
+    assert!(!errors.contains("Unknown"), "{errors}");
+    let limited_user = f["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|x| x["resource"] == user_arn(ACCT, "alice-ci").as_str())
+        .expect("alice-ci still listed");
+    assert_eq!(limited_user["status"], "active", "its key is active");
+
+    // A key moto does not know: the account fails with the code, no secret echoed.
+    let wrong = (
+        "AKIAWRONGWRONGWRONG1".to_string(),
+        "obviously-fake-secret-for-a-test-0000000".to_string(),
+    );
+    let (code, f) = run(&wrong, "wrong.json");
+    assert_eq!(code, Some(3));
+    assert_eq!(f["coverage"][0]["status"], "failed");
+    let errors = f["coverage"][0]["errors"].to_string();
+    assert!(errors.contains("InvalidClientTokenId"), "{errors}");
+    assert!(!errors.contains("obviously-fake-secret"), "{errors}");
 }
 
 /// Run the real binary in `dir` with moto's fake credentials, require exit code 1 (scan

@@ -17,6 +17,9 @@ behaves exactly like `moto_server`:
   AccessDenied (moto otherwise lets anyone assume anything).
 * NHISCAN_SERVICE_CREDENTIALS_EMPTY=1: IAM ListServiceSpecificCredentials returns an
   empty list instead of moto's HTTP 500 (unimplemented), for runs that must be complete.
+* NHISCAN_IAM_PAGE_SIZE=N: IAM ListUsers and ListGroups page like real IAM (MaxItems,
+  default N; Marker; IsTruncated) instead of moto's everything-at-once, so a crawl that
+  reads only the first page is caught.
 
 Usage: python tests/moto/launch.py [--port 0]. Prints `PORT=<n>` once listening, then
 serves until stdin closes or it is signalled (so it dies with the test that started it).
@@ -31,6 +34,7 @@ from datetime import datetime
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 from moto.cloudtrail.responses import CloudTrailResponse  # noqa: E402
+from moto.core.responses import ActionResult  # noqa: E402
 from moto.iam.responses import IamResponse  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 from moto.sts.responses import TokenResponse  # noqa: E402
@@ -98,6 +102,24 @@ def list_service_specific_credentials(self):
     return 200, {"status": 200, "Content-Type": "text/xml"}, xml
 
 
+def _page(self, items, key):
+    items = list(items)
+    start = int(self._get_param("Marker") or 0)
+    size = int(self._get_param("MaxItems") or os.environ["NHISCAN_IAM_PAGE_SIZE"])
+    result = {key: items[start : start + size], "IsTruncated": start + size < len(items)}
+    if result["IsTruncated"]:
+        result["Marker"] = str(start + size)
+    return ActionResult(result)
+
+
+def list_users_paged(self):
+    return _page(self, self.backend.list_users(self._get_param("PathPrefix"), None, None), "Users")
+
+
+def list_groups_paged(self):
+    return _page(self, self.backend.list_groups(), "Groups")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
@@ -108,6 +130,9 @@ def main():
     TokenResponse.assume_role = assume_role
     if os.environ.get("NHISCAN_SERVICE_CREDENTIALS_EMPTY") == "1":
         IamResponse.list_service_specific_credentials = list_service_specific_credentials
+    if os.environ.get("NHISCAN_IAM_PAGE_SIZE"):
+        IamResponse.list_users = list_users_paged
+        IamResponse.list_groups = list_groups_paged
 
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()

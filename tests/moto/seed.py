@@ -4,6 +4,8 @@ Usage:
   python tests/moto/seed.py ENDPOINT basic [--account ID]   the leaver scenario
   python tests/moto/seed.py ENDPOINT bulk N [--keys K]       N users with K keys each (benchmark)
   python tests/moto/seed.py ENDPOINT leak                     a key whose id a test commits to a repo
+  python tests/moto/seed.py ENDPOINT authz N                  naming, admin spellings and N filler users,
+                                                              then switches moto's IAM authorization on
 
 With --account, seeds that account's separate IAM state through STS AssumeRole (moto
 keeps one IAM state per account id). Prints a JSON object with the generated ids.
@@ -116,10 +118,69 @@ def leak(endpoint, creds):
     raise SystemExit("no base32-shaped key id in 200 tries")
 
 
+def authz(endpoint, creds, n):
+    """The leaver alice's NHIs that only naming, admin-policy spellings or a later page
+    reveal, plus two scanning identities; then moto starts enforcing IAM policies.
+
+    `scanner` holds exactly connectors/aws/policy.json (so a complete scan proves the
+    policy covers every call), `limited` only ListUsers/ListAccessKeys/ListRoles. The
+    generated key pairs are moto's, printed for the test, and work only against this
+    emulator. After seeding, POST /moto-api/reset-auth 0 makes moto authenticate and
+    authorize every later request.
+    """
+    import os
+    import urllib.request
+
+    iam = boto3.client("iam", endpoint_url=endpoint, **creds)
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "connectors", "aws", "policy.json"), encoding="utf-8") as f:
+        policy = f.read()
+    out = {}
+    for name in ["scanner", "limited"]:
+        iam.create_user(UserName=name)
+    arn = iam.create_policy(PolicyName="nhiscan-readonly", PolicyDocument=policy)["Policy"]["Arn"]
+    iam.attach_user_policy(UserName="scanner", PolicyArn=arn)
+    narrow = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*",
+              "Action": ["iam:ListUsers", "iam:ListAccessKeys", "iam:ListRoles"]}]}
+    iam.put_user_policy(UserName="limited", PolicyName="narrow", PolicyDocument=json.dumps(narrow))
+    for name in ["scanner", "limited"]:
+        k = iam.create_access_key(UserName=name)["AccessKey"]
+        out[name] = [k["AccessKeyId"], k["SecretAccessKey"]]
+
+    # Naming only: no tag names alice.
+    iam.create_user(UserName="svc-alice-deploy", Path="/service/")
+    out["svc_alice_key"] = iam.create_access_key(UserName="svc-alice-deploy")["AccessKey"]["AccessKeyId"]
+    iam.create_user(UserName="alice-ci")
+    iam.create_access_key(UserName="alice-ci")
+    # Admin spelled `*:*` in a group's inline policy, and via NotAction on the user.
+    iam.create_group(GroupName="ops")
+    star = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]}
+    iam.put_group_policy(GroupName="ops", PolicyName="everything", PolicyDocument=json.dumps(star))
+    iam.create_user(UserName="opsbot", Tags=[{"Key": "Owner", "Value": "alice@acme.example"}])
+    iam.add_user_to_group(GroupName="ops", UserName="opsbot")
+    na = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "iam:DeleteUser", "Resource": "*"}]}
+    iam.create_user(UserName="almost-admin", Tags=[{"Key": "created-by", "Value": "alice@acme.example"}])
+    iam.put_user_policy(UserName="almost-admin", PolicyName="na", PolicyDocument=json.dumps(na))
+    # A role whose admin rights are an inline policy, named after alice.
+    iam.create_role(RoleName="alice-lambda-admin", AssumeRolePolicyDocument=json.dumps(TRUST_EC2).replace("ec2", "lambda"))
+    iam.put_role_policy(RoleName="alice-lambda-admin", PolicyName="all", PolicyDocument=json.dumps(ADMIN_DOC))
+    for i in range(n):
+        iam.create_user(UserName=f"filler-{i:05d}")
+    # Listed last, so on the last page of ListUsers.
+    iam.create_user(UserName="zz-reports", Tags=[{"Key": "owner_email", "Value": "alice@acme.example"}])
+    out["zz_key"] = iam.create_access_key(UserName="zz-reports")["AccessKey"]["AccessKeyId"]
+
+    req = urllib.request.Request(
+        f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST", headers={"Content-Type": "text/plain"}
+    )
+    urllib.request.urlopen(req, timeout=10).read()
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("endpoint")
-    ap.add_argument("scenario", choices=["basic", "bulk", "leak"])
+    ap.add_argument("scenario", choices=["basic", "bulk", "leak", "authz"])
     ap.add_argument("count", nargs="?", type=int, default=1000)
     ap.add_argument("--keys", type=int, default=2)
     ap.add_argument("--account")
@@ -129,6 +190,8 @@ def main():
         out = basic(args.endpoint, creds)
     elif args.scenario == "leak":
         out = leak(args.endpoint, creds)
+    elif args.scenario == "authz":
+        out = authz(args.endpoint, creds, args.count)
     else:
         out = bulk(args.endpoint, creds, args.count, args.keys)
     print(json.dumps(out))

@@ -16,10 +16,10 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_iam::config::http::HttpResponse;
 use aws_sdk_iam::config::interceptors::AfterDeserializationInterceptorContextRef;
 use aws_sdk_iam::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_iam::error::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -72,26 +72,30 @@ impl AwsError {
         }
     }
     fn scrubbed(self, s: &Scrubber) -> Self {
+        self.map_message(|m| s.scrub(&m))
+    }
+    /// The same error with its message rewritten.
+    pub fn map_message(self, f: impl FnOnce(String) -> String) -> Self {
         match self {
             AwsError::AccessDenied { op, message } => AwsError::AccessDenied {
                 op,
-                message: s.scrub(&message),
+                message: f(message),
             },
             AwsError::RateLimited { op, message } => AwsError::RateLimited {
                 op,
-                message: s.scrub(&message),
+                message: f(message),
             },
             AwsError::Unavailable { op, message } => AwsError::Unavailable {
                 op,
-                message: s.scrub(&message),
+                message: f(message),
             },
             AwsError::NotFound { op, message } => AwsError::NotFound {
                 op,
-                message: s.scrub(&message),
+                message: f(message),
             },
             AwsError::Other { op, message } => AwsError::Other {
                 op,
-                message: s.scrub(&message),
+                message: f(message),
             },
         }
     }
@@ -117,22 +121,90 @@ const DENIED_CODES: &[&str] = &[
     "TrailNotFoundException",
 ];
 
-/// Classify an SDK error for `op` (`iam:ListUsers`).
-pub fn classify<E, R>(op: &'static str, err: &SdkError<E, R>) -> AwsError
+/// An error and its sources as one line of `Display` texts (`dispatch failure: io error:
+/// ... Connection refused`), without the `Debug` dump of raw responses, headers and
+/// bodies that the SDK's `DisplayErrorContext` appends. A source whose text the line
+/// already holds is left out.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        let text = text.trim();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(text)) {
+            parts.push(text.to_string());
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+/// The error code and message of an error body the SDK could not parse: query-protocol
+/// XML in any nesting (`<Error><Code>`, or `<Errors><Error><Code>` as some emulators and
+/// proxies send it) or JSON (`__type`, `code`; `message`/`Message`).
+fn sniff_error_body(body: &[u8]) -> (Option<String>, Option<String>) {
+    let text = String::from_utf8_lossy(&body[..body.len().min(8192)]);
+    let xml = |tag: &str| {
+        let open = format!("<{tag}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find(&format!("</{tag}>"))? + start;
+        Some(text[start..end].trim().to_string()).filter(|s| !s.is_empty())
+    };
+    if let (Some(code), message) = (xml("Code"), xml("Message")) {
+        return (Some(code), message);
+    }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text.trim()) {
+        let field = |keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| v.get(*k).and_then(serde_json::Value::as_str))
+                .map(str::to_string)
+        };
+        // `__type` may carry a namespace: `com.amazonaws...#AccessDeniedException`.
+        let code = field(&["__type", "code", "Code"])
+            .map(|c| c.rsplit('#').next().unwrap_or(&c).to_string());
+        return (code, field(&["message", "Message"]));
+    }
+    (None, None)
+}
+
+/// Classify an SDK error for `op` (`iam:ListUsers`). When the SDK found no error code
+/// (an emulator's or proxy's error body it could not parse, an HTML error page), the
+/// code comes from the body if it has one, else from the HTTP status, so the coverage
+/// line says `HTTP 403` or `AccessDenied` rather than `Unknown`.
+pub fn classify<E>(op: &'static str, err: &SdkError<E, HttpResponse>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: fmt::Debug,
 {
     match err {
-        SdkError::ServiceError(_) => {
-            let code = err.code().unwrap_or("Unknown").to_string();
-            let message = match err.message() {
-                Some(m) => format!("{code}: {m}"),
-                None => code.clone(),
+        SdkError::ServiceError(ctx) => {
+            let status = ctx.raw().status().as_u16();
+            let (mut code, mut message) = (
+                err.code().map(str::to_string),
+                err.message().map(str::to_string),
+            );
+            if code.is_none() {
+                let (c, m) = ctx
+                    .raw()
+                    .body()
+                    .bytes()
+                    .map(sniff_error_body)
+                    .unwrap_or_default();
+                code = c;
+                message = message.or(m);
+            }
+            let code_s = code.clone().unwrap_or_else(|| format!("HTTP {status}"));
+            let message = match message {
+                Some(m) if code.is_some() => format!("{code_s}: {m}"),
+                Some(m) => format!("HTTP {status}: {m}"),
+                None if code.is_some() => format!("{code_s} (HTTP {status})"),
+                None => code_s.clone(),
             };
-            if THROTTLE_CODES.contains(&code.as_str()) {
+            let code = code.unwrap_or_default();
+            if THROTTLE_CODES.contains(&code.as_str()) || status == 429 {
                 AwsError::RateLimited { op, message }
-            } else if DENIED_CODES.contains(&code.as_str()) {
+            } else if DENIED_CODES.contains(&code.as_str())
+                || (code.is_empty() && (status == 401 || status == 403))
+            {
                 AwsError::AccessDenied { op, message }
             } else if code == "NoSuchEntity" {
                 AwsError::NotFound { op, message }
@@ -143,12 +215,12 @@ where
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
             AwsError::Unavailable {
                 op,
-                message: DisplayErrorContext(err).to_string(),
+                message: error_chain(err),
             }
         }
         _ => AwsError::Other {
             op,
-            message: DisplayErrorContext(err).to_string(),
+            message: error_chain(err),
         },
     }
 }
@@ -270,7 +342,11 @@ pub async fn base_config(s: &Settings) -> SdkConfig {
 
 /// Resolve the config's credentials once, so a missing or broken chain is reported up
 /// front, and remember the secret values for scrubbing.
-pub async fn check_credentials(sdk: &SdkConfig, scrub: &Scrubber) -> Result<(), String> {
+pub async fn check_credentials(
+    sdk: &SdkConfig,
+    profile: Option<&str>,
+    scrub: &Scrubber,
+) -> Result<(), String> {
     let Some(p) = sdk.credentials_provider() else {
         return Err("no AWS credentials: the default chain found no provider".into());
     };
@@ -279,10 +355,24 @@ pub async fn check_credentials(sdk: &SdkConfig, scrub: &Scrubber) -> Result<(), 
             scrub.add_credentials(&c);
             Ok(())
         }
-        Err(e) => Err(scrub.scrub(&format!(
-            "loading AWS credentials failed: {}",
-            DisplayErrorContext(&e)
-        ))),
+        Err(e) => {
+            // One line: the SDK lists each provider it tried on its own line.
+            let detail = error_chain(&e)
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ")
+                .replace(":;", ":");
+            let hint = match profile {
+                Some(p) => format!(
+                    "profile {p:?} (from the config) must exist in ~/.aws/config or ~/.aws/credentials \
+                     (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE) and yield credentials"
+                ),
+                None => "set `profile` in the config, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY".into(),
+            };
+            Err(scrub.scrub(&format!("no usable AWS credentials: {detail} ({hint})")))
+        }
     }
 }
 
@@ -346,10 +436,27 @@ pub async fn assume_role(
     match provider.provide_credentials().await {
         Ok(c) => scrub.add_credentials(&c),
         Err(e) => {
-            return Err(AwsError::AccessDenied {
-                op: "sts:AssumeRole",
-                message: scrub.scrub(&format!("{role_arn}: {}", DisplayErrorContext(&e))),
-            })
+            // The provider wraps the STS call's own error: classify that (denied, or STS
+            // unreachable) and keep its code and message, without the raw response.
+            type AssumeErr =
+                SdkError<aws_sdk_sts::operation::assume_role::AssumeRoleError, HttpResponse>;
+            let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+            let mut classified = None;
+            while let Some(x) = src {
+                if let Some(se) = x.downcast_ref::<AssumeErr>() {
+                    classified = Some(classify("sts:AssumeRole", se));
+                    break;
+                }
+                src = x.source();
+            }
+            let err = match classified {
+                Some(c) => c.map_message(|m| format!("{role_arn}: {m}")),
+                None => AwsError::AccessDenied {
+                    op: "sts:AssumeRole",
+                    message: format!("{role_arn}: {}", error_chain(&e)),
+                },
+            };
+            return Err(err.scrubbed(scrub));
         }
     }
     Ok(base
@@ -438,10 +545,9 @@ impl AccountClients {
         }
     }
 
-    fn fail<E, R>(&self, op: &'static str, e: &SdkError<E, R>) -> AwsError
+    fn fail<E>(&self, op: &'static str, e: &SdkError<E, HttpResponse>) -> AwsError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug,
     {
         let err = classify(op, e).scrubbed(&self.scrub);
         self.failures.record(err.clone());
@@ -622,8 +728,11 @@ async fn fetch_user(c: &AccountClients, mut u: UserData) -> UserData {
                     .is_some_and(|s| s.is_no_such_entity_exception()) => {}
             Err(e) => {
                 c.fail("iam:GetLoginProfile", &e);
+                u.login_profile_unread = true;
             }
         }
+    } else {
+        u.login_profile_unread = true;
     }
     let (mfa, _) = collect_items!(
         c,
@@ -675,11 +784,12 @@ async fn fetch_user(c: &AccountClients, mut u: UserData) -> UserData {
             }
         }
     }
-    let (keys, _) = collect_items!(
+    let (keys, keys_ok) = collect_items!(
         c,
         "iam:ListAccessKeys",
         c.iam.list_access_keys().user_name(&name)
     );
+    u.access_keys_unread = !keys_ok;
     u.access_keys = keys
         .iter()
         .filter_map(|k| {
@@ -853,6 +963,33 @@ async fn fetch_role(c: &AccountClients, mut r: RoleData) -> RoleData {
             arn: p.policy_arn().unwrap_or_default().to_string(),
         })
         .collect();
+    // Inline role policies grant admin as often as attached ones do.
+    let (inline_names, _) = collect_items!(
+        c,
+        "iam:ListRolePolicies",
+        c.iam.list_role_policies().role_name(&r.name)
+    );
+    for p in inline_names {
+        if c.skip("iam:GetRolePolicy") {
+            break;
+        }
+        match c
+            .iam
+            .get_role_policy()
+            .role_name(&r.name)
+            .policy_name(&p)
+            .send()
+            .await
+        {
+            Ok(out) => r.inline.push(InlinePolicy {
+                name: p,
+                document: out.policy_document().to_string(),
+            }),
+            Err(e) => {
+                c.fail("iam:GetRolePolicy", &e);
+            }
+        }
+    }
     r
 }
 
@@ -1105,6 +1242,56 @@ mod tests {
         assert!(!is_throttle_body(
             b"<Error><Code>AccessDenied</Code></Error>"
         ));
+    }
+
+    #[test]
+    fn unparsed_error_bodies_still_name_a_code() {
+        // moto's IAM authorization errors nest <Error> in <Errors>, which the SDK's
+        // query-protocol parser does not read; some proxies answer JSON or HTML.
+        let moto = br#"<?xml version="1.0" encoding="utf-8"?>
+<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/limited is not authorized to perform: iam:ListUserTags</Message><Type>Sender</Type></Error></Errors></ErrorResponse>"#;
+        let (code, msg) = sniff_error_body(moto);
+        assert_eq!(code.as_deref(), Some("AccessDenied"));
+        assert!(msg.expect("message").contains("iam:ListUserTags"));
+        let (code, msg) = sniff_error_body(
+            br#"{"__type":"com.amazonaws.cloudtrail#AccessDeniedException","Message":"no"}"#,
+        );
+        assert_eq!(code.as_deref(), Some("AccessDeniedException"));
+        assert_eq!(msg.as_deref(), Some("no"));
+        assert_eq!(
+            sniff_error_body(b"<html><body>Internal Server Error</body></html>"),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn error_chain_is_one_line_of_display_texts_without_debug_dumps() {
+        #[derive(Debug)]
+        struct E(&'static str, Option<Box<E>>);
+        impl fmt::Display for E {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl std::error::Error for E {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                self.1.as_deref().map(|e| e as _)
+            }
+        }
+        let e = E(
+            "dispatch failure",
+            Some(Box::new(E(
+                "io error",
+                Some(Box::new(E(
+                    "io error",
+                    Some(Box::new(E("Connection refused (os error 111)", None))),
+                ))),
+            ))),
+        );
+        assert_eq!(
+            error_chain(&e),
+            "dispatch failure: io error: Connection refused (os error 111)"
+        );
     }
 
     #[test]

@@ -82,6 +82,27 @@ impl AwsConnector {
             }
             _ => {}
         }
+        if let Some(r) = &cfg.region {
+            // The SDK would only fail at the first call, with an endpoint-resolution error.
+            let valid = !r.is_empty()
+                && r.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !r.starts_with('-')
+                && !r.ends_with('-');
+            if !valid {
+                anyhow::bail!(
+                    "aws connector {name}: `region` must be an AWS region such as \"us-east-1\", got {r:?} \
+                     (leave it out for the default, us-east-1)"
+                );
+            }
+        }
+        if let Some(u) = &cfg.endpoint_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                anyhow::bail!(
+                    "aws connector {name}: `endpoint_url` must be an http:// or https:// URL, got {u:?}"
+                );
+            }
+        }
         if cfg.concurrency == Some(0) || cfg.max_in_flight == Some(0) {
             anyhow::bail!(
                 "aws connector {name}: `concurrency` and `max_in_flight` must be at least 1"
@@ -109,7 +130,7 @@ impl AwsConnector {
         let settings = self.settings();
         let sdk = client::base_config(&settings).await;
         let scrub = Scrubber::default();
-        if let Err(e) = client::check_credentials(&sdk, &scrub).await {
+        if let Err(e) = client::check_credentials(&sdk, settings.profile.as_deref(), &scrub).await {
             let mut cov = Coverage::new(&name);
             cov.fail(e);
             return vec![cov];
@@ -121,7 +142,7 @@ impl AwsConnector {
                 Ok(a) => a,
                 Err(e) => {
                     let mut cov = Coverage::new(&name);
-                    cov.fail(e.to_string());
+                    cov.fail(with_endpoint(&e, &settings));
                     cov.throttled = throttles.get();
                     return vec![cov];
                 }
@@ -151,6 +172,15 @@ impl AwsConnector {
         }
         accounts.sort();
         accounts.dedup();
+        if accounts.is_empty() && coverage.is_empty() {
+            // Nothing to crawl is a gap, never a clean run with no coverage at all.
+            let mut cov = Coverage::new(&name);
+            cov.fail(
+                "no accounts to scan: Organizations ListAccounts returned no ACTIVE account \
+                 (is this the management or a delegated-admin account?) and `accounts` is empty",
+            );
+            coverage.push(cov);
+        }
         let template = self.cfg.assume_role.clone().unwrap_or_default();
         let sem = Arc::new(Semaphore::new(
             self.cfg.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
@@ -216,6 +246,18 @@ impl AwsConnector {
         per_account.sort_by(|a, b| a.connector.cmp(&b.connector));
         coverage.extend(per_account);
         coverage
+    }
+}
+
+/// The error's text, naming the endpoint or region it could not reach, since the SDK's
+/// own connection errors do not.
+fn with_endpoint(e: &client::AwsError, s: &Settings) -> String {
+    match e {
+        client::AwsError::Unavailable { .. } => match &s.endpoint_url {
+            Some(u) => format!("{e} (endpoint_url {u})"),
+            None => format!("{e} (region {})", s.region),
+        },
+        _ => e.to_string(),
     }
 }
 
@@ -339,6 +381,26 @@ assume_role = "arn:aws:iam::{account}:role/nhiscan-readonly""#),
         assert_eq!(ok.name(), "aws:prod");
         assert_eq!(ok.settings().region, "us-east-1");
         assert!(ok.settings().cloudtrail);
+    }
+
+    #[test]
+    fn config_rejects_empty_or_malformed_region_and_endpoint() {
+        let base = Path::new(".");
+        for bad in [
+            r#"region = """#,
+            r#"region = "US East 1""#,
+            r#"region = "us-east-1 ""#,
+            r#"endpoint_url = "127.0.0.1:5000""#,
+        ] {
+            let e = AwsConnector::new(&cfg(bad), base)
+                .err()
+                .unwrap_or_else(|| panic!("{bad} accepted"));
+            assert!(
+                e.to_string().contains("region") || e.to_string().contains("endpoint_url"),
+                "{e}"
+            );
+        }
+        assert!(AwsConnector::new(&cfg(r#"region = "us-gov-west-1""#), base).is_ok());
     }
 
     #[test]

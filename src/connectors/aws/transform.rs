@@ -90,6 +90,10 @@ pub struct UserData {
     pub ssh_keys: Vec<UserCredential>,
     pub service_credentials: Vec<UserCredential>,
     pub certificates: Vec<UserCredential>,
+    /// GetLoginProfile failed: whether the user has a console password is unknown.
+    pub login_profile_unread: bool,
+    /// ListAccessKeys failed: the user's keys are unknown.
+    pub access_keys_unread: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -105,6 +109,7 @@ pub struct RoleData {
     pub last_used: Option<DateTime<Utc>>,
     pub last_used_region: Option<String>,
     pub attached: Vec<AttachedPolicy>,
+    pub inline: Vec<InlinePolicy>,
 }
 
 /// One LookupEvents result: the top-level fields and the raw `CloudTrailEvent` JSON.
@@ -146,7 +151,37 @@ fn str_list(v: Option<&Value>) -> Vec<String> {
         .collect()
 }
 
-/// Does this policy document grant admin: `Allow` of `*` or `iam:*` on resource `*`?
+/// Is this AWS managed policy ARN (any partition: `aws`, `aws-cn`, `aws-us-gov`) one of
+/// [`ADMIN_MANAGED_POLICIES`]?
+pub fn is_admin_managed_policy(arn: &str) -> bool {
+    ADMIN_MANAGED_POLICIES.iter().any(|a| {
+        let suffix = a.trim_start_matches("arn:aws");
+        arn.strip_suffix(suffix)
+            .is_some_and(|partition| partition.starts_with("arn:aws"))
+    })
+}
+
+/// Does an action pattern match every action (`*`, `*:*`)?
+fn action_matches_all(a: &str) -> bool {
+    a.contains('*') && a.chars().all(|c| c == '*' || c == ':')
+}
+
+/// Does an action pattern match every IAM action (`iam:*`, any case), or every action?
+fn action_matches_all_iam(a: &str) -> bool {
+    if action_matches_all(a) {
+        return true;
+    }
+    match a.split_once(':') {
+        Some((svc, act)) => {
+            svc.eq_ignore_ascii_case("iam") && act.contains('*') && act.chars().all(|c| c == '*')
+        }
+        None => false,
+    }
+}
+
+/// Does this policy document grant admin: `Allow` of `*` (also spelled `*:*`) or `iam:*`
+/// on resource `*`, or `Allow` with `NotAction` on `*` whose exclusions leave IAM
+/// writable (`NotAction: iam:DeleteUser` still allows every other action)?
 pub fn policy_grants_admin(doc: &str) -> bool {
     let Some(v) = parse_policy(doc) else {
         return false;
@@ -156,11 +191,19 @@ pub fn policy_grants_admin(doc: &str) -> bool {
             .get("Effect")
             .and_then(Value::as_str)
             .is_some_and(|e| e.eq_ignore_ascii_case("allow"));
+        let any_resource = str_list(st.get("Resource")).iter().any(|r| r == "*");
+        if !allow || !any_resource {
+            return false;
+        }
         let broad_action = str_list(st.get("Action"))
             .iter()
-            .any(|a| a == "*" || a.eq_ignore_ascii_case("iam:*"));
-        let any_resource = str_list(st.get("Resource")).iter().any(|r| r == "*");
-        allow && broad_action && any_resource
+            .any(|a| action_matches_all_iam(a));
+        let not_action = st.get("NotAction").map(|n| str_list(Some(n)));
+        // `NotAction` allows everything it does not list: admin unless it excludes all
+        // of IAM (AWS's PowerUserAccess excludes `iam:*`, so it is not admin).
+        let broad_not_action =
+            not_action.is_some_and(|excluded| !excluded.iter().any(|a| action_matches_all_iam(a)));
+        broad_action || broad_not_action
     })
 }
 
@@ -172,7 +215,7 @@ fn admin_reason(
     via: &str,
 ) -> Option<String> {
     for p in attached {
-        if ADMIN_MANAGED_POLICIES.contains(&p.arn.as_str()) {
+        if is_admin_managed_policy(&p.arn) {
             return Some(format!("{via}managed policy {}", p.name));
         }
         if policy_docs
@@ -209,7 +252,8 @@ pub fn owner_tag_strength(key: &str) -> Option<TagStrength> {
         "owner" | "owneremail" | "ownername" | "ownedby" | "createdby" | "creator"
         | "creatoremail" | "author" | "maintainer" | "maintainedby" | "email"
         | "technicalowner" | "businessowner" | "serviceowner" | "appowner" | "applicationowner"
-        | "responsible" | "custodian" => Some(TagStrength::Owner),
+        | "responsible" | "custodian" | "ownerid" | "owneremployeeid" | "ownerlogin"
+        | "ownerusername" | "owners" | "requestedby" | "requester" => Some(TagStrength::Owner),
         "team" | "contact" | "contactemail" | "poc" | "pointofcontact" | "oncall"
         | "supportcontact" => Some(TagStrength::Weak),
         _ => None,
@@ -232,11 +276,35 @@ pub fn tag_hints(tags: &[(String, String)], what: &str) -> Vec<OwnerHint> {
             Some(TagStrength::Weak) => Signal::Naming,
             None => continue,
         };
-        out.push(OwnerHint::new(
-            value,
-            signal,
-            Evidence::new("aws:iam", format!("tag {k}={value} on {what}")),
-        ));
+        for id in tag_owner_values(value) {
+            out.push(OwnerHint::new(
+                id,
+                signal,
+                Evidence::new("aws:iam", format!("tag {k}={value} on {what}")),
+            ));
+        }
+    }
+    out
+}
+
+/// The identifiers in an owner tag's value: the value itself, or each address when it
+/// holds several (`alice@acme.example bob@acme.example`, `a@x/b@y`; IAM tag values allow
+/// only letters, digits, spaces and `_.:/=+-@`, other sources also `a@x, b@y`), or just
+/// the address of `Alice Liddell alice@acme.example`.
+pub fn tag_owner_values(value: &str) -> Vec<String> {
+    let value = value.trim();
+    if !value.contains('@') {
+        return vec![value.to_string()];
+    }
+    let mut out: Vec<String> = Vec::new();
+    for part in value.split(|c: char| ",;/<>()".contains(c) || c.is_whitespace()) {
+        let p = part.trim().trim_start_matches("mailto:");
+        if p.contains('@') && p.len() > 2 && !out.iter().any(|o| o == p) {
+            out.push(p.to_string());
+        }
+    }
+    if out.is_empty() {
+        out.push(value.to_string());
     }
     out
 }
@@ -277,6 +345,25 @@ pub fn is_service_like(name: &str) -> bool {
     name.to_ascii_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric())
         .any(|t| TOKENS.contains(&t))
+}
+
+/// Naming-convention hints for an IAM user or role name: the person-like words of
+/// `svc-alice-deploy`, `alice-ci` or `deployAliceRole` (`alice`), which attribution
+/// rates `possible` alone and `likely` with one more signal for the same person. A
+/// user's own name is not repeated here: it is the user's `Account` hint.
+pub fn name_hints(name: &str, what: &str) -> Vec<OwnerHint> {
+    let own = name.to_lowercase();
+    crate::attribution::tokens_from_name(name)
+        .into_iter()
+        .filter(|t| *t != own)
+        .map(|t| {
+            OwnerHint::new(
+                &t,
+                Signal::Naming,
+                Evidence::new("aws:iam", format!("{what} name {name} contains `{t}`")),
+            )
+        })
+        .collect()
 }
 
 /// Principals a trust policy lets assume the role: `(principal, Some(iam user name))`.
@@ -573,6 +660,9 @@ fn user_nhis(
     });
     user.status = if u.login_profile.is_some() || active_keys > 0 {
         NhiStatus::Active
+    } else if u.login_profile_unread || u.access_keys_unread {
+        // A failed read is not evidence that the user cannot sign in.
+        NhiStatus::Unknown
     } else {
         NhiStatus::Inactive
     };
@@ -596,13 +686,8 @@ fn user_nhis(
         ev(format!("{what} {}", u.arn)),
     ));
     user.hints.extend(tags.iter().cloned());
-    if is_service_like(&u.name) {
-        user.hints.push(OwnerHint::new(
-            &u.name,
-            Signal::Naming,
-            ev(format!("service-like IAM user name {}", u.name)),
-        ));
-    }
+    let naming = name_hints(&u.name, "IAM user");
+    user.hints.extend(naming.iter().cloned());
     if let Some(h) = audit.get(&Created::User(u.name.clone())) {
         user.hints.extend(h.iter().cloned());
     }
@@ -613,8 +698,15 @@ fn user_nhis(
     a.insert("path".into(), u.path.clone());
     a.insert(
         "console_access".into(),
-        u.login_profile.is_some().to_string(),
+        if u.login_profile.is_none() && u.login_profile_unread {
+            "unknown".to_string()
+        } else {
+            u.login_profile.is_some().to_string()
+        },
     );
+    if is_service_like(&u.name) {
+        a.insert("service_like_name".into(), "true".into());
+    }
     if let Some(t) = u.password_last_used {
         a.insert("password_last_used".into(), rfc3339(&t));
     }
@@ -637,6 +729,7 @@ fn user_nhis(
             ev(format!("{what} belongs to IAM user {}", u.name)),
         )];
         h.extend(tags.iter().cloned());
+        h.extend(naming.iter().cloned());
         h
     };
     for k in &u.access_keys {
@@ -711,7 +804,7 @@ fn role_nhi(
     if is_service_linked(&r.path) {
         return None;
     }
-    let admin_via = admin_reason(&r.attached, &[], &data.policy_docs, "");
+    let admin_via = admin_reason(&r.attached, &r.inline, &data.policy_docs, "");
     let mut n = Nhi::new(
         connector,
         Kind::AwsIamRole,
@@ -723,6 +816,7 @@ fn role_nhi(
     n.last_used_at = r.last_used;
     n.privileged = admin_via.is_some();
     n.hints = tag_hints(&r.tags, &format!("role {}", r.name));
+    n.hints.extend(name_hints(&r.name, "IAM role"));
     let principals = r
         .trust_policy
         .as_deref()
@@ -835,6 +929,171 @@ mod tests {
         let deny = r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
         assert!(!policy_grants_admin(deny));
         assert!(!policy_grants_admin("not json"));
+    }
+
+    #[test]
+    fn owner_tag_values_with_several_addresses_or_a_display_name() {
+        assert_eq!(
+            tag_owner_values("alice@acme.example"),
+            vec!["alice@acme.example"]
+        );
+        assert_eq!(tag_owner_values("Alice Smith"), vec!["Alice Smith"]);
+        assert_eq!(
+            tag_owner_values("alice@acme.example, bob@acme.example"),
+            vec!["alice@acme.example", "bob@acme.example"]
+        );
+        assert_eq!(
+            tag_owner_values("alice@acme.example;bob@acme.example"),
+            vec!["alice@acme.example", "bob@acme.example"]
+        );
+        assert_eq!(
+            tag_owner_values("Alice Liddell (alice@acme.example)"),
+            vec!["alice@acme.example"]
+        );
+        assert_eq!(
+            tag_owner_values("alice@acme.example/bob@acme.example"),
+            vec!["alice@acme.example", "bob@acme.example"]
+        );
+        let h = tag_hints(
+            &tags(&[
+                ("env", "x"),
+                ("owner", "alice@acme.example bob@acme.example"),
+            ]),
+            "user x",
+        );
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[1].identifier, "bob@acme.example");
+        assert_eq!(owner_tag_strength("RequestedBy"), Some(TagStrength::Owner));
+        assert_eq!(owner_tag_strength("owner_id"), Some(TagStrength::Owner));
+    }
+
+    #[test]
+    fn admin_policy_spellings_not_action_and_partitions() {
+        // `*:*` is how many tools and people write "everything".
+        let star_star = r#"{"Statement":[{"Effect":"Allow","Action":"*:*","Resource":"*"}]}"#;
+        assert!(policy_grants_admin(star_star));
+        assert!(policy_grants_admin(
+            r#"{"Statement":[{"Effect":"Allow","Action":"IAM:*","Resource":"*"}]}"#
+        ));
+        // NotAction allows everything else: still admin while IAM stays writable.
+        let not_delete =
+            r#"{"Statement":[{"Effect":"Allow","NotAction":"iam:DeleteUser","Resource":"*"}]}"#;
+        assert!(policy_grants_admin(not_delete));
+        // AWS's PowerUserAccess: everything but IAM and Organizations is not admin.
+        let power = r#"{"Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"}]}"#;
+        assert!(!policy_grants_admin(power));
+        assert!(!policy_grants_admin(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/*"}]}"#
+        ));
+        for arn in [
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+            "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
+            "arn:aws-cn:iam::aws:policy/IAMFullAccess",
+        ] {
+            assert!(is_admin_managed_policy(arn), "{arn}");
+        }
+        for arn in [
+            "arn:aws:iam::123456789012:policy/AdministratorAccess",
+            "arn:aws:iam::aws:policy/job-function/AdministratorAccess",
+            "arn:aws:iam::aws:policy/PowerUserAccess",
+        ] {
+            assert!(!is_admin_managed_policy(arn), "{arn}");
+        }
+    }
+
+    #[test]
+    fn inline_role_policy_and_group_star_star_make_admins() {
+        let mut d = sample();
+        d.groups.insert(
+            "ops".into(),
+            GroupData {
+                name: "ops".into(),
+                attached: vec![],
+                inline: vec![InlinePolicy {
+                    name: "all".into(),
+                    document: urlencoding::encode(
+                        r#"{"Statement":[{"Effect":"Allow","Action":"*:*","Resource":"*"}]}"#,
+                    )
+                    .into_owned(),
+                }],
+            },
+        );
+        d.users[0].groups = vec!["ops".into()];
+        d.roles[0].inline = vec![InlinePolicy {
+            name: "root".into(),
+            document: r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#.into(),
+        }];
+        let nhis = account_nhis("aws:test", &d);
+        assert_eq!(
+            nhis[0].attributes["admin_via"],
+            "group ops: inline policy all allows *"
+        );
+        let role = nhis
+            .iter()
+            .find(|n| n.kind == Kind::AwsIamRole)
+            .expect("role");
+        assert!(role.privileged);
+        assert_eq!(role.attributes["admin_via"], "inline policy root allows *");
+    }
+
+    #[test]
+    fn person_words_in_user_and_role_names_become_naming_hints_on_their_credentials() {
+        let mut d = sample();
+        d.users[0].name = "svc-alice-deploy".into();
+        d.users[0].tags.clear();
+        d.users.push(UserData {
+            name: "alice-ci".into(),
+            arn: "arn:aws:iam::123456789012:user/alice-ci".into(),
+            access_keys: vec![AccessKeyData {
+                id: "AKIACI".into(),
+                status: "Active".into(),
+                created: None,
+            }],
+            ..Default::default()
+        });
+        d.roles[0].name = "deployAliceRole".into();
+        let nhis = account_nhis("aws:test", &d);
+        let naming = |n: &Nhi| {
+            n.hints
+                .iter()
+                .filter(|h| h.signal == Signal::Naming)
+                .map(|h| h.identifier.clone())
+                .collect::<Vec<_>>()
+        };
+        for n in &nhis {
+            if n.kind == Kind::AwsIamRole || n.attributes.contains_key("user_name") {
+                assert!(
+                    naming(n).contains(&"alice".to_string()),
+                    "{} {:?}",
+                    n.resource,
+                    n.hints
+                );
+            }
+        }
+        let ci = nhis
+            .iter()
+            .find(|n| n.resource.ends_with("user/alice-ci"))
+            .expect("alice-ci");
+        assert!(
+            !naming(ci).contains(&"alice-ci".to_string()),
+            "the whole name is the Account hint"
+        );
+        assert!(ci.hints[..2].iter().all(|h| h.signal == Signal::Account));
+    }
+
+    #[test]
+    fn user_whose_login_profile_or_keys_could_not_be_read_is_unknown_not_inactive() {
+        let mut d = sample();
+        d.users[0].access_keys.clear();
+        d.users[0].login_profile_unread = true;
+        let nhis = account_nhis("aws:test", &d);
+        assert_eq!(nhis[0].status, NhiStatus::Unknown);
+        assert_eq!(nhis[0].attributes["console_access"], "unknown");
+        d.users[0].login_profile_unread = false;
+        d.users[0].access_keys_unread = true;
+        assert_eq!(account_nhis("aws:test", &d)[0].status, NhiStatus::Unknown);
+        d.users[0].access_keys_unread = false;
+        assert_eq!(account_nhis("aws:test", &d)[0].status, NhiStatus::Inactive);
     }
 
     #[test]
@@ -1036,7 +1295,11 @@ alice,arn:aws:iam::123456789012:user/alice,2024-01-01T00:00:00+00:00,true,no_inf
             .hints
             .iter()
             .any(|h| h.signal == Signal::OwnerTag && h.identifier == "alice@acme.example"));
-        assert!(user.hints.iter().any(|h| h.signal == Signal::Naming));
+        assert_eq!(user.attributes["service_like_name"], "true");
+        assert!(
+            !user.hints.iter().any(|h| h.signal == Signal::Naming),
+            "svc-deploy has no person-like word"
+        );
         let old = &nhis[1];
         assert_eq!(old.status, NhiStatus::Active);
         assert_eq!(old.last_used_at, Some(t("2026-01-01T00:00:00Z")));
