@@ -276,7 +276,18 @@ impl Matcher {
     /// find overlapping secrets, one match survives: a specific rule beats a generic one,
     /// then the longer secret, then the rule listed first.
     pub fn scan(&self, data: &[u8]) -> Vec<Match> {
-        let mut all = self.scan_all(data);
+        let mut all = self.scan_rules(data, true);
+        if all.len() > 1 {
+            dedupe(&mut all);
+        }
+        all
+    }
+
+    /// Like [`Matcher::scan`] with the specific (vendor-format) rules only, no catch-all
+    /// ones: for minified bundles and other generated one-liners, where a hard-coded
+    /// `sk_live_…` or `AKIA…` is a real leak but every `token:"…"` assignment is noise.
+    pub fn scan_specific(&self, data: &[u8]) -> Vec<Match> {
+        let mut all = self.scan_rules(data, false);
         if all.len() > 1 {
             dedupe(&mut all);
         }
@@ -286,6 +297,11 @@ impl Matcher {
     /// Like [`Matcher::scan`] but without merging overlapping matches of different rules
     /// (what `rules check` needs to see whether *this* rule fires on an example).
     pub fn scan_all(&self, data: &[u8]) -> Vec<Match> {
+        self.scan_rules(data, true)
+    }
+
+    /// Every match of every rule (catch-all ones only with `generic`), not merged.
+    fn scan_rules(&self, data: &[u8], generic: bool) -> Vec<Match> {
         let mut out = Vec::new();
         let n = self.compiled.len();
         // (rule, window start, window end). Allocated only on the first keyword hit.
@@ -307,6 +323,9 @@ impl Matcher {
                 for route in &self.keyword_rules[kw] {
                     let ri = route.rule as usize;
                     let c = &self.compiled[ri];
+                    if c.generic && !generic {
+                        continue;
+                    }
                     if c.line_local {
                         if !(hs >= ls && he <= le) {
                             ls = memchr::memrchr(b'\n', &data[..hs]).map_or(0, |i| i + 1);
@@ -338,6 +357,9 @@ impl Matcher {
             }
         }
         for &r in &self.always {
+            if self.compiled[r as usize].generic && !generic {
+                continue;
+            }
             if whole.is_empty() {
                 whole = vec![false; n];
             }
@@ -510,6 +532,12 @@ impl Compiled {
             return;
         }
         if self.generic && looks_like_code_or_words(bytes) {
+            return;
+        }
+        if self.generic
+            && matches!(self.rule.credential.as_str(), "generic_secret" | "password")
+            && key_names_a_non_secret(assigned_name(data, secret.0))
+        {
             return;
         }
         if allow.is_allowed(whole.0, whole.1) {
@@ -998,6 +1026,63 @@ pub fn looks_like_code_or_words(secret: &[u8]) -> bool {
         return true;
     }
     secret.contains(&b'.') && secret.split(|b| *b == b'.').all(is_word_like_ident)
+}
+
+/// The name a value is assigned to: the identifier just before the separator and quote
+/// that precede `secret_start` (`api_key_sha256` in `api_key_sha256 = "…"`), looking back
+/// past the start of the match (`publicKeyToken`, matched from `Token`).
+fn assigned_name(data: &[u8], secret_start: usize) -> &[u8] {
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    let mut end = secret_start;
+    while end > 0 && !is_ident(data[end - 1]) && secret_start - end < 8 {
+        end -= 1;
+    }
+    let mut start = end;
+    while start > 0 && is_ident(data[start - 1]) && end - start < 96 {
+        start -= 1;
+    }
+    &data[start..end]
+}
+
+/// Name endings that say the value describes a secret rather than being one: its hash or
+/// checksum, where it is stored, what kind it is, how long it lives.
+const NON_SECRET_NAME_SUFFIXES: &[&str] = &[
+    "hash",
+    "sha",
+    "sha1",
+    "sha256",
+    "sha512",
+    "md5",
+    "digest",
+    "checksum",
+    "fingerprint",
+    "path",
+    "file",
+    "filename",
+    "dir",
+    "url",
+    "uri",
+    "type",
+    "ttl",
+    "length",
+    "version",
+    "expiry",
+    "expiresat",
+    "name",
+];
+
+/// Whether an assigned name (`token_hash`, `client_secret_path`, `publicKeyToken`) says
+/// the value is not a credential. Case, `_`, `-` and `.` are ignored.
+fn key_names_a_non_secret(name: &[u8]) -> bool {
+    let norm: String = name
+        .iter()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(|b| char::from(b.to_ascii_lowercase()))
+        .collect();
+    norm.contains("publickey")
+        || NON_SECRET_NAME_SUFFIXES
+            .iter()
+            .any(|suf| norm.len() > suf.len() && norm.ends_with(suf))
 }
 
 /// An identifier a person would write: `config`, `apiKey`, `db_password`, `MAX_RETRIES`,

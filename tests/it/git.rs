@@ -195,3 +195,104 @@ fn secrets_on_a_shallow_clone_is_incomplete_but_still_reports() {
     assert_eq!(f["location"]["author_email"], "bob@acme.example");
     assert_eq!(f["location"]["in_head"], true);
 }
+
+/// Scan `paths` (relative to `tmp`) and return the findings file.
+fn scan(tmp: &Path, paths: &[&str], out: &str, code: i32) -> Value {
+    let out = tmp.join(out);
+    let mut args = vec!["secrets".to_string()];
+    args.extend(paths.iter().map(|p| tmp.join(p).display().to_string()));
+    args.extend([
+        "-o".into(),
+        out.display().to_string(),
+        "--no-progress".into(),
+    ]);
+    nhiscan().args(&args).assert().code(code);
+    read_json(&out)
+}
+
+fn summary(v: &Value) -> Vec<(String, String, String)> {
+    let mut s: Vec<(String, String, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap_or("").to_string(),
+                f["resource"].as_str().unwrap_or("").to_string(),
+                f["location"]["author_email"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect();
+    s.sort();
+    s
+}
+
+#[test]
+fn a_path_inside_a_repository_keeps_repository_names_history_and_ids() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (repo, c) = leaked_and_deleted(tmp.path());
+    // Another token, still checked out, outside `config/`.
+    let other = token().replace("FAKE", "FAKF");
+    std::fs::write(repo.join("app.env"), format!("TOKEN={other}\n")).expect("write");
+    commit(&repo, BOB, "2024-03-04T10:00:00Z", "app");
+    std::fs::create_dir_all(repo.join("config")).expect("mkdir");
+    std::fs::write(repo.join("config/dev.env"), "DEBUG=1\n").expect("write");
+    commit(&repo, BOB, "2024-03-05T10:00:00Z", "dev config");
+
+    let whole = scan(tmp.path(), &["acme-api"], "whole.json", 1);
+    assert_eq!(summary(&whole).len(), 2, "{whole:#}");
+
+    // A sub-directory: only its history, named and attributed as in the whole scan.
+    let sub = scan(tmp.path(), &["acme-api/config"], "sub.json", 1);
+    let s = summary(&sub);
+    assert_eq!(s.len(), 1, "{sub:#}");
+    assert_eq!(s[0].1, format!("acme-api@{c}:config/prod.env:2"));
+    assert_eq!(s[0].2, "alice@acme.example");
+    assert!(summary(&whole).contains(&s[0]), "same id as the whole scan");
+    assert_eq!(sub["findings"][0]["location"]["commit"], c.as_str());
+
+    // A file inside the repository, and the repository's .git directory.
+    let file = scan(tmp.path(), &["acme-api/app.env"], "file.json", 1);
+    let f = summary(&file);
+    assert_eq!(f.len(), 1, "{file:#}");
+    assert_eq!(f[0].1, "acme-api:app.env:1");
+    assert_eq!(f[0].2, "bob@acme.example");
+    assert!(summary(&whole).contains(&f[0]));
+    let both = scan(
+        tmp.path(),
+        &["acme-api/app.env", "acme-api/config"],
+        "both.json",
+        1,
+    );
+    assert_eq!(summary(&both), summary(&whole));
+    let dotgit = scan(tmp.path(), &["acme-api/.git"], "dotgit.json", 1);
+    assert_eq!(summary(&dotgit), summary(&whole));
+}
+
+#[test]
+fn a_bare_mirror_is_named_and_identified_like_its_checkout() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (repo, c) = leaked_and_deleted(tmp.path());
+    let checkout = scan(tmp.path(), &["acme-api"], "checkout.json", 1);
+    std::fs::create_dir_all(tmp.path().join("mirrors")).expect("mkdir");
+    git(
+        &tmp.path().join("mirrors"),
+        &[
+            "clone",
+            "-q",
+            "--mirror",
+            repo.to_str().expect("utf-8"),
+            "acme-api.git",
+        ],
+        None,
+    );
+    let mirror = scan(tmp.path(), &["mirrors/acme-api.git"], "mirror.json", 1);
+    assert_eq!(summary(&mirror), summary(&checkout));
+    assert_eq!(
+        summary(&mirror)[0].1,
+        format!("acme-api@{c}:config/prod.env:2")
+    );
+}

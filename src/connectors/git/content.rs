@@ -10,7 +10,6 @@ use std::sync::Arc;
 /// Why a buffer was not scanned, as counted in coverage.
 pub(crate) const SKIP_BINARY: &str = "binary";
 pub(crate) const SKIP_TOO_LARGE: &str = "too_large";
-pub(crate) const SKIP_MINIFIED: &str = "minified";
 pub(crate) const SKIP_ALLOWLISTED: &str = "allowlisted";
 
 /// A NUL byte in the first 8 KiB: the same test git and ripgrep use.
@@ -19,8 +18,9 @@ pub(crate) fn is_binary(data: &[u8]) -> bool {
 }
 
 /// Minified bundles and similar generated one-liners (over 64 KiB, lines averaging over
-/// 1000 bytes). Judged by content, not name: a small `app.min.js` with a hard-coded key
-/// is still scanned, and short single-line files (`.env`, a token file) never count.
+/// 1000 bytes), scanned with the specific rules only (see [`scan`]). Judged by content,
+/// not name: a small `app.min.js` gets every rule, and short single-line files (`.env`,
+/// a token file) never count.
 pub(crate) fn is_minified(data: &[u8]) -> bool {
     crate::matcher::is_minified(data)
 }
@@ -41,7 +41,21 @@ pub(crate) struct Hit {
 /// Nearest counts lines first (credentials come in adjacent-line pairs), then prefers
 /// the key id before the secret, then bytes.
 pub(crate) fn hits(matcher: &Matcher, data: &[u8]) -> Vec<Hit> {
-    let matches = matcher.scan(data);
+    hits_of(matcher.scan(data))
+}
+
+/// What a scan of `data` finds: minified bundles and similar generated one-liners with
+/// the specific (vendor-format) rules only, anything else with every rule. Skipping
+/// bundles outright missed the `sk_live_…` and `AKIA…` keys front-end builds embed.
+pub(crate) fn scan(matcher: &Matcher, data: &[u8]) -> Vec<Hit> {
+    if is_minified(data) {
+        hits_of(matcher.scan_specific(data))
+    } else {
+        hits(matcher, data)
+    }
+}
+
+fn hits_of(matches: Vec<crate::matcher::Match>) -> Vec<Hit> {
     if matches.is_empty() {
         return Vec::new();
     }

@@ -14,7 +14,7 @@
 
 use super::aggregate::{CommitInfo, RepoAgg};
 use super::codeowners::{Codeowners, CODEOWNERS_PATHS};
-use super::content::{self, SKIP_ALLOWLISTED, SKIP_BINARY, SKIP_MINIFIED, SKIP_TOO_LARGE};
+use super::content::{self, SKIP_ALLOWLISTED, SKIP_BINARY, SKIP_TOO_LARGE};
 use super::tally::Tally;
 use crate::connectors::ScanContext;
 use crate::matcher::Matcher;
@@ -43,6 +43,35 @@ pub(crate) struct RepoInput<'a> {
     pub history: bool,
     /// Compute every author of the repository as a contributor hint.
     pub contributors: bool,
+    /// Repository-relative paths (files or directories) the history scan is limited
+    /// to; `None`: the whole repository.
+    pub scope: Option<&'a [String]>,
+}
+
+/// Which repository paths a scan covers: everything, or some files and directories.
+#[derive(Clone, Copy)]
+pub(crate) struct Scope<'a>(Option<&'a [String]>);
+
+impl Scope<'_> {
+    /// `path` (a blob's or tree's repository path) is one of the scoped paths or under one.
+    pub(crate) fn covers(&self, path: &str) -> bool {
+        self.0.map_or(true, |list| {
+            list.iter().any(|s| {
+                path == s
+                    || (path.len() > s.len()
+                        && path.starts_with(s.as_str())
+                        && path.as_bytes()[s.len()] == b'/')
+            })
+        })
+    }
+    /// The tree at `path` holds a scoped path below it, so must be entered.
+    pub(crate) fn leads_to(&self, path: &str) -> bool {
+        self.0.map_or(true, |list| {
+            list.iter().any(|s| {
+                s.len() > path.len() && s.starts_with(path) && s.as_bytes()[path.len()] == b'/'
+            })
+        })
+    }
 }
 
 /// What aggregation needs to describe the repository's findings.
@@ -179,8 +208,9 @@ pub(crate) fn scan_repo(
         return meta;
     }
 
+    let scope = Scope(input.scope);
     let head = head_tree
-        .map(|t| head_blobs(&repo, &t, &errs))
+        .map(|t| head_blobs(&repo, &t, scope, &errs))
         .unwrap_or_default();
     let shared = Shared {
         git_dir: repo.path().to_path_buf(),
@@ -190,6 +220,7 @@ pub(crate) fn scan_repo(
         agg: Mutex::new(agg),
         tally,
         errs: &errs,
+        scope,
     };
     let repo = walk_and_scan(repo, &graph.order, ctx, &shared);
     tracing::debug!(
@@ -438,6 +469,7 @@ fn contributor_hints(c: HashMap<String, Contributor>, repo: &str) -> Vec<OwnerHi
 fn head_blobs(
     repo: &Repository,
     tree: &Tree<'_>,
+    scope: Scope<'_>,
     errs: &RepoErrors<'_, '_>,
 ) -> HashMap<Oid, Vec<Arc<str>>> {
     let mut out: HashMap<Oid, Vec<Arc<str>>> = HashMap::new();
@@ -455,14 +487,14 @@ fn head_blobs(
             }
         };
         for entry in t.iter() {
+            let path = join(&prefix, entry.name_bytes());
             match entry.kind() {
-                Some(ObjectType::Tree) => {
-                    stack.push((entry.id(), join(&prefix, entry.name_bytes())))
+                Some(ObjectType::Tree) if scope.covers(&path) || scope.leads_to(&path) => {
+                    stack.push((entry.id(), path))
                 }
-                Some(ObjectType::Blob) => out
-                    .entry(entry.id())
-                    .or_default()
-                    .push(join(&prefix, entry.name_bytes()).into()),
+                Some(ObjectType::Blob) if scope.covers(&path) => {
+                    out.entry(entry.id()).or_default().push(path.into())
+                }
                 _ => {}
             }
         }
@@ -496,6 +528,7 @@ struct Shared<'a, 't> {
     agg: Mutex<&'a mut RepoAgg>,
     tally: &'a Tally<'t>,
     errs: &'a RepoErrors<'a, 't>,
+    scope: Scope<'a>,
 }
 
 struct BlobJob {
@@ -514,6 +547,7 @@ fn walk_and_scan(
     shared: &Shared<'_, '_>,
 ) -> Repository {
     let allow = ctx.allow_paths;
+    let scope = shared.scope;
     rayon::scope(move |s| {
         let walk_started = std::time::Instant::now();
         let mut seen_trees: HashSet<Oid> = HashSet::new();
@@ -543,14 +577,24 @@ fn walk_and_scan(
                     let id = entry.id();
                     match entry.kind() {
                         Some(ObjectType::Tree) if !seen_trees.contains(&id) => {
-                            seen_trees.insert(id);
-                            stack.push((id, join(&prefix, entry.name_bytes())));
+                            let path = join(&prefix, entry.name_bytes());
+                            if scope.covers(&path) {
+                                seen_trees.insert(id);
+                                stack.push((id, path));
+                            } else if scope.leads_to(&path) {
+                                // Entered for the scoped paths below it only: the same
+                                // tree elsewhere may hold scoped paths this one skips.
+                                stack.push((id, path));
+                            }
                         }
                         Some(ObjectType::Blob) => {
                             if seen_blobs.contains(&id) {
                                 continue;
                             }
                             let path = join(&prefix, entry.name_bytes());
+                            if !scope.covers(&path) {
+                                continue;
+                            }
                             if allow.is_allowed(&path) {
                                 if allowlisted.insert(id) {
                                     shared.tally.skip(SKIP_ALLOWLISTED);
@@ -654,12 +698,8 @@ fn scan_batch(shared: &Shared<'_, '_>, jobs: Vec<BlobJob>) {
             shared.tally.skip(SKIP_BINARY);
             continue;
         }
-        if content::is_minified(data) {
-            shared.tally.skip(SKIP_MINIFIED);
-            continue;
-        }
         shared.tally.scanned(data.len() as u64);
-        let hits = content::hits(shared.matcher, data);
+        let hits = content::scan(shared.matcher, data);
         shared.tally.matched(hits.len());
         for hit in hits {
             found.push((hit, job.oid, job.commit, job.path.clone()));

@@ -134,6 +134,7 @@ impl Connector for GitConnector {
                     path: &repo.path,
                     history: self.history,
                     contributors,
+                    scope: repo.scope.as_deref(),
                 };
                 let meta = history::scan_repo(&input, ctx, &tally, &mut agg);
                 let view = RepoView {
@@ -151,10 +152,12 @@ impl Connector for GitConnector {
     }
 }
 
-/// A repository is named after its directory. Two repositories with the same directory
-/// name are told apart by their path under the scanned root (`clients/api`, `api`).
+/// A repository is named after its directory, a bare one without its `.git` suffix (a
+/// mirror `api.git` and a checkout `api` are the same repository, with the same finding
+/// ids). Two repositories with the same name are told apart by their path under the
+/// scanned root (`clients/api`, `api`).
 fn repo_names(w: &WalkResult) -> Vec<String> {
-    let base: Vec<String> = w.repos.iter().map(|r| walk::basename(&r.path)).collect();
+    let base: Vec<String> = w.repos.iter().map(|r| repo_name(&r.path)).collect();
     let mut count: HashMap<&str, usize> = HashMap::new();
     for b in &base {
         *count.entry(b.as_str()).or_default() += 1;
@@ -168,7 +171,10 @@ fn repo_names(w: &WalkResult) -> Vec<String> {
                 let root = w.roots.get(r.root);
                 let rel = root
                     .and_then(|root| r.path.strip_prefix(&root.path).ok())
-                    .map(|p| p.to_string_lossy().into_owned());
+                    .map(|p| {
+                        let p = p.to_string_lossy();
+                        bare_stem(&r.path, &p).to_string()
+                    });
                 match (root, rel) {
                     (Some(root), Some(rel)) if !rel.is_empty() => format!("{}/{rel}", root.name),
                     _ => b.clone(),
@@ -185,4 +191,24 @@ fn repo_names(w: &WalkResult) -> Vec<String> {
             name
         })
         .collect()
+}
+
+/// The name of the repository at `path`.
+fn repo_name(path: &Path) -> String {
+    let base = walk::basename(path);
+    bare_stem(path, &base).to_string()
+}
+
+/// `name` without the `.git` suffix git gives bare repositories, when `path` is one.
+fn bare_stem<'a>(path: &Path, name: &'a str) -> &'a str {
+    match name.strip_suffix(".git") {
+        Some(stem)
+            if !stem.is_empty()
+                && !stem.ends_with('/')
+                && path.join(".git").symlink_metadata().is_err() =>
+        {
+            stem
+        }
+        _ => name,
+    }
 }

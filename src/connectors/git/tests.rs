@@ -603,7 +603,7 @@ fn many_repositories_and_loose_files_under_one_root() {
     assert_eq!(
         resources,
         vec![
-            "one-bare.git:k.env:1",
+            "one-bare:k.env:1",
             "one:k.env:1",
             "repos:notes.txt:1",
             "three:k.env:1",
@@ -725,39 +725,6 @@ fn no_secret_in_debug_or_titles() {
     assert!(!dbg.contains(&ghp('r')));
 }
 
-/// Timing on a real tree, e.g. `NHISCAN_BENCH_PATH=bench-out/git/repo cargo test --release
-/// --lib connectors::git::tests::bench_scan_path -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn bench_scan_path() {
-    let Ok(p) = std::env::var("NHISCAN_BENCH_PATH") else {
-        return;
-    };
-    let _ = matcher();
-    let t = std::time::Instant::now();
-    let s = scan_with(
-        vec![PathBuf::from(p)],
-        Mode::Secrets,
-        Limits::default(),
-        &PathAllowlist::default(),
-    );
-    let rss = std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmHWM"))
-        .map(str::to_string)
-        .unwrap_or_default();
-    eprintln!(
-        "{} findings, {} items, {} MB in {:.2?}; skipped {:?}; errors {:?}; {rss}",
-        s.nhis.len(),
-        s.cov.items_scanned,
-        s.cov.bytes_scanned / 1_000_000,
-        t.elapsed(),
-        s.cov.skipped,
-        s.cov.errors
-    );
-}
-
 #[test]
 fn clean_working_files_are_read_once_modified_ones_are_scanned() {
     let tmp = tempfile::tempdir().unwrap();
@@ -826,4 +793,40 @@ fn stashed_secret_is_found() {
     assert_eq!(l.author_email.as_deref(), Some("alice@acme.example"));
     assert!(!l.in_head);
     assert!(s.nhis[0].resource.starts_with("svc@"));
+}
+
+/// A minified bundle (one 100 KiB line) with a hard-coded vendor token and a generic
+/// `apiToken:"…"` assignment: the token is found, in the working tree and in history;
+/// the catch-all rules stay off for generated one-liners.
+#[test]
+fn minified_bundle_is_scanned_with_specific_rules_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "web");
+    let mut js = String::new();
+    for i in 0..2500 {
+        js.push_str(&format!("function f{i}(a,b){{return a+b*{i}}};"));
+        if i == 1200 {
+            js.push_str(&format!("var gh=\"{}\";", ghp('m')));
+            js.push_str("var cfg={apiToken:\"Qm7Zx2Lp9Wv4Rt8Ky3Nd6Hs1\"};");
+        }
+    }
+    js.push('\n');
+    assert!(content::is_minified(js.as_bytes()));
+    r.write("dist/app.min.js", &js);
+    r.commit(&ALICE, "bundle");
+    r.rm("dist/app.min.js");
+    r.commit(&BOB, "drop bundle");
+    r.write("public/app.min.js", &js);
+    let s = scan(&r.path);
+    assert_eq!(s.nhis.len(), 1, "{:#?}", s.nhis);
+    let n = &s.nhis[0];
+    assert_eq!(n.rule.as_deref(), Some("nhi.github.pat-classic.1"));
+    assert_eq!(loc(n).author_email.as_deref(), Some("alice@acme.example"));
+    assert_eq!(loc(n).path, "dist/app.min.js");
+    assert_eq!(n.resource, "web:public/app.min.js:1");
+    assert!(
+        !s.cov.skipped.contains_key("minified"),
+        "{:?}",
+        s.cov.skipped
+    );
 }

@@ -7,11 +7,12 @@
 //! [`super::history`]. Symlinks are never followed, so there are no loops.
 
 use super::clean::{self, CleanFiles, StatSig};
-use super::content::{self, Hit, SKIP_ALLOWLISTED, SKIP_BINARY, SKIP_MINIFIED, SKIP_TOO_LARGE};
+use super::content::{self, Hit, SKIP_ALLOWLISTED, SKIP_BINARY, SKIP_TOO_LARGE};
 use super::tally::Tally;
 use crate::connectors::ScanContext;
 use ignore::{WalkBuilder, WalkState};
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,9 @@ pub(crate) struct RepoDir {
     pub path: PathBuf,
     /// Index of the scanned root it was found under.
     pub root: usize,
+    /// Repository-relative paths the scan is limited to, when the scanned paths lie
+    /// inside the repository (`secrets repo/src repo/app.env`); `None`: all of it.
+    pub scope: Option<Vec<String>>,
 }
 
 /// A scanned root, whose basename names the files outside any repository.
@@ -76,6 +80,12 @@ pub(crate) fn walk(
     let mut canonical: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for p in paths {
         match std::fs::canonicalize(p) {
+            // A repository's `.git` directory stands for the repository (walking it
+            // would skip it as history and scan nothing).
+            Ok(c) if c.file_name() == Some(OsStr::new(".git")) && c.is_dir() => {
+                let repo = c.parent().map_or_else(|| c.clone(), Path::to_path_buf);
+                canonical.push((repo, p));
+            }
             Ok(c) => canonical.push((c, p)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tally.error(format!("{}: path does not exist", p.display()));
@@ -98,8 +108,26 @@ pub(crate) fn walk(
             }
         };
         let root_idx = out.roots.len();
+        // A path inside a repository's working tree (not its root) belongs to that
+        // repository: its files are named from the repository root, attributed to their
+        // commits, and the history scan is limited to the paths given.
+        let enclosing = enclosing_repo(&canon).map(|(dir, scope)| {
+            let known = repos
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .by_path
+                .contains_key(&dir);
+            let clean = if history && !known {
+                clean::clean_files(&dir)
+            } else {
+                None
+            };
+            register_scoped(&repos, &dir, root_idx, clean, Some(scope));
+            dir
+        });
         if meta.is_file() {
-            // A single file: named after its directory, path is the file name.
+            // A single file: named after its directory, path is the file name; in a
+            // repository, after the repository and its path there.
             let parent = canon
                 .parent()
                 .map(Path::to_path_buf)
@@ -108,25 +136,34 @@ pub(crate) fn walk(
                 name: basename(&parent),
                 path: canon.clone(),
             });
-            let rel = canon
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            scan_file(
-                &canon,
-                rel,
-                Owner::Loose(root_idx),
-                None,
-                ctx,
-                tally,
-                &files,
-            );
+            let (owner, rel, sig) = match &enclosing {
+                Some(dir) => {
+                    let rel = rel_path(dir, &canon);
+                    let r = repos.read().unwrap_or_else(|e| e.into_inner());
+                    match r.by_path.get(dir) {
+                        Some((idx, clean)) => {
+                            let sig = clean.as_ref().and_then(|c| c.get(&rel)).copied();
+                            (Owner::Repo(*idx), rel, sig)
+                        }
+                        None => (Owner::Loose(root_idx), rel, None),
+                    }
+                }
+                None => {
+                    let rel = canon
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                    (Owner::Loose(root_idx), rel, None)
+                }
+            };
+            scan_file(&canon, rel, owner, sig.as_ref(), ctx, tally, &files);
             continue;
         }
         out.roots.push(Root {
             name: basename(&canon),
             path: canon.clone(),
         });
-        walk_dir(&canon, root_idx, history, ctx, tally, &repos, &files);
+        let stop = enclosing.as_deref().unwrap_or(&canon);
+        walk_dir(&canon, stop, root_idx, history, ctx, tally, &repos, &files);
     }
 
     out.repos = repos.into_inner().unwrap_or_else(|e| e.into_inner()).list;
@@ -134,8 +171,12 @@ pub(crate) fn walk(
     out
 }
 
+/// Walk `root`; files outside any repository found under it belong to the repository at
+/// `stop` (an enclosing one) when it is registered, else to the root.
+#[allow(clippy::too_many_arguments)]
 fn walk_dir(
     root: &Path,
+    stop: &Path,
     root_idx: usize,
     history: bool,
     ctx: &ScanContext<'_>,
@@ -198,7 +239,7 @@ fn walk_dir(
                 // A `gitdir:` pointer file (submodule, worktree): its parent is the repository.
                 return WalkState::Continue;
             }
-            let (owner, rel, clean) = owner_of(repos, root, root_idx, path);
+            let (owner, rel, clean) = owner_of(repos, root, stop, root_idx, path);
             let sig = clean.as_ref().and_then(|c| c.get(&rel)).copied();
             scan_file(path, rel, owner, sig.as_ref(), ctx, tally, files);
             WalkState::Continue
@@ -207,16 +248,65 @@ fn walk_dir(
 }
 
 fn register(repos: &RwLock<Registry>, path: &Path, root: usize, clean: Option<CleanFiles>) {
+    register_scoped(repos, path, root, clean, None);
+}
+
+/// Register a repository, limited to `scope` (a repository-relative path) or whole. A
+/// repository registered several times is scanned over the union of what was asked.
+fn register_scoped(
+    repos: &RwLock<Registry>,
+    path: &Path,
+    root: usize,
+    clean: Option<CleanFiles>,
+    scope: Option<String>,
+) {
     let mut r = repos.write().unwrap_or_else(|e| e.into_inner());
-    if !r.by_path.contains_key(path) {
-        let idx = r.list.len();
-        r.list.push(RepoDir {
-            path: path.to_path_buf(),
-            root,
-        });
-        r.by_path
-            .insert(path.to_path_buf(), (idx, clean.map(Arc::new)));
+    match r.by_path.get(path).map(|(i, _)| *i) {
+        Some(idx) => {
+            if let Some(dir) = r.list.get_mut(idx) {
+                match (&mut dir.scope, scope) {
+                    (Some(list), Some(s)) => {
+                        if !list.contains(&s) {
+                            list.push(s);
+                        }
+                    }
+                    (Some(_), None) => dir.scope = None,
+                    (None, _) => {}
+                }
+            }
+        }
+        None => {
+            let idx = r.list.len();
+            r.list.push(RepoDir {
+                path: path.to_path_buf(),
+                root,
+                scope: scope.map(|s| vec![s]),
+            });
+            r.by_path
+                .insert(path.to_path_buf(), (idx, clean.map(Arc::new)));
+        }
     }
+}
+
+/// The repository whose working tree holds `path` below its root, with `path` relative
+/// to it. Not for a repository's own root or a path inside a `.git` directory.
+fn enclosing_repo(path: &Path) -> Option<(PathBuf, String)> {
+    if path.join(".git").symlink_metadata().is_ok() {
+        return None;
+    }
+    for anc in path.ancestors().skip(1) {
+        if anc.file_name() == Some(OsStr::new(".git")) {
+            return None;
+        }
+        if anc.join(".git").symlink_metadata().is_ok() {
+            let rel = rel_path(anc, path);
+            if rel.is_empty() || rel == ".git" || rel.starts_with(".git/") {
+                return None;
+            }
+            return Some((anc.to_path_buf(), rel));
+        }
+    }
+    None
 }
 
 /// The deepest repository containing `path` (with its clean files), else the root; and
@@ -224,6 +314,7 @@ fn register(repos: &RwLock<Registry>, path: &Path, root: usize, clean: Option<Cl
 fn owner_of(
     repos: &RwLock<Registry>,
     root: &Path,
+    stop: &Path,
     root_idx: usize,
     path: &Path,
 ) -> (Owner, String, Option<Arc<CleanFiles>>) {
@@ -232,7 +323,7 @@ fn owner_of(
         if let Some((i, clean)) = r.by_path.get(anc) {
             return (Owner::Repo(*i), rel_path(anc, path), clean.clone());
         }
-        if anc == root {
+        if anc == stop {
             break;
         }
     }
@@ -330,12 +421,8 @@ fn scan_file(
         tally.skip(SKIP_BINARY);
         return;
     }
-    if content::is_minified(&data) {
-        tally.skip(SKIP_MINIFIED);
-        return;
-    }
     tally.scanned(data.len() as u64);
-    let hits = content::hits(ctx.matcher, &data);
+    let hits = content::scan(ctx.matcher, &data);
     tally.matched(hits.len());
     if !hits.is_empty() {
         files
