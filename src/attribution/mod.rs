@@ -245,10 +245,26 @@ fn signal_name(s: Signal) -> &'static str {
     }
 }
 
+/// The evidence of a weak match says what matched what. For a derived username the
+/// hint's namespace is dropped (`host:bob` and `bob` are the same username), so that two
+/// hints of one account with the same evidence stay one line.
 fn weak_detail(detail: &str, identifier: &str, basis: MatchBasis, via: &str) -> String {
     let ident = identifier.trim();
     match basis {
         MatchBasis::DisplayName => format!("{detail} ({}: `{ident}`)", basis.describe()),
+        MatchBasis::DerivedUsername => {
+            let bare = match ident.split_once(':') {
+                Some((ns, v))
+                    if !v.is_empty()
+                        && !ns.is_empty()
+                        && ns.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                {
+                    v
+                }
+                _ => ident,
+            };
+            format!("{detail} ({} `{bare}` from {via})", basis.describe())
+        }
         _ => format!("{detail} ({} `{via}`: `{ident}`)", basis.describe()),
     }
 }

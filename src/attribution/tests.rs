@@ -380,7 +380,28 @@ fn evidence_never_gains_more_than_identifiers() {
     let a = one(&[("host:bob", Signal::Account)]);
     assert_eq!(
         a.evidence[0].detail,
-        "saw host:bob (matched by derived username `bob@acme.example`: `host:bob`)"
+        "saw host:bob (matched by derived username `bob` from bob@acme.example)"
+    );
+}
+
+#[test]
+fn one_account_seen_under_two_names_is_one_evidence_line() {
+    // Host connectors hint `host:bob` and `bob` with the same evidence: one line, not two
+    // lines that differ only in the namespace of the looked-up name.
+    let mut n = nhi(&[]);
+    for id in ["host:bob", "bob"] {
+        n.hints.push(OwnerHint::new(
+            id,
+            Signal::Account,
+            Evidence::new("host:passwd", "local account bob"),
+        ));
+    }
+    let out = attribute(&n, &dir());
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].evidence.len(), 1, "{:?}", out[0].evidence);
+    assert_eq!(
+        out[0].evidence[0].detail,
+        "local account bob (matched by derived username `bob` from bob@acme.example)"
     );
 }
 

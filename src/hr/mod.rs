@@ -16,7 +16,13 @@
 //! `termed`, `resigned`, `retired`, `dismissed` → terminated; `on leave`, `loa`,
 //! `leave of absence`, `sabbatical` → leave; `employed`, `current` → active. `type` and
 //! `risk` accept similar spellings (`full-time` → employee, `consultant` → contractor,
-//! `elevated` → high). A UTF-8 BOM, CRLF line ends and whitespace around values are fine.
+//! `elevated` → high). A UTF-8 BOM, CRLF line ends and whitespace around values are fine;
+//! `;` or tab separators are detected from the header; trailing empty cells (or missing
+//! trailing optional cells) are fine. `end_date` also reads `2026/11/20`, `20.11.2026`,
+//! `20-Nov-2026`, `Nov 20, 2026` and unambiguous `11/20/2026`. A bad *optional* value
+//! (end date, type, risk, manager email) is reported but the row still loads (an unknown
+//! risk as `high`); a bad required value skips the row. A main roster with no usable row
+//! is an error.
 //!
 //! # Matching rules
 //!
@@ -197,7 +203,9 @@ pub struct Directory {
 
 impl Directory {
     /// Load the roster and extra sources. Bad rows are returned, not fatal; a missing or
-    /// unreadable file, or one without the required columns, is an error. An unknown
+    /// unreadable file, one without the required columns, or a main roster with no
+    /// usable row, is an error. Problems with optional fields (an unreadable end date,
+    /// an unknown type or risk, a bad manager email) are returned too, but the row loads. An unknown
     /// `[hr.columns]` key is an error too. Duplicates across files are issues on the later
     /// row (the first row wins), except a later row with the same employee id and email,
     /// which is merged into the first (aliases unioned).
@@ -208,8 +216,22 @@ impl Directory {
     ) -> anyhow::Result<(Directory, Vec<RosterIssue>)> {
         roster::check_mapping(mapping)?;
         let mut merger = roster::Merger::default();
-        for path in std::iter::once(roster).chain(extra.iter().map(PathBuf::as_path)) {
+        for (i, path) in std::iter::once(roster)
+            .chain(extra.iter().map(PathBuf::as_path))
+            .enumerate()
+        {
             let (people, issues) = roster::read_file(path, mapping)?;
+            // A roster with nobody in it makes every owner unknown: a sweep would call
+            // everything orphaned. That is a broken export, not an empty company.
+            if i == 0 && people.is_empty() {
+                let why = match issues.first() {
+                    Some(first) => {
+                        format!("all {} rows were rejected (first: {first})", issues.len())
+                    }
+                    None => "it has a header but no rows".to_string(),
+                };
+                anyhow::bail!("HR roster {}: no usable people: {why}", path.display());
+            }
             merger.add_file(path, people, issues);
         }
         tracing::debug!(

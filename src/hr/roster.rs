@@ -300,20 +300,92 @@ pub fn parse_type(s: &str) -> Option<PersonType> {
 /// `elevated`/`critical`/`privileged` as high.
 pub fn parse_risk(s: &str) -> Option<Risk> {
     Some(match header_key(s).as_str() {
-        "" | "standard" | "normal" | "default" | "low" | "medium" => Risk::Standard,
-        "high" | "elevated" | "critical" | "privileged" => Risk::High,
+        "" | "standard" | "normal" | "default" | "low" | "medium" | "none" | "no" | "false"
+        | "n" | "0" => Risk::Standard,
+        "high" | "elevated" | "critical" | "privileged" | "yes" | "true" | "y" | "1" => Risk::High,
         _ => return None,
     })
 }
 
-/// An ISO date, or the date part of an ISO date-time (`2026-11-20T17:00:00Z`).
+/// An ISO date, or the date part of an ISO date-time (`2026-11-20T17:00:00Z`), or one of
+/// the spellings HRIS exports and spreadsheets write: `2026/11/20`, `20261120`,
+/// `20.11.2026` (dots are day-first), `20-Nov-2026`, `Nov 20, 2026`, `20 November 2026`,
+/// and `11/20/2026` or `20/11/2026` when the order is unambiguous (one part above 12, or
+/// both equal). A trailing time (`11/20/2026 0:00`) is ignored.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    parse_date_inner(s).ok()
+}
+
+fn parse_date_inner(s: &str) -> Result<NaiveDate, String> {
     let s = s.trim();
+    let expected = || format!("invalid end_date `{s}` (expected YYYY-MM-DD)");
     let date = match s.char_indices().nth(10) {
-        Some((i, 'T' | 't' | ' ')) => &s[..i],
+        Some((i, 'T' | 't' | ' ')) if s.as_bytes().get(4) == Some(&b'-') => &s[..i],
         _ => s,
     };
-    NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
+    // A time after the date (`11/20/2026 0:00`, `20 Nov 2026 5:00 PM`).
+    let mut tokens: Vec<&str> = date.split_whitespace().collect();
+    while tokens.len() > 1 {
+        let last = tokens[tokens.len() - 1];
+        if last.contains(':') || last.eq_ignore_ascii_case("am") || last.eq_ignore_ascii_case("pm")
+        {
+            tokens.pop();
+        } else {
+            break;
+        }
+    }
+    let joined = tokens.join(" ");
+    let date = joined.as_str();
+    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d.%m.%Y"] {
+        if let Ok(d) = NaiveDate::parse_from_str(date, fmt) {
+            return Ok(d);
+        }
+    }
+    if date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(d) = NaiveDate::parse_from_str(date, "%Y%m%d") {
+            return Ok(d);
+        }
+    }
+    for fmt in [
+        "%d-%b-%Y",
+        "%d %b %Y",
+        "%b %d, %Y",
+        "%b %d %Y",
+        "%d-%B-%Y",
+        "%d %B %Y",
+        "%B %d, %Y",
+        "%B %d %Y",
+    ] {
+        if let Ok(d) = NaiveDate::parse_from_str(date, fmt) {
+            return Ok(d);
+        }
+    }
+    // `a/b/YYYY` (or `a-b-YYYY`): month-first in US exports, day-first elsewhere. Only an
+    // order the numbers themselves settle is accepted.
+    let parts: Vec<&str> = date.split(['/', '-']).collect();
+    if let [a, b, y] = parts.as_slice() {
+        let num = |t: &str| {
+            (!t.is_empty() && t.len() <= 2 && t.bytes().all(|c| c.is_ascii_digit()))
+                .then(|| t.parse::<u32>().ok())
+                .flatten()
+        };
+        let year = (y.len() == 4).then(|| y.parse::<i32>().ok()).flatten();
+        if let (Some(a), Some(b), Some(y)) = (num(a), num(b), year) {
+            let (m, d) = match (a > 12, b > 12) {
+                (false, true) => (a, b),
+                (true, false) => (b, a),
+                (false, false) if a == b => (a, b),
+                (false, false) => {
+                    return Err(format!(
+                        "ambiguous end_date `{s}` (month/day or day/month?); write it as YYYY-MM-DD"
+                    ))
+                }
+                (true, true) => return Err(expected()),
+            };
+            return NaiveDate::from_ymd_opt(y, m, d).ok_or_else(expected);
+        }
+    }
+    Err(expected())
 }
 
 /// One file's rows: valid people (with `source` set) and issues.
@@ -326,6 +398,7 @@ pub fn read_file(
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
+        .delimiter(sniff_delimiter(body))
         // Rows with the wrong number of fields are issues, not a fatal parse error.
         .flexible(true)
         .from_reader(body);
@@ -371,9 +444,14 @@ pub fn read_file(
             continue;
         }
         match parse_row(&cols, &fields) {
-            Ok(mut p) => {
+            Ok((mut p, warnings)) => {
                 p.source = format!("{}:{}", path.display(), line);
                 people.push(p);
+                issues.extend(warnings.into_iter().map(|reason| RosterIssue {
+                    path: path.to_path_buf(),
+                    line,
+                    reason,
+                }));
             }
             Err(reason) => issues.push(RosterIssue {
                 path: path.to_path_buf(),
@@ -383,6 +461,32 @@ pub fn read_file(
         }
     }
     Ok((people, issues))
+}
+
+/// The field separator, from the header line: `,` unless the header has more unquoted
+/// `;` (Excel in locales with a decimal comma) or tabs (TSV exports).
+fn sniff_delimiter(body: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut in_quote = false;
+    for &b in body {
+        match b {
+            b'"' => in_quote = !in_quote,
+            b'\n' if !in_quote => break,
+            b',' if !in_quote => counts[0] += 1,
+            b';' if !in_quote => counts[1] += 1,
+            b'\t' if !in_quote => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let seps = [b',', b';', b'\t'];
+    let best = (0..3)
+        .max_by_key(|&i| (counts[i], usize::from(i == 0)))
+        .unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        seps[best]
+    }
 }
 
 /// The 1-based physical line a record starts on. The csv crate's own line count drifts
@@ -396,16 +500,37 @@ fn physical_line(body: &[u8], newlines: &[usize], byte: u64) -> u64 {
     newlines.partition_point(|&nl| nl < start) as u64 + 1
 }
 
-fn parse_row(cols: &Columns, fields: &[String]) -> Result<Person, String> {
-    if fields.len() != cols.width {
+/// One row → a person plus problems with optional fields (the row still loads without
+/// them: a bad end date must not drop a leaver from the roster), or why the row cannot
+/// load at all (a required field is missing or wrong, or the cells are misaligned).
+fn parse_row(cols: &Columns, fields: &[String]) -> Result<(Person, Vec<String>), String> {
+    // Spreadsheets drop trailing empty cells or add trailing separators; neither shifts a
+    // column. Extra cells with text do: an unquoted comma inside a value.
+    if fields.len() > cols.width && fields[cols.width..].iter().any(|f| !f.trim().is_empty()) {
         return Err(format!(
-            "expected {} fields, found {}",
+            "expected {} fields, found {} (an unquoted comma inside a value?)",
             cols.width,
             fields.len()
         ));
     }
     let mut problems = Vec::new();
+    let mut warnings = Vec::new();
     let get = |c: &str| cols.get(c, fields);
+    if fields.len() < cols.width {
+        let missing: Vec<&str> = REQUIRED
+            .iter()
+            .copied()
+            .filter(|c| cols.at.get(c).is_some_and(|&i| i >= fields.len()))
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "expected {} fields, found {} (no {})",
+                cols.width,
+                fields.len(),
+                missing.join(", ")
+            ));
+        }
+    }
     let employee_id = get("employee_id");
     if employee_id.is_empty() {
         problems.push("missing employee_id".to_string());
@@ -433,32 +558,38 @@ fn parse_row(cols: &Columns, fields: &[String]) -> Result<Person, String> {
     let end_date = if end_raw.is_empty() {
         None
     } else {
-        let d = parse_date(end_raw);
-        if d.is_none() {
-            problems.push(format!(
-                "invalid end_date `{end_raw}` (expected YYYY-MM-DD)"
-            ));
+        match parse_date_inner(end_raw) {
+            Ok(d) => Some(d),
+            Err(why) => {
+                warnings.push(format!("{why}; row loaded without end_date"));
+                None
+            }
         }
-        d
     };
     let type_raw = get("type");
     let person_type = parse_type(type_raw).unwrap_or_else(|| {
-        problems.push(format!(
-            "unknown type `{type_raw}` (expected employee, contractor or vendor)"
+        warnings.push(format!(
+            "unknown type `{type_raw}` (expected employee, contractor or vendor); row loaded as employee"
         ));
         PersonType::Employee
     });
     let risk_raw = get("risk");
+    // Under-rating a dismissal is the costly mistake: a risk nobody can read is high.
     let risk = parse_risk(risk_raw).unwrap_or_else(|| {
-        problems.push(format!(
-            "unknown risk `{risk_raw}` (expected standard or high)"
+        warnings.push(format!(
+            "unknown risk `{risk_raw}` (expected standard or high); row loaded as high"
         ));
-        Risk::Standard
+        Risk::High
     });
     let manager = get("manager_email");
-    if !manager.is_empty() && !is_valid_email(manager) {
-        problems.push(format!("invalid manager_email `{manager}`"));
-    }
+    let manager = if !manager.is_empty() && !is_valid_email(manager) {
+        warnings.push(format!(
+            "invalid manager_email `{manager}`; row loaded without manager"
+        ));
+        ""
+    } else {
+        manager
+    };
     let mut name = get("name").to_string();
     if name.is_empty() {
         name = [get("first_name"), get("last_name")]
@@ -475,7 +606,7 @@ fn parse_row(cols: &Columns, fields: &[String]) -> Result<Person, String> {
     if !problems.is_empty() {
         return Err(problems.join("; "));
     }
-    Ok(Person {
+    let person = Person {
         employee_id: employee_id.to_string(),
         email: email.to_lowercase(),
         name: (!name.is_empty()).then_some(name),
@@ -486,7 +617,8 @@ fn parse_row(cols: &Columns, fields: &[String]) -> Result<Person, String> {
         aliases,
         risk,
         source: String::new(),
-    })
+    };
+    Ok((person, warnings))
 }
 
 /// `;`-separated aliases, trimmed, empties dropped, duplicates (after normalisation) once.
@@ -639,9 +771,65 @@ mod tests {
             parse_date("2026-11-20T17:00:00Z"),
             NaiveDate::from_ymd_opt(2026, 11, 20)
         );
-        assert_eq!(parse_date("20/11/2026"), None);
+        assert_eq!(
+            parse_date("20/11/2026"),
+            NaiveDate::from_ymd_opt(2026, 11, 20)
+        );
+        assert_eq!(parse_date("01/02/2026"), None);
         assert_eq!(parse_date("2026-13-01"), None);
         assert_eq!(parse_date("2026-11-2é"), None);
+    }
+
+    #[test]
+    fn hris_date_spellings() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 20);
+        for s in [
+            "2026-11-20",
+            " 2026-11-20 ",
+            "2026-11-20 00:00:00",
+            "2026/11/20",
+            "2026.11.20",
+            "20261120",
+            "20.11.2026",
+            "11/20/2026",
+            "11/20/2026 0:00",
+            "11/20/2026 5:00 PM",
+            "20/11/2026",
+            "11-20-2026",
+            "20-Nov-2026",
+            "20 nov 2026",
+            "Nov 20, 2026",
+            "November 20, 2026",
+            "20 November 2026",
+        ] {
+            assert_eq!(parse_date(s), d, "{s}");
+        }
+        assert_eq!(parse_date("5/5/2026"), NaiveDate::from_ymd_opt(2026, 5, 5));
+        for s in [
+            "03/04/2026",
+            "13/14/2026",
+            "2026-02-30",
+            "soon",
+            "11/20/26",
+            "",
+        ] {
+            assert_eq!(parse_date(s), None, "{s}");
+        }
+        assert!(parse_date_inner("03/04/2026")
+            .unwrap_err()
+            .contains("ambiguous"));
+    }
+
+    #[test]
+    fn delimiter_is_sniffed_from_the_header() {
+        assert_eq!(sniff_delimiter(b"employee_id,email,status\n"), b',');
+        assert_eq!(
+            sniff_delimiter(b"Employee ID;Work Email;Status\r\nE1;a;b"),
+            b';'
+        );
+        assert_eq!(sniff_delimiter(b"id\temail\tstatus\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"a;b\",email,status\n"), b',');
+        assert_eq!(sniff_delimiter(b"email\n"), b',');
     }
 
     #[test]

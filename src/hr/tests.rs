@@ -77,27 +77,90 @@ fn bad_rows_are_issues_with_physical_line_numbers() {
                 ,bob@acme.example,active,\n\
                 E3,not-an-email,active,\n\
                 E4,dan@acme.example,retiring,\n\
-                E5,eve@acme.example,terminated,20/11/2026\n\
-                E6,frank@acme.example,active\n\
+                E5,eve@acme.example,terminated,03/04/2026\n\
+                E6,frank@acme.example\n\
                 \"E7\",\"grace@acme.example\",\"active\",\"\"\n\
                 E8,,,\n\
-                E9,heidi@acme.example,active,2026-01-01\n";
+                E9,heidi@acme.example,active,2026-01-01\n\
+                E10,Ivan,Petrov,ivan@acme.example,active\n";
     let (d, issues) = load_str(body);
     let got: Vec<(u64, &str)> = issues.iter().map(|i| (i.line, i.reason.as_str())).collect();
-    assert_eq!(got.len(), 6, "{got:?}");
+    assert_eq!(got.len(), 7, "{got:?}");
     assert_eq!(got[0], (3, "missing employee_id"));
     assert_eq!(got[1], (4, "invalid email `not-an-email`"));
     assert_eq!(got[2].0, 5);
     assert!(got[2].1.contains("unknown status `retiring`"));
+    // An unreadable optional field is reported, but the leaver stays in the roster.
     assert_eq!(got[3].0, 6);
-    assert!(got[3].1.contains("invalid end_date `20/11/2026`"));
-    assert_eq!(got[4], (7, "expected 4 fields, found 3"));
+    assert!(got[3].1.contains("ambiguous end_date `03/04/2026`"));
+    assert!(got[3].1.contains("row loaded without end_date"));
+    assert_eq!(got[4], (7, "expected 4 fields, found 2 (no status)"));
     assert_eq!(got[5], (9, "missing email; missing status"));
+    assert_eq!(got[6].0, 11);
+    assert!(got[6].1.starts_with("expected 4 fields, found 5"));
     let ids: Vec<&str> = d.people.iter().map(|p| p.employee_id.as_str()).collect();
-    assert_eq!(ids, ["E1", "E7", "E9"]);
+    assert_eq!(ids, ["E1", "E5", "E7", "E9"]);
+    assert_eq!(d.people[1].end_date, None);
     assert!(issues[0]
         .to_string()
         .contains("roster.csv:3: missing employee_id"));
+}
+
+#[test]
+fn real_hris_export_quirks_still_load_everyone() {
+    // Excel in a decimal-comma locale: `;` separators, BOM, CRLF, a trailing separator on
+    // some rows and a missing trailing cell on others, US dates, odd type/risk/manager.
+    let body = "\u{feff}Employee ID;Work Email;Status;Termination Date;Worker Type;Manager Email;Risk;\r\n\
+                E1;Alice@Acme.example;TERMINATED;11/20/2026;Robot;not a mail;extreme;\r\n\
+                E2;bob@acme.example;Active \r\n\
+                E3;carol@acme.example;on leave;;;;;\r\n\r\n";
+    let (d, issues) = load_str(body);
+    assert_eq!(d.len(), 3, "{issues:?}");
+    let a = &d.people[0];
+    assert_eq!(a.email, A);
+    assert_eq!(a.status, PersonStatus::Terminated);
+    assert_eq!(a.end_date, NaiveDate::from_ymd_opt(2026, 11, 20));
+    assert_eq!(a.person_type, PersonType::Employee);
+    assert_eq!(a.manager_email, None);
+    assert_eq!(a.risk, Risk::High);
+    assert_eq!(d.people[1].status, PersonStatus::Active);
+    assert_eq!(d.people[2].status, PersonStatus::Leave);
+    let reasons: Vec<&str> = issues.iter().map(|i| i.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(issues.iter().all(|i| i.line == 2), "{issues:?}");
+    assert!(reasons[0].contains("unknown type `Robot`"), "{reasons:?}");
+    assert!(reasons[1].contains("unknown risk `extreme`"), "{reasons:?}");
+    assert!(reasons[2].contains("invalid manager_email"), "{reasons:?}");
+}
+
+#[test]
+fn roster_with_no_usable_row_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let header_only = write(&tmp, "h.csv", b"employee_id,email,status\r\n\r\n");
+    let err = format!(
+        "{:#}",
+        Directory::load(&header_only, &[], &ColumnMapping::default()).unwrap_err()
+    );
+    assert!(err.contains("h.csv") && err.contains("no rows"), "{err}");
+    let all_bad = write(
+        &tmp,
+        "b.csv",
+        b"employee_id,email,status\nE1,a@acme.example,maybe\nE2,b@acme.example,\n",
+    );
+    let err = format!(
+        "{:#}",
+        Directory::load(&all_bad, &[], &ColumnMapping::default()).unwrap_err()
+    );
+    assert!(err.contains("all 2 rows were rejected"), "{err}");
+    assert!(err.contains("b.csv:2: unknown status `maybe`"), "{err}");
+    // An empty extra source (no contractors this quarter) is fine.
+    let main = write(
+        &tmp,
+        "m.csv",
+        b"employee_id,email,status\nE1,a@acme.example,active\n",
+    );
+    let (d, issues) = Directory::load(&main, &[header_only], &ColumnMapping::default()).unwrap();
+    assert_eq!((d.len(), issues.len()), (1, 0));
 }
 
 #[test]

@@ -136,3 +136,92 @@ fn a_missing_root_is_failed_coverage_and_exit_3_but_the_others_are_reported() {
     assert_eq!(coverage(&v, "host:web-test")["status"], "complete");
     assert!(finding(&v, "host_admin", "web-test:toor").is_some());
 }
+
+/// A roster as an HRIS/Excel export writes it (BOM, `;` separators, CRLF, HRIS headers and
+/// statuses, a US date, a trailing separator): the leaver is found by a listed alias, the
+/// subject block carries the parsed date and risk, and the host findings name them.
+#[test]
+fn leaver_from_an_excel_style_roster_by_alias() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("findings.json");
+    let dir = fixture("hosts");
+    let roster = tmp.path().join("export.csv");
+    std::fs::write(
+        &roster,
+        "\u{feff}Employee ID;Work Email;Full Name;Status;Termination Date;Manager Email;Aliases;Risk Level;\r\n\
+         T1001;Alice@Acme.example;\"Liddell; Alice\";TERMINATED;11/20/2026;dave@acme.example;\" alice ; github:alice-dev \";Elevated;\r\n\
+         T1002;bob@acme.example;Bob Builder;Active \r\n\
+         T1004;dave@acme.example;Dave Dunn;on leave;;;dave;;\r\n\r\n",
+    )
+    .unwrap();
+    let cfg = tmp.path().join("nhiscan.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[connector]]\ntype = \"host\"\nroots = [{:?}]\n",
+            dir.join("web-test")
+        ),
+    )
+    .unwrap();
+    nhiscan()
+        .current_dir(tmp.path())
+        .args(["leaver", "GitHub:Alice-Dev", "--no-progress", "-q", "-c"])
+        .arg(&cfg)
+        .arg("--hr")
+        .arg(&roster)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let v = read_json(&out);
+    let s = &v["scan"]["subject"];
+    assert_eq!(s["employee_id"], "T1001");
+    assert_eq!(s["email"], "alice@acme.example");
+    assert_eq!(s["status"], "terminated");
+    assert_eq!(s["end_date"], "2026-11-20");
+    assert_eq!(s["risk"], "high");
+    let ids: Vec<&str> = s["identifiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        ids.contains(&"github:alice-dev") && ids.contains(&"alice"),
+        "{ids:?}"
+    );
+    let alice = finding(&v, "host_admin", "web-test:alice").expect("alice's admin account");
+    assert_eq!(alice["owner"], "alice@acme.example");
+    assert_eq!(alice["relation"], "is");
+    assert!(alice["remediation"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("dave@acme.example"));
+}
+
+/// A roster nobody could be loaded from is an input error, not a sweep that calls every
+/// account orphaned.
+#[test]
+fn sweep_with_an_unusable_roster_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture("hosts");
+    let roster = tmp.path().join("hr.csv");
+    std::fs::write(&roster, "employee_id,email,status\r\n\r\n").unwrap();
+    let out = tmp.path().join("findings.json");
+    let assert = nhiscan()
+        .current_dir(tmp.path())
+        .args(["sweep", "--no-progress", "-c"])
+        .arg(dir.join("nhiscan.toml"))
+        .arg("--hr")
+        .arg(&roster)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        err.contains("hr.csv") && err.contains("no usable people"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

@@ -18,9 +18,7 @@ use std::sync::Arc;
 
 /// Groups whose members are administrators. `docker`, `lxd`, `libvirt` and `root` are
 /// root-equivalent (a member can mount `/` into a container or VM it controls).
-const ADMIN_GROUPS: &[&str] = &[
-    "sudo", "wheel", "admin", "adm", "docker", "root", "lxd", "libvirt",
-];
+const ADMIN_GROUPS: &[&str] = &["sudo", "wheel", "admin", "docker", "root", "lxd", "libvirt"];
 const ROOT_EQUIVALENT_GROUPS: &[&str] = &["docker", "root", "lxd", "libvirt"];
 
 /// Per-account files that commonly hold credentials, relative to the home directory.
@@ -123,9 +121,12 @@ struct Account<'a> {
     groups: Vec<(String, u32)>,
     /// (file, key) for every distinct key that grants login as this account.
     keys: Vec<(String, AuthorizedKey)>,
+    /// Later lines with a key already in `keys` (same fingerprint): their comments may
+    /// name someone the first line did not.
+    dup_keys: Vec<(String, AuthorizedKey)>,
     admin_via: Vec<String>,
-    /// Admin rights other than mere `adm` membership (which only reads logs, and which
-    /// distributions give to system daemons such as syslog).
+    /// Real admin rights (uid 0, an admin group, a sudoers grant); `adm` membership,
+    /// which only reads logs, is not one.
     strong_admin: bool,
     nopasswd: bool,
     expired: bool,
@@ -353,13 +354,16 @@ impl<'a> RootScan<'a> {
                 key_files.push("/root/.ssh/authorized_keys2".into());
             }
             let mut keys: Vec<(String, AuthorizedKey)> = Vec::new();
+            let mut dup_keys: Vec<(String, AuthorizedKey)> = Vec::new();
             for f in key_files {
                 let f = normalize_rel(&f);
                 for k in self.authorized_keys(&f).iter() {
-                    if !keys
+                    if keys
                         .iter()
                         .any(|(_, seen)| seen.fingerprint == k.fingerprint)
                     {
+                        dup_keys.push((f.clone(), k.clone()));
+                    } else {
                         keys.push((f.clone(), k.clone()));
                     }
                 }
@@ -373,6 +377,7 @@ impl<'a> RootScan<'a> {
                 shadow: sh,
                 groups,
                 keys,
+                dup_keys,
                 admin_via: Vec::new(),
                 strong_admin: false,
                 nopasswd: false,
@@ -613,12 +618,31 @@ impl<'a> RootScan<'a> {
             "{file} line {} grants login as {account} on {}",
             k.line, self.host
         );
-        for id in keys::comment_identifiers(&k.comment) {
-            let ev = Evidence::new(
-                "host:authorized_keys",
-                format!("key comment {comment} in {grants}"),
-            );
-            n.hints.push(OwnerHint::new(id, Signal::KeyComment, ev));
+        // The same key listed again (another line or file) may carry another comment.
+        let sightings = std::iter::once((file, k)).chain(
+            a.dup_keys
+                .iter()
+                .filter(|(_, d)| d.fingerprint == k.fingerprint)
+                .map(|(f, d)| (f.as_str(), d)),
+        );
+        for (f, line_key) in sightings {
+            let c = printable(&line_key.comment, 100);
+            for id in keys::comment_identifiers(&line_key.comment) {
+                let ev = Evidence::new(
+                    "host:authorized_keys",
+                    format!(
+                        "key comment {c} in {f} line {} grants login as {account} on {}",
+                        line_key.line, self.host
+                    ),
+                );
+                if !n
+                    .hints
+                    .iter()
+                    .any(|h| h.identifier == id && h.evidence == ev)
+                {
+                    n.hints.push(OwnerHint::new(id, Signal::KeyComment, ev));
+                }
+            }
         }
         // A person's own authorized_keys is their declared set of keys: only they (and
         // root) edit it, so the account holder owns the key. A uid-0 account's holder is
@@ -677,16 +701,22 @@ impl<'a> RootScan<'a> {
             }
         }
         let mut seen = BTreeSet::new();
+        // One NHI per (rule, secret) on this host, wherever it appears: the first file in
+        // scan order holds the location, the others go to `other_locations`.
+        let mut found = HostSecrets::default();
         for (path, owner) in files {
             let path = normalize_rel(&path);
             if !seen.insert(path.clone()) {
                 continue;
             }
-            self.scan_file(&path, owner.as_deref());
+            self.scan_file(&path, owner.as_deref(), &mut found);
+        }
+        for n in found.items {
+            self.sink.emit(n);
         }
     }
 
-    fn scan_file(&mut self, path: &str, owner: Option<&str>) {
+    fn scan_file(&mut self, path: &str, owner: Option<&str>, found: &mut HostSecrets) {
         let bare = path.trim_start_matches('/');
         if self.ctx.allow_paths.is_allowed(path) || self.ctx.allow_paths.is_allowed(bare) {
             self.cov.skip("allowlisted");
@@ -717,6 +747,27 @@ impl<'a> RootScan<'a> {
             };
             let Some(first) = ms.first() else { continue };
             let rule = &first.rule;
+            let locations = ms.iter().map(|m| Location {
+                path: path.to_string(),
+                line: m.line,
+                in_head: true,
+                ..Default::default()
+            });
+            if let Some(&i) = found.by_key.get(&key) {
+                // Seen in an earlier file: one more place, and whoever this file gives it to.
+                let n = &mut found.items[i];
+                n.other_locations.extend(locations);
+                for h in self.secret_hints(path, owner, &data, &ms, is_user_crontab, system_cron) {
+                    if !n
+                        .hints
+                        .iter()
+                        .any(|x| x.identifier == h.identifier && x.evidence == h.evidence)
+                    {
+                        n.hints.push(h);
+                    }
+                }
+                continue;
+            }
             let resource = format!("{}:{path}:{}", self.host, first.line);
             let place = if is_user_crontab {
                 format!("crontab of {}", owner.unwrap_or("?"))
@@ -727,22 +778,10 @@ impl<'a> RootScan<'a> {
             let mut n = Nhi::new(&self.connector, Kind::SecretOnHost, resource, title);
             n.rule = Some(rule.id.clone());
             n.secret = Some(first.secret.to_ref());
-            n.location = Some(Location {
-                path: path.to_string(),
-                line: first.line,
-                in_head: false,
-                ..Default::default()
-            });
-            n.other_locations = ms[1..]
-                .iter()
-                .map(|m| Location {
-                    path: path.to_string(),
-                    line: m.line,
-                    in_head: false,
-                    ..Default::default()
-                })
-                .collect();
-            n.fingerprint_basis = Some(format!("{}\0{path}\0{}", self.host, key.1));
+            let mut locations = locations;
+            n.location = locations.next();
+            n.other_locations = locations.collect();
+            n.fingerprint_basis = Some(format!("{}\0{}", self.host, key.1));
             if let Some(jk) = &rule.join_key {
                 n.join_keys
                     .push(crate::model::join_key(jk, first.secret.expose()));
@@ -751,42 +790,76 @@ impl<'a> RootScan<'a> {
             n.attributes
                 .insert("credential".into(), rule.credential.clone());
             n.attributes.insert("unlocks".into(), rule.unlocks.clone());
-            let mut users: Vec<(String, String)> = Vec::new();
-            if let Some(o) = owner {
-                let why = if is_user_crontab {
-                    format!("{place} ({path} line {}) holds this credential", first.line)
-                } else {
-                    format!(
-                        "{path} line {} in {o}'s home holds this credential",
-                        first.line
-                    )
-                };
-                users.push((o.to_string(), why));
+            n.hints = self.secret_hints(path, owner, &data, &ms, is_user_crontab, system_cron);
+            if let Some(u) = n
+                .hints
+                .first()
+                .and_then(|h| h.identifier.strip_prefix("host:"))
+            {
+                n.attributes.insert("account".into(), u.to_string());
             }
-            if system_cron {
-                for m in &ms {
-                    if let Some(u) = system_cron_user(&data, m.line) {
-                        let why =
-                            format!("{path} line {} runs as {u} with this credential", m.line);
-                        if !users.iter().any(|(x, _)| *x == u) {
-                            users.push((u, why));
-                        }
+            found.by_key.insert(key, found.items.len());
+            found.items.push(n);
+        }
+    }
+
+    /// Who can use a secret found in `path`: the account whose file it is, and for system
+    /// crontabs the user each job line runs as.
+    fn secret_hints(
+        &self,
+        path: &str,
+        owner: Option<&str>,
+        data: &[u8],
+        ms: &[crate::matcher::Match],
+        is_user_crontab: bool,
+        system_cron: bool,
+    ) -> Vec<OwnerHint> {
+        let Some(first) = ms.first() else {
+            return Vec::new();
+        };
+        let mut users: Vec<(String, String)> = Vec::new();
+        if let Some(o) = owner {
+            let why = if is_user_crontab {
+                format!(
+                    "crontab of {o} ({path} line {}) holds this credential",
+                    first.line
+                )
+            } else {
+                format!(
+                    "{path} line {} in {o}'s home holds this credential",
+                    first.line
+                )
+            };
+            users.push((o.to_string(), why));
+        }
+        if system_cron {
+            for m in ms {
+                if let Some(u) = system_cron_user(data, m.line) {
+                    let why = format!("{path} line {} runs as {u} with this credential", m.line);
+                    if !users.iter().any(|(x, _)| *x == u) {
+                        users.push((u, why));
                     }
                 }
             }
-            if let Some((u, _)) = users.first() {
-                n.attributes.insert("account".into(), u.clone());
-            }
-            for (u, why) in users {
-                n.hints.push(OwnerHint::new(
+        }
+        users
+            .into_iter()
+            .map(|(u, why)| {
+                OwnerHint::new(
                     format!("host:{u}"),
                     Signal::Access,
                     Evidence::new("host:file", why),
-                ));
-            }
-            self.sink.emit(n);
-        }
+                )
+            })
+            .collect()
     }
+}
+
+/// Secrets found so far on one root, by (rule id, secret hash).
+#[derive(Default)]
+struct HostSecrets {
+    items: Vec<Nhi>,
+    by_key: HashMap<(String, String), usize>,
 }
 
 /// Adapter so the sudoers parser reads through the scan's cache and fault recording.
@@ -807,15 +880,15 @@ fn admin_rights(a: &mut Account<'_>, sudo: &Sudoers) {
         a.strong_admin = true;
     }
     for (g, _) in &a.groups {
-        if ADMIN_GROUPS.contains(&g.as_str()) {
+        // `adm` only reads logs (Debian/Ubuntu give it to the first user and to syslog):
+        // it shows in `groups`, but it does not make a host_admin.
+        if ADMIN_GROUPS.contains(&g.as_str()) && g != "adm" {
             if ROOT_EQUIVALENT_GROUPS.contains(&g.as_str()) {
                 a.admin_via.push(format!("group {g} (root-equivalent)"));
             } else {
                 a.admin_via.push(format!("group {g}"));
             }
-            if g != "adm" {
-                a.strong_admin = true;
-            }
+            a.strong_admin = true;
         }
     }
     for grant in &sudo.grants {

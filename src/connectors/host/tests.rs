@@ -247,7 +247,7 @@ fn web_test_secrets_in_crontabs_and_dotfiles() {
     let loc = aws.location.as_ref().unwrap();
     assert_eq!(
         (loc.path.as_str(), loc.line, loc.in_head),
-        ("/var/spool/cron/crontabs/deploy", 3, false)
+        ("/var/spool/cron/crontabs/deploy", 3, true)
     );
     assert_eq!(
         aws.other_locations
@@ -266,7 +266,7 @@ fn web_test_secrets_in_crontabs_and_dotfiles() {
     assert!(has_hint(aws, "host:deploy", Signal::Access));
     assert!(aws.title.contains("crontab of deploy"), "{}", aws.title);
     let basis = aws.fingerprint_basis.as_deref().unwrap();
-    assert!(basis.starts_with("web-test\0/var/spool/cron/crontabs/deploy\0"));
+    assert!(basis.starts_with("web-test\0"));
 
     let bashrc = find(&items, "web-test:/home/alice/.bashrc:4");
     assert!(has_hint(bashrc, "host:alice", Signal::Access));
@@ -469,4 +469,151 @@ fn acme_example_snapshots() {
             .count(),
         1
     );
+}
+
+/// A throwaway root with these files (path relative to the root, content).
+fn make_root(name: &str, files: &[(&str, String)]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(name);
+    for (rel, body) in files {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+    (dir, root)
+}
+
+/// A valid ed25519 authorized_keys blob (type string plus 32 fake key bytes), base64.
+fn ed25519_blob(seed: u8) -> String {
+    let mut blob = Vec::new();
+    blob.extend_from_slice(&11u32.to_be_bytes());
+    blob.extend_from_slice(b"ssh-ed25519");
+    blob.extend_from_slice(&32u32.to_be_bytes());
+    blob.extend((0..32u8).map(|i| i.wrapping_mul(seed).wrapping_add(seed)));
+    let s = super::keys::base64_encode_nopad(&blob);
+    let pad = (4 - s.len() % 4) % 4;
+    format!("{s}{}", "=".repeat(pad))
+}
+
+#[test]
+fn one_secret_in_several_files_of_a_host_is_one_finding() {
+    // FAKE token, made up for this test.
+    let token = "ghp_FAKEZ3jkJuAFsmDgrYShlHJ9eA1ugdECzQ9X";
+    let (_tmp, root) = make_root(
+        "app-3",
+        &[
+            (
+                "etc/passwd",
+                "root:x:0:0::/root:/bin/bash\ndeploy:x:1003:1003::/home/deploy:/bin/bash\nops:x:1004:1004::/home/ops:/bin/bash\n".into(),
+            ),
+            (
+                "etc/cron.d/report",
+                format!("*/5 * * * * ops curl -H 'Authorization: token {token}' https://x\n"),
+            ),
+            (
+                "home/deploy/.bashrc",
+                format!("export PATH=$PATH:~/bin\nexport GITHUB_TOKEN={token}\n"),
+            ),
+        ],
+    );
+    let (items, cov) = scan(vec![root]);
+    assert_eq!(
+        cov[0].status,
+        CoverageStatus::Complete,
+        "{:?}",
+        cov[0].errors
+    );
+    let secrets: Vec<&Nhi> = items
+        .iter()
+        .filter(|n| {
+            n.kind == Kind::SecretOnHost && n.rule.as_deref() == Some("nhi.github.pat-classic.1")
+        })
+        .collect();
+    assert_eq!(secrets.len(), 1, "{secrets:#?}");
+    let n = secrets[0];
+    assert_eq!(n.resource, "app-3:/etc/cron.d/report:1");
+    let loc = n.location.as_ref().unwrap();
+    assert_eq!(
+        (loc.path.as_str(), loc.line, loc.in_head),
+        ("/etc/cron.d/report", 1, true)
+    );
+    let others: Vec<(&str, u64)> = n
+        .other_locations
+        .iter()
+        .map(|l| (l.path.as_str(), l.line))
+        .collect();
+    assert_eq!(others, vec![("/home/deploy/.bashrc", 2)]);
+    // Both accounts that can read it are tied to it.
+    assert!(has_hint(n, "host:ops", Signal::Access));
+    assert!(has_hint(n, "host:deploy", Signal::Access));
+    // The id does not depend on which file was found first.
+    assert!(!n
+        .fingerprint_basis
+        .as_deref()
+        .unwrap()
+        .contains("/etc/cron.d"));
+}
+
+#[test]
+fn adm_membership_alone_is_not_admin() {
+    let (_tmp, root) = make_root(
+        "log-1",
+        &[
+            (
+                "etc/passwd",
+                "root:x:0:0::/root:/bin/bash\nsyslog:x:104:110::/home/syslog:/usr/sbin/nologin\nfrank:x:1007:1007:Frank:/home/frank:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n".into(),
+            ),
+            ("etc/group", "adm:x:4:syslog,frank,alice\nsudo:x:27:alice\n".into()),
+        ],
+    );
+    let (items, _) = scan(vec![root]);
+    let frank = find(&items, "log-1:frank");
+    assert_eq!(frank.kind, Kind::HostAccount);
+    assert!(!frank.privileged);
+    assert!(!items.iter().any(|n| n.resource == "log-1:syslog"));
+    let alice = find(&items, "log-1:alice");
+    assert_eq!(alice.kind, Kind::HostAdmin);
+    assert_eq!(alice.attributes["admin_via"], "group sudo");
+    assert!(!alice.title.contains("adm,"), "{}", alice.title);
+}
+
+#[test]
+fn a_key_listed_twice_keeps_every_comment() {
+    let k = ed25519_blob(7);
+    let (_tmp, root) = make_root(
+        "bastion",
+        &[
+            (
+                "etc/passwd",
+                "root:x:0:0::/root:/bin/bash\ndeploy:x:1003:1003::/home/deploy:/bin/bash\n".into(),
+            ),
+            (
+                "home/deploy/.ssh/authorized_keys",
+                format!("from=\"10.0.0.0/8\" ssh-ed25519 {k}\nssh-ed25519 {k} bob@bastion\n"),
+            ),
+        ],
+    );
+    let (items, cov) = scan(vec![root]);
+    assert_eq!(
+        cov[0].status,
+        CoverageStatus::Complete,
+        "{:?}",
+        cov[0].errors
+    );
+    let keys: Vec<&Nhi> = items
+        .iter()
+        .filter(|n| n.kind == Kind::SshAuthorizedKey)
+        .collect();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].attributes["line"], "1");
+    assert!(
+        has_hint(keys[0], "bob@bastion", Signal::KeyComment)
+            || has_hint(keys[0], "bob", Signal::KeyComment),
+        "{:?}",
+        keys[0].hints
+    );
+    assert!(keys[0]
+        .hints
+        .iter()
+        .any(|h| h.evidence.detail.contains("authorized_keys line 2")));
 }
