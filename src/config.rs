@@ -30,6 +30,7 @@ pub struct ExceptionConfig {
     pub reason: String,
     pub approved_by: String,
     /// ISO date; the exception stops applying after this day.
+    #[serde(deserialize_with = "date_string")]
     pub expires: String,
 }
 
@@ -55,7 +56,7 @@ pub struct Config {
     pub hr: HrConfig,
     #[serde(default)]
     pub scan: ScanConfig,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numbered_connectors")]
     pub connector: Vec<ConnectorConfig>,
     #[serde(default)]
     pub exception: Vec<ExceptionConfig>,
@@ -64,6 +65,67 @@ pub struct Config {
     pub base: PathBuf,
     #[serde(skip)]
     pub path: Option<PathBuf>,
+}
+
+/// `[[connector]]` tables, each read on its own so that an error says which one it is in
+/// (the TOML parser can only point at the first `[[connector]]` header of the array).
+fn numbered_connectors<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<ConnectorConfig>, D::Error> {
+    use serde::de::Error;
+    let tables: Vec<toml::Table> = match toml::Value::deserialize(d)? {
+        toml::Value::Array(items) => items
+            .into_iter()
+            .map(|v| match v {
+                toml::Value::Table(t) => Ok(t),
+                other => Err(D::Error::custom(format!(
+                    "each [[connector]] must be a table, got {}",
+                    other.type_str()
+                ))),
+            })
+            .collect::<Result<_, _>>()?,
+        toml::Value::Table(_) => {
+            return Err(D::Error::custom(
+                "connectors are an array of tables: write [[connector]], not [connector]",
+            ))
+        }
+        other => {
+            return Err(D::Error::custom(format!(
+                "connector must be an array of [[connector]] tables, got {}",
+                other.type_str()
+            )))
+        }
+    };
+    tables
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let ty = match t.get("type").and_then(|v| v.as_str()) {
+                Some(ty) => format!(" (type = {ty:?})"),
+                None => String::new(),
+            };
+            ConnectorConfig::deserialize(toml::Value::Table(t)).map_err(|e| {
+                D::Error::custom(format!(
+                    "[[connector]] number {}{ty}: {}",
+                    i + 1,
+                    e.message().trim()
+                ))
+            })
+        })
+        .collect()
+}
+
+/// `expires` as a quoted ISO date (`"2027-01-31"`) or a bare TOML date (`2027-01-31`).
+fn date_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::de::Error;
+    match toml::Value::deserialize(d)? {
+        toml::Value::String(s) => Ok(s),
+        toml::Value::Datetime(dt) => Ok(dt.to_string()),
+        other => Err(D::Error::custom(format!(
+            "expires must be an ISO date (YYYY-MM-DD), got {}",
+            other.type_str()
+        ))),
+    }
 }
 
 impl Config {
@@ -76,6 +138,9 @@ impl Config {
             .columns
             .validate()
             .map_err(|e| anyhow::anyhow!("config {}: [hr.columns]: {e:#}", path.display()))?;
+        // Exceptions are checked here too so that a bad date names the file.
+        crate::pipeline::Exceptions::new(&cfg.exception)
+            .map_err(|e| anyhow::anyhow!("config {}: [[exception]]: {e:#}", path.display()))?;
         cfg.base = path
             .parent()
             .map(|p| {
@@ -123,5 +188,44 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("hrr"), "{err}");
+    }
+
+    #[test]
+    fn github_and_saas_parse_and_check_their_keys() {
+        let cfg: Config = toml::from_str(
+            "[[connector]]\ntype = \"github\"\norg = \"acme\"\napi_url = \"https://ghe.example\"\ntoken_env = \"GITHUB_TOKEN\"\nname = \"main\"\n\
+             [[connector]]\ntype = \"saas\"\nspec = \"okta\"\nbase_url = \"https://acme.okta.com\"\ntoken_env = \"OKTA_API_TOKEN\"\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.connector.len(), 2);
+        let err = toml::from_str::<Config>(
+            "[[connector]]\ntype = \"git\"\npaths = []\n[[connector]]\ntype = \"saas\"\nspec = \"okta\"\ntoken = \"x\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`token`") && err.contains("number 2"), "{err}");
+    }
+
+    #[test]
+    fn exception_expiry_may_be_a_bare_toml_date() {
+        let cfg: Config = toml::from_str(
+            "[[exception]]\nfinding = \"x\"\nreason = \"r\"\napproved_by = \"a\"\nexpires = 2027-01-31\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.exception[0].expires, "2027-01-31");
+        let err = toml::from_str::<Config>(
+            "[[exception]]\nfinding = \"x\"\nreason = \"r\"\napproved_by = \"a\"\nexpires = 5\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("ISO date"), "{err}");
+    }
+
+    #[test]
+    fn single_connector_table_says_to_use_double_brackets() {
+        let err = toml::from_str::<Config>("[connector]\ntype = \"git\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[[connector]]"), "{err}");
     }
 }

@@ -29,6 +29,16 @@ pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     UsageError(msg.into()).into()
 }
 
+/// Print to stdout like `print!`, but a closed stdout (`nhiscan ... | head`) is not a
+/// panic: the rest of the text is dropped and the run ends with its real exit code.
+pub fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "nhiscan",

@@ -33,13 +33,16 @@ pub fn run(g: &Global, a: &RulesArgs) -> anyhow::Result<ExitCode> {
             problems.extend(lint(&set));
             if problems.is_empty() {
                 if !g.quiet {
-                    println!("{} rules OK", set.rules.len());
+                    super::out(&format!("{} rules OK\n", set.rules.len()));
                 }
                 Ok(ExitCode::from(super::EXIT_CLEAN))
             } else {
-                for p in &problems {
-                    println!("{p}");
-                }
+                super::out(
+                    &problems
+                        .iter()
+                        .map(|p| format!("{p}\n"))
+                        .collect::<String>(),
+                );
                 eprintln!(
                     "nhiscan: {} problem(s) in {} rules",
                     problems.len(),
@@ -50,16 +53,18 @@ pub fn run(g: &Global, a: &RulesArgs) -> anyhow::Result<ExitCode> {
         }
         RulesCommand::List => {
             let set = RuleSet::load(dir)?;
+            let mut text = String::new();
             for r in &set.rules {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
+                text.push_str(&format!(
+                    "{}\t{}\t{}\t{}\t{}\n",
                     r.id,
                     r.unlocks,
                     r.credential,
                     r.name,
                     r.origin.display()
-                );
+                ));
             }
+            super::out(&text);
             Ok(ExitCode::from(super::EXIT_CLEAN))
         }
     }

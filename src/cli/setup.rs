@@ -19,6 +19,13 @@ use std::process::ExitCode;
 pub fn load_config(g: &Global) -> anyhow::Result<Option<Config>> {
     let path = match &g.config {
         Some(p) => {
+            if p.is_dir() {
+                return Err(usage(format!(
+                    "config {} is a directory: pass the file, e.g. -c {}",
+                    p.display(),
+                    p.join("nhiscan.toml").display()
+                )));
+            }
             if !p.is_file() {
                 return Err(usage(format!("config file {} does not exist", p.display())));
             }
@@ -58,7 +65,7 @@ pub fn load_matcher(g: &Global, cfg: Option<&Config>) -> anyhow::Result<Matcher>
 }
 
 /// Load the roster (`--hr` wins over `[hr] roster`) and extra sources. Bad rows become
-/// warnings (printed now, and kept for the findings file).
+/// warnings, kept for the findings file and the terminal summary.
 pub fn load_directory(
     g: &Global,
     cfg: Option<&Config>,
@@ -75,6 +82,12 @@ pub fn load_directory(
         .map(|c| c.hr.extra.iter().map(|p| c.resolve(p)).collect())
         .unwrap_or_default();
     for p in std::iter::once(&roster).chain(extra.iter()) {
+        if p.is_dir() {
+            return Err(usage(format!(
+                "HR roster {} is a directory, not a CSV file",
+                p.display()
+            )));
+        }
         if !p.is_file() {
             return Err(usage(format!("HR roster {} does not exist", p.display())));
         }
@@ -82,12 +95,14 @@ pub fn load_directory(
     let mapping = cfg.map(|c| c.hr.columns.clone()).unwrap_or_default();
     let (dir, issues) =
         Directory::load(&roster, &extra, &mapping).map_err(|e| usage(format!("{e:#}")))?;
-    let warnings: Vec<String> = issues
-        .iter()
-        .map(|i| format!("HR row skipped: {i}"))
-        .collect();
-    for w in &warnings {
-        eprintln!("nhiscan: warning: {w}");
+    // Each issue says itself whether its row was skipped or loaded without a bad field.
+    let warnings: Vec<String> = issues.iter().map(|i| format!("HR roster: {i}")).collect();
+    // The terminal summary repeats them at the end; with --quiet there is no summary, and a
+    // dropped roster row must still be said somewhere.
+    if g.quiet {
+        for w in &warnings {
+            eprintln!("nhiscan: warning: {w}");
+        }
     }
     Ok(Some((dir, warnings)))
 }
@@ -150,9 +165,27 @@ pub fn connectors_or_default(cfg: Option<&Config>) -> anyhow::Result<Vec<Box<dyn
             .iter()
             .map(|cc| connectors::build(cc, &c.base))
             .collect::<anyhow::Result<_>>()
-            .map_err(|e| usage(format!("{e:#}")))?,
+            .map_err(|e| match &c.path {
+                Some(p) => usage(format!("config {}: {e:#}", p.display())),
+                None => usage(format!("{e:#}")),
+            })?,
         None => Vec::new(),
     };
+    // Two accounts both called `aws:default` could not be told apart in findings or
+    // coverage. Plain `git` and `host` may repeat: their findings are named by repository
+    // and host, not by connector.
+    let mut named = std::collections::HashSet::new();
+    for c in &configured {
+        let n = c.name();
+        if n.contains(':') && !named.insert(n.clone()) {
+            let file = cfg
+                .and_then(|c| c.path.as_ref())
+                .map_or("the config".to_string(), |p| p.display().to_string());
+            return Err(usage(format!(
+                "config {file}: two [[connector]] tables are both named `{n}`; give each its own `name`"
+            )));
+        }
+    }
     if !configured.is_empty() {
         return Ok(configured);
     }
@@ -176,41 +209,59 @@ pub fn show_progress(g: &Global) -> bool {
     !g.quiet && !g.no_progress && std::io::stderr().is_terminal()
 }
 
-/// The format: `--format`, else from the output file's extension, else json.
+/// The format: `--format`, else from the output file's extension (`.sarif.json` and
+/// `.ocsf.json` count as SARIF and OCSF), else json.
 pub fn output_format(g: &Global) -> Format {
     if let Some(f) = g.format {
         return f;
     }
-    match g
-        .output
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+    format_for_path(&g.output)
+}
+
+fn format_for_path(output: &Path) -> Format {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".json").unwrap_or(&name);
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
         Some("jsonl") | Some("ndjson") => Format::Jsonl,
         Some("csv") => Format::Csv,
         Some("sarif") => Format::Sarif,
-        Some("md") => Format::Markdown,
+        Some("ocsf") => Format::Ocsf,
+        Some("md") | Some("markdown") => Format::Markdown,
         _ => Format::Json,
     }
 }
 
 /// Run, write, summarise, and pick the exit code.
 pub fn finish(g: &Global, spec: RunSpec) -> anyhow::Result<ExitCode> {
+    // Before scanning: a run that cannot write its findings has produced nothing.
+    report::check_output(&g.output).map_err(|e| usage(format!("{e:#}")))?;
     let file = pipeline::run(spec);
     write_and_exit(g, &file)
+}
+
+/// `-`, and the device paths that name standard output.
+fn writes_to_stdout(output: &Path) -> bool {
+    output == Path::new("-")
+        || output == Path::new("/dev/stdout")
+        || output == Path::new("/dev/fd/1")
+        || output == Path::new("/proc/self/fd/1")
 }
 
 pub fn write_and_exit(g: &Global, file: &FindingsFile) -> anyhow::Result<ExitCode> {
     report::write_output(file, output_format(g), &g.output)?;
     if !g.quiet {
         let summary = report::terminal_summary(file, 10);
-        if g.output == Path::new("-") {
+        // When the findings go to stdout, stdout carries nothing else.
+        if writes_to_stdout(&g.output) {
             eprint!("{summary}");
         } else {
-            print!("{summary}");
-            println!("Findings written to {}", g.output.display());
+            super::out(&format!(
+                "{summary}Findings written to {}\n",
+                g.output.display()
+            ));
         }
     }
     let open = file
@@ -251,4 +302,36 @@ pub fn base_spec(
         show_progress: show_progress(g),
         warnings: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_follows_the_output_extension() {
+        for (name, want) in [
+            ("findings.json", Format::Json),
+            ("out", Format::Json),
+            ("-", Format::Json),
+            ("a.JSONL", Format::Jsonl),
+            ("a.ndjson", Format::Jsonl),
+            ("a.csv", Format::Csv),
+            ("results.sarif", Format::Sarif),
+            ("results.sarif.json", Format::Sarif),
+            ("events.ocsf", Format::Ocsf),
+            ("events.ocsf.json", Format::Ocsf),
+            ("report.md", Format::Markdown),
+            ("dir.csv/findings.json", Format::Json),
+        ] {
+            assert_eq!(format_for_path(Path::new(name)), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn stdout_paths_keep_stdout_for_findings_only() {
+        assert!(writes_to_stdout(Path::new("-")));
+        assert!(writes_to_stdout(Path::new("/dev/stdout")));
+        assert!(!writes_to_stdout(Path::new("findings.json")));
+    }
 }

@@ -116,15 +116,120 @@ pub enum ConnectorConfig {
     Git(git::GitConfig),
     Host(host::HostConfig),
     Aws(aws::AwsConfig),
+    Github(GithubConfig),
+    Saas(SaasConfig),
+}
+
+/// `[[connector]] type = "github"`: parsed and validated, but this build has no GitHub
+/// connector, so the source is recorded as failed (never silently skipped).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GithubConfig {
+    /// The organization; findings would appear as `github:ORG`.
+    pub org: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// GitHub Enterprise Server or an emulator.
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// The environment variable holding the token (never the token itself).
+    #[serde(default)]
+    pub token_env: Option<String>,
+}
+
+/// `[[connector]] type = "saas"`: parsed and validated, but this build has no SaaS
+/// connector, so the source is recorded as failed (never silently skipped).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaasConfig {
+    /// A spec name (`okta`) or a path to a spec file.
+    pub spec: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub token_env: Option<String>,
+}
+
+/// A configured source this build cannot read. Its scan records one `failed` coverage
+/// entry saying so, which makes the run incomplete (exit 3) while the other connectors
+/// still run: a sweep config that also lists GitHub must not scan nothing, nor look clean.
+pub struct Unsupported {
+    connector: String,
+    kind: &'static str,
+}
+
+impl Unsupported {
+    fn github(c: &GithubConfig) -> Self {
+        Unsupported {
+            connector: format!("github:{}", c.org.trim()),
+            kind: "github",
+        }
+    }
+
+    fn saas(c: &SaasConfig) -> Self {
+        // `spec` is a name under connectors/saas/ or a path to one: name the entry after
+        // the spec, not after the path it lives at.
+        let spec = c.spec.trim();
+        let label = if spec.contains('/') || spec.contains('.') {
+            Path::new(spec)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or(spec)
+        } else {
+            spec
+        };
+        Unsupported {
+            connector: format!("saas:{label}"),
+            kind: "saas",
+        }
+    }
+}
+
+impl Connector for Unsupported {
+    fn name(&self) -> String {
+        self.connector.clone()
+    }
+
+    fn scan(&self, _ctx: &ScanContext<'_>, _sink: &dyn Sink) -> Vec<Coverage> {
+        let mut cov = Coverage::new(self.connector.clone());
+        cov.fail(format!(
+            "this nhiscan version ({}) has no {} connector yet: {} was NOT scanned",
+            env!("CARGO_PKG_VERSION"),
+            self.kind,
+            self.connector
+        ));
+        vec![cov]
+    }
 }
 
 /// Build the connector for a config entry. `base` is the config file's directory, against
 /// which relative paths resolve.
 pub fn build(cfg: &ConnectorConfig, base: &Path) -> anyhow::Result<Box<dyn Connector>> {
     Ok(match cfg {
+        // An empty list would scan nothing and report a complete, clean source.
+        ConnectorConfig::Git(c) if c.paths.is_empty() => {
+            anyhow::bail!("[[connector]] type = \"git\": paths is empty; list at least one file, directory or repository")
+        }
+        ConnectorConfig::Host(c) if c.roots.is_empty() => {
+            anyhow::bail!("[[connector]] type = \"host\": roots is empty; list at least one root (\"/\" or a snapshot)")
+        }
         ConnectorConfig::Git(c) => Box::new(git::GitConnector::new(c, base)?),
         ConnectorConfig::Host(c) => Box::new(host::HostConnector::new(c, base)?),
         ConnectorConfig::Aws(c) => Box::new(aws::AwsConnector::new(c, base)?),
+        ConnectorConfig::Github(c) => {
+            if c.org.trim().is_empty() {
+                anyhow::bail!("[[connector]] type = \"github\": org must not be empty");
+            }
+            Box::new(Unsupported::github(c))
+        }
+        ConnectorConfig::Saas(c) => {
+            if c.spec.trim().is_empty() {
+                anyhow::bail!("[[connector]] type = \"saas\": spec must not be empty");
+            }
+            Box::new(Unsupported::saas(c))
+        }
     })
 }
 

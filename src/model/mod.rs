@@ -276,20 +276,21 @@ impl OwnerHint {
     }
 }
 
-/// Where a secret was seen in a file or in git history.
+/// Where a secret was seen in a file or in git history. Every key is written (`null` where
+/// unknown, e.g. the commit of a file outside git) so that scripts can index them blindly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub struct Location {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub repo: Option<String>,
     pub path: String,
     pub line: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub commit: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub author_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub author_email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub committed_at: Option<DateTime<Utc>>,
     pub in_head: bool,
 }
@@ -549,7 +550,8 @@ pub struct Finding {
     pub last_used_at: Option<DateTime<Utc>>,
     pub secret: Option<SecretRef>,
     pub rule: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `null` for findings that are not in a file or in git history.
+    #[serde(default)]
     pub location: Option<Location>,
     /// Extension: every other place the same secret was seen.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -48,8 +48,10 @@ impl Exceptions {
     /// Attach each unexpired exception to the findings it names (by id or resource).
     pub fn apply(&self, findings: &mut [Finding], today: NaiveDate) {
         for f in findings.iter_mut() {
+            // Ids are hex: match them in any case (copied from a ticket, upper-cased).
             let hit = self.items.iter().find(|(e, expires)| {
-                *expires >= today && (e.finding == f.id || e.finding == f.resource)
+                let name = e.finding.trim();
+                *expires >= today && (name.eq_ignore_ascii_case(&f.id) || name == f.resource)
             });
             if let Some((e, _)) = hit {
                 f.exception = Some(ExceptionRef {
@@ -164,5 +166,21 @@ mod tests {
         let ex = Exceptions::new(&[cfg("2026-11-26")]).unwrap();
         assert!(ex.warnings(today).is_empty());
         assert!(Exceptions::new(&[cfg("soon")]).is_err());
+    }
+
+    #[test]
+    fn exception_ids_match_in_any_case_and_ignore_surrounding_space() {
+        let mut f = crate::report::testdata::sample().findings.remove(0);
+        f.exception = None;
+        let ex = Exceptions::new(&[ExceptionConfig {
+            finding: format!(" {} ", f.id.to_ascii_uppercase()),
+            reason: "legal hold".into(),
+            approved_by: "ciso@acme.example".into(),
+            expires: "2999-01-01".into(),
+        }])
+        .unwrap();
+        let mut fs = vec![f];
+        ex.apply(&mut fs, NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+        assert!(fs[0].exception.is_some());
     }
 }

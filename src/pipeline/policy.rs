@@ -138,29 +138,43 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
         return Some(f);
     }
     // No active owner could be resolved at all: orphaned.
+    // One evidence line per piece of evidence: a connector often offers one account under
+    // several names (`host:deploy`, `deploy`), and each line lists every name it tried.
     let mut evidence: Vec<Evidence> = Vec::new();
+    let mut unmatched: Vec<(&Evidence, Vec<&str>)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for h in nhi.hints.iter() {
-        if seen.insert((h.identifier.clone(), h.evidence.detail.clone())) {
-            let resolved = dir.lookup(&h.identifier);
-            let note = if resolved.is_empty() {
-                format!(
-                    "{} (`{}` matches nobody in HR)",
-                    h.evidence.detail, h.identifier
-                )
-            } else {
-                let names: Vec<&str> = resolved
-                    .iter()
-                    .filter_map(|m| dir.people.get(m.person).map(|p| p.email.as_str()))
-                    .collect();
+        if !seen.insert((h.identifier.as_str(), h.evidence.detail.as_str())) {
+            continue;
+        }
+        let resolved = dir.lookup(&h.identifier);
+        if resolved.is_empty() {
+            match unmatched.iter_mut().find(|(e, _)| **e == h.evidence) {
+                Some((_, ids)) => ids.push(&h.identifier),
+                None => unmatched.push((&h.evidence, vec![&h.identifier])),
+            }
+        } else {
+            let names: Vec<&str> = resolved
+                .iter()
+                .filter_map(|m| dir.people.get(m.person).map(|p| p.email.as_str()))
+                .collect();
+            evidence.push(Evidence::new(
+                h.evidence.source.clone(),
                 format!(
                     "{} (weak or non-owning tie to {})",
                     h.evidence.detail,
                     names.join(", ")
-                )
-            };
-            evidence.push(Evidence::new(h.evidence.source.clone(), note));
+                ),
+            ));
         }
+    }
+    for (e, ids) in unmatched {
+        let ids: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
+        let verb = if ids.len() == 1 { "matches" } else { "match" };
+        evidence.push(Evidence::new(
+            e.source.clone(),
+            format!("{} ({} {verb} nobody in HR)", e.detail, ids.join(", ")),
+        ));
     }
     for a in attrs {
         if let Some(p) = person(a) {
@@ -354,7 +368,10 @@ pub fn remediation(nhi: &Nhi, relation: Option<Relation>, manager: Option<&str>)
             format!(
                 "Rotate the {} in {} now (whoever committed or could read it knows the value), update its consumers, then remove it from {}{}.",
                 credential_name(nhi),
-                nhi.attributes.get("unlocks").map_or("the system it unlocks", String::as_str),
+                nhi.attributes
+                    .get("unlocks")
+                    .filter(|u| u.as_str() != "generic")
+                    .map_or("the system it unlocks", String::as_str),
                 nhi.resource,
                 if nhi.kind == Kind::SecretInRepo { " and purge it from history if the repository is shared" } else { "" }
             ),

@@ -43,6 +43,65 @@ pub fn write_output(file: &FindingsFile, format: Format, output: &Path) -> anyho
         .with_context(|| format!("writing {} output", format.as_str()))
 }
 
+/// Check, before any work is done, that `output` can be written: `-`, or a path that is not
+/// a directory and whose parent directory exists. The message names the path and what to
+/// fix, so a long scan never ends with nowhere to put its results.
+pub fn check_output(output: &Path) -> anyhow::Result<()> {
+    if output == Path::new("-") {
+        return Ok(());
+    }
+    let name = output.display();
+    if output.is_dir() || output.as_os_str().to_string_lossy().ends_with('/') {
+        bail!(
+            "output {name} names a directory: give a file name, e.g. -o {}",
+            output.join("findings.json").display()
+        );
+    }
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.exists() {
+        bail!(
+            "cannot write {name}: directory {} does not exist (create it first or choose another -o path)",
+            dir.display()
+        );
+    }
+    if !dir.is_dir() {
+        bail!("cannot write {name}: {} is not a directory", dir.display());
+    }
+    Ok(())
+}
+
+/// True when `output` is not a place for a regular file that may be replaced by a rename:
+/// a device (`/dev/null`, `/dev/stdout`), a FIFO or process substitution (`/dev/fd/63`),
+/// a socket, or anything under `/dev` or `/proc`. Renaming a temporary file over
+/// `/dev/null` would replace the null device with a findings file.
+fn is_special(output: &Path) -> bool {
+    if output.starts_with("/dev") || output.starts_with("/proc") {
+        return true;
+    }
+    // `metadata` follows symlinks: the question is what the writes would reach.
+    matches!(std::fs::metadata(output), Ok(m) if !m.is_file() && !m.is_dir())
+}
+
+/// Write straight into an existing special file (no temporary file, no rename, no chmod).
+fn write_in_place(
+    output: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    let name = output.display();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(output)
+        .with_context(|| format!("opening {name} for writing"))?;
+    let mut w = BufWriter::new(f);
+    match write(&mut w).and_then(|()| w.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.with_context(|| format!("writing {name}")),
+    }
+}
+
 /// Run `write` against `output` (`-`: stdout) so that the target is replaced atomically
 /// with a complete file of mode 0600. On any error the target is left as it was and the
 /// temporary file is removed. Errors name the path.
@@ -57,6 +116,10 @@ pub fn write_atomic(
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             r => r.context("writing to stdout"),
         };
+    }
+    check_output(output)?;
+    if is_special(output) {
+        return write_in_place(output, write);
     }
     let name = output.display();
     let dir = match output.parent() {
@@ -139,6 +202,58 @@ mod tests {
         assert!(format!("{err:#}").contains("f.json"), "{err:#}");
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn output_checks_name_the_problem_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_output(Path::new("-")).is_ok());
+        assert!(check_output(&dir.path().join("f.json")).is_ok());
+        let err = format!("{:#}", check_output(dir.path()).unwrap_err());
+        assert!(err.contains("names a directory"), "{err}");
+        let missing = dir.path().join("nope/f.json");
+        let err = format!(
+            "{:#}",
+            write_output(&sample(), Format::Json, &missing).unwrap_err()
+        );
+        assert!(
+            err.contains("nope/f.json") && err.contains("does not exist"),
+            "{err}"
+        );
+        assert!(!err.contains(".nhiscan-"), "{err}");
+        let file = dir.path().join("plain");
+        std::fs::write(&file, "x").unwrap();
+        let err = format!("{:#}", check_output(&file.join("f.json")).unwrap_err());
+        assert!(err.contains("not a directory"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_written_in_place_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        write_output(&sample(), Format::Json, Path::new("/dev/null")).unwrap();
+        let m = std::fs::metadata("/dev/null").unwrap();
+        assert!(m.file_type().is_char_device(), "/dev/null was replaced");
+        // A FIFO (what `-o >(jq .)` hands over) is streamed into, not renamed over.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let st = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        write_output(&sample(), Format::Json, &fifo).unwrap();
+        let text = reader.join().unwrap();
+        assert!(text.contains("\"schema_version\""), "{text}");
+        assert!(std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo());
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod summary;
 pub(crate) mod testdata;
 
 pub use diff::{diff, Change, Diff, FieldChange};
-pub use file::{read_findings, write_atomic, write_output};
+pub use file::{check_output, read_findings, write_atomic, write_output};
 pub use summary::{sanitize_terminal, terminal_summary};
 
 use crate::model::{Coverage, CoverageStatus, Finding};
@@ -120,9 +120,10 @@ impl FindingsFile {
             .filter(|c| c.status != CoverageStatus::Complete)
     }
 
-    /// True when every source in `coverage` was scanned completely.
+    /// True when at least one source was scanned and every source in `coverage` was
+    /// scanned completely. A scan of no sources at all is not a clean scan.
     pub fn is_complete(&self) -> bool {
-        self.incomplete_sources().next().is_none()
+        !self.coverage.is_empty() && self.incomplete_sources().next().is_none()
     }
 
     /// Findings in report order: highest severity first, then highest confidence, then id

@@ -186,6 +186,19 @@ mod tests {
     use crate::report::testdata::sample;
 
     #[test]
+    fn a_scan_of_no_sources_is_never_complete() {
+        let mut f = sample();
+        f.coverage.retain(|c| c.is_complete());
+        assert!(f.is_complete());
+        assert!(crate::pipeline::complete(&f));
+        f.coverage.clear();
+        assert!(!f.is_complete());
+        assert!(!crate::pipeline::complete(&f));
+        let s = terminal_summary(&f, 2);
+        assert!(s.contains("INCOMPLETE: no sources were scanned"), "{s}");
+    }
+
+    #[test]
     fn summary_is_loud_about_incomplete_sources_and_ranks_findings() {
         let s = terminal_summary(&sample(), 2);
         assert!(

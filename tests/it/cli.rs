@@ -407,3 +407,308 @@ fn usage_errors_exit_2() {
     nhiscan().args(["frobnicate"]).assert().code(2);
     let _ = fixture("unused");
 }
+
+/// A nightly sweep config that also lists GitHub and a SaaS spec: this build has neither
+/// connector, so both are recorded as failed sources (exit 3), and every other connector
+/// still runs. It must never scan nothing, nor look clean.
+#[test]
+fn github_and_saas_connectors_parse_and_are_reported_not_scanned() {
+    let env = example_env();
+    let cfg = env.path().join("nightly.toml");
+    std::fs::write(
+        &cfg,
+        "[hr]\nroster = \"hr/roster.csv\"\n\
+         [[connector]]\ntype = \"host\"\nroots = [\"hosts/web-1\"]\n\
+         [[connector]]\ntype = \"github\"\nname = \"main\"\norg = \"acme\"\napi_url = \"https://api.github.com\"\ntoken_env = \"GITHUB_TOKEN\"\n\
+         [[connector]]\ntype = \"saas\"\nspec = \"okta\"\nbase_url = \"https://acme.okta.com\"\ntoken_env = \"OKTA_API_TOKEN\"\n",
+    )
+    .unwrap();
+    let out = env.path().join("nightly.json");
+    let a = nhiscan()
+        .current_dir(env.path())
+        .args(["sweep", "--no-progress", "-c"])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(3);
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(stdout.contains("github:acme"), "{stdout}");
+    let v = read_json(&out);
+    let cov = v["coverage"].as_array().unwrap();
+    let entry = |name: &str| {
+        cov.iter()
+            .find(|c| c["connector"] == name)
+            .unwrap_or_else(|| panic!("no coverage entry {name}: {cov:?}"))
+    };
+    assert_eq!(entry("host:web-1")["status"], "complete");
+    for (name, kind) in [("github:acme", "github"), ("saas:okta", "saas")] {
+        let c = entry(name);
+        assert_eq!(c["status"], "failed", "{c}");
+        let err = c["errors"][0].as_str().unwrap();
+        assert!(
+            err.contains(&format!("no {kind} connector")) && err.contains("NOT scanned"),
+            "{err}"
+        );
+    }
+    // The host connector still ran and its findings are in the file.
+    assert!(find(&v, "host_admin", "web-1:alice").is_some());
+
+    // A config naming only GitHub scans nothing else (no fall-back to the current
+    // directory and local host) and is incomplete.
+    std::fs::write(
+        &cfg,
+        "[hr]\nroster = \"hr/roster.csv\"\n[[connector]]\ntype = \"github\"\norg = \"acme\"\n",
+    )
+    .unwrap();
+    nhiscan()
+        .current_dir(env.path())
+        .args(["sweep", "--no-progress", "-q", "-c"])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(3);
+    let v = read_json(&out);
+    let names: Vec<&str> = v["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["connector"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["github:acme"]);
+}
+
+#[test]
+fn unknown_keys_in_github_and_saas_connectors_exit_2_naming_key_and_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("gh.toml");
+    for (text, key) in [
+        (
+            "[[connector]]\ntype = \"git\"\npaths = [\".\"]\n[[connector]]\ntype = \"github\"\norg = \"acme\"\ntoken = \"x\"\n",
+            "token",
+        ),
+        (
+            "[[connector]]\ntype = \"saas\"\nspec = \"okta\"\napi_key_env = \"X\"\n",
+            "api_key_env",
+        ),
+        ("[[connector]]\ntype = \"github\"\napi_url = \"x\"\n", "org"),
+        ("[[connector]]\ntype = \"saas\"\nspec = \" \"\n", "spec"),
+    ] {
+        std::fs::write(&cfg, text).unwrap();
+        let a = nhiscan()
+            .current_dir(tmp.path())
+            .args(["leaver", "x@acme.example", "--no-progress", "-c"])
+            .arg(&cfg)
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(err.contains(key) && err.contains("gh.toml"), "{text}: {err}");
+    }
+    // The error says which [[connector]] it is in, not just the first header.
+    std::fs::write(
+        &cfg,
+        "[[connector]]\ntype = \"git\"\npaths = [\".\"]\n[[connector]]\ntype = \"github\"\norg = \"acme\"\ntoken = \"x\"\n",
+    )
+    .unwrap();
+    nhiscan()
+        .current_dir(tmp.path())
+        .args(["leaver", "x@acme.example", "--no-progress", "-c"])
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("number 2 (type = \"github\")"));
+
+    // Two accounts without a `name` would both be `aws:default` in findings and coverage.
+    std::fs::write(
+        &cfg,
+        "[[connector]]\ntype = \"aws\"\nregion = \"us-east-1\"\n[[connector]]\ntype = \"aws\"\nprofile = \"other\"\n",
+    )
+    .unwrap();
+    nhiscan()
+        .current_dir(tmp.path())
+        .args(["leaver", "x@acme.example", "--no-progress", "-c"])
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("aws:default").and(predicates::str::contains("gh.toml")));
+}
+
+/// Exceptions: a bare TOML date works, by id and by resource; an expired one is a warning
+/// and does not apply; a bad date is exit 2 naming the file. Findings that are all under
+/// valid exceptions exit 0.
+#[test]
+fn exceptions_by_id_and_resource_expired_and_bad_dates() {
+    let env = example_env();
+    let cfg = env.path().join("exc.toml");
+    let base = "[hr]\nroster = \"hr/roster.csv\"\n[[connector]]\ntype = \"host\"\nroots = [\"hosts/db-1\"]\n";
+    std::fs::write(&cfg, base).unwrap();
+    let out = env.path().join("exc.json");
+    let run = |code: i32| {
+        nhiscan()
+            .current_dir(env.path())
+            .args(["sweep", "--no-progress", "-c"])
+            .arg(&cfg)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .code(code)
+    };
+    run(1);
+    let v = read_json(&out);
+    let fs = findings(&v);
+    assert!(fs.len() >= 2, "{fs:?}");
+    let exc = |finding: &str, expires: &str| {
+        format!(
+            "[[exception]]\nfinding = \"{finding}\"\nreason = \"legal hold\"\napproved_by = \"ciso@acme.example\"\nexpires = {expires}\n"
+        )
+    };
+    // All but the first by id, the first by resource (bare TOML date), plus an expired one.
+    let mut text = base.to_string();
+    text.push_str(&exc(fs[0]["resource"].as_str().unwrap(), "2999-01-31"));
+    for f in &fs[1..] {
+        text.push_str(&exc(f["id"].as_str().unwrap(), "\"2999-01-31\""));
+    }
+    text.push_str(&exc("db-1:nobody", "\"2001-01-01\""));
+    std::fs::write(&cfg, &text).unwrap();
+    let a = run(0);
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(stdout.contains("expired on 2001-01-01"), "{stdout}");
+    let v = read_json(&out);
+    assert!(findings(&v).iter().all(|f| f["exception"].is_object()));
+    assert_eq!(v["summary"]["excepted"], findings(&v).len());
+    assert!(v["scan"]["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("db-1:nobody"));
+
+    // An expired exception on a real finding leaves it open.
+    let mut text = base.to_string();
+    text.push_str(&exc(fs[0]["id"].as_str().unwrap(), "\"2001-01-01\""));
+    std::fs::write(&cfg, &text).unwrap();
+    run(1);
+    let v = read_json(&out);
+    assert!(findings(&v).iter().all(|f| f["exception"].is_null()));
+
+    for bad in ["\"2027-02-30\"", "\"soon\"", "2027-01-01T00:00:00Z", "5"] {
+        let mut text = base.to_string();
+        text.push_str(&exc("x", bad));
+        std::fs::write(&cfg, &text).unwrap();
+        run(2).stderr(
+            predicates::str::contains("exc.toml").and(predicates::str::contains("expires")),
+        );
+    }
+}
+
+/// `-o` into a directory that does not exist fails before scanning (exit 2, clear
+/// message); `-o /dev/null` and a FIFO are written into, never replaced.
+#[test]
+fn output_paths_are_checked_before_scanning_and_special_files_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("a.txt"), "nothing here\n").unwrap();
+    let a = nhiscan()
+        .current_dir(tmp.path())
+        .args([
+            "secrets",
+            "a.txt",
+            "--no-progress",
+            "-o",
+            "no/such/dir/f.json",
+        ])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("no/such/dir") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(!err.contains(".nhiscan-"), "{err}");
+    nhiscan()
+        .current_dir(tmp.path())
+        .args(["secrets", "a.txt", "--no-progress", "-o", "."])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("directory"));
+    let fifo = tmp.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    nhiscan()
+        .current_dir(tmp.path())
+        .args([
+            "secrets",
+            "a.txt",
+            "--no-progress",
+            "-q",
+            "--format",
+            "csv",
+            "-o",
+        ])
+        .arg(&fifo)
+        .assert()
+        .code(0);
+    assert!(reader.join().unwrap().starts_with("id,kind,"));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+}
+
+/// A connector with nothing to scan is a config error, never a complete, clean scan.
+#[test]
+fn empty_paths_or_roots_exit_2_not_clean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("zero.toml");
+    for (text, what) in [
+        (
+            "[[connector]]\ntype = \"git\"\npaths = []\n",
+            "paths is empty",
+        ),
+        (
+            "[[connector]]\ntype = \"host\"\nroots = []\n",
+            "roots is empty",
+        ),
+    ] {
+        std::fs::write(&cfg, text).unwrap();
+        nhiscan()
+            .current_dir(tmp.path())
+            .args(["leaver", "x@acme.example", "--no-progress", "-c"])
+            .arg(&cfg)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(what).and(predicates::str::contains("zero.toml")));
+    }
+}
+
+/// `nhiscan ... | head -1`: a closed stdout is not a panic, and the exit code is the scan's.
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("a.txt"), "nothing here\n").unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("nhiscan");
+    for args in [
+        vec!["secrets", "a.txt", "--no-progress", "-o", "f.json"],
+        vec!["rules", "list"],
+    ] {
+        let mut child = std::process::Command::new(&bin)
+            .current_dir(tmp.path())
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
