@@ -1,7 +1,10 @@
 //! Joins NHIs across connectors by their join keys: an AWS access key id found in a
 //! repository or on a host is tied to the IAM key it names, so that the leak inherits the
 //! key's owner and liveness, and the key learns who committed it (they know the secret:
-//! `has_access`). Pure: reshapes records, reads nothing.
+//! `has_access`). An IAM user's SSH public key is joined the same way, by its OpenSSH
+//! fingerprint, to that key in a host's `authorized_keys`: the host key gains the IAM
+//! user (and that user's owner signals) as its owner, so a key with no comment on a host
+//! is still attributed. Pure: reshapes records, reads nothing.
 
 use crate::model::{Evidence, Kind, Nhi, OwnerHint, Signal};
 use std::collections::HashMap;
@@ -10,13 +13,52 @@ fn is_leak(kind: Kind) -> bool {
     matches!(kind, Kind::SecretInRepo | Kind::SecretOnHost)
 }
 
-/// Link every leaked secret to the records that share one of its join keys.
+/// The join key of an SSH public key, from its OpenSSH `SHA256:` fingerprint. Any
+/// connector that sees a public key (IAM, a host's authorized_keys) uses this.
+pub fn ssh_key_join(fingerprint: &str) -> String {
+    crate::model::join_key("ssh_key_fingerprint", fingerprint.as_bytes())
+}
+
+/// Join keys of a record, plus the SSH-key join of an authorized_keys entry (the host
+/// connector records its fingerprint as an attribute).
+fn keys_of(nhi: &Nhi) -> Vec<String> {
+    let mut keys = nhi.join_keys.clone();
+    if nhi.kind == Kind::SshAuthorizedKey {
+        if let Some(fp) = nhi.attributes.get("fingerprint") {
+            let k = ssh_key_join(fp);
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    keys
+}
+
+/// Link every leaked secret to the records that share one of its join keys, and every
+/// host SSH key to the IAM SSH key with the same fingerprint.
 pub fn correlate(items: &mut [Nhi]) {
+    let keys: Vec<Vec<String>> = items.iter().map(keys_of).collect();
     let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, nhi) in items.iter().enumerate() {
-        for k in &nhi.join_keys {
+    for (i, ks) in keys.iter().enumerate() {
+        for k in ks {
             by_key.entry(k.as_str()).or_default().push(i);
         }
+    }
+    let mut ssh_pairs: Vec<(usize, usize)> = Vec::new();
+    for idxs in by_key.values() {
+        for &host in idxs
+            .iter()
+            .filter(|&&i| items[i].kind == Kind::SshAuthorizedKey)
+        {
+            for &iam in idxs.iter().filter(|&&i| items[i].kind == Kind::AwsSshKey) {
+                ssh_pairs.push((host, iam));
+            }
+        }
+    }
+    ssh_pairs.sort_unstable();
+    ssh_pairs.dedup();
+    for (host, iam) in ssh_pairs {
+        join_ssh_key(items, host, iam);
     }
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     for idxs in by_key.values() {
@@ -78,6 +120,62 @@ pub fn correlate(items: &mut [Nhi]) {
     }
 }
 
+/// The host key `host` is the IAM SSH key `iam`: an IAM user's SSH key is that user's,
+/// so the IAM user (creator field there) becomes a declared owner of the host key, and
+/// the user's own owner signals (owner tag, naming) come along. The IAM key learns where
+/// it grants login.
+fn join_ssh_key(items: &mut [Nhi], host: usize, iam: usize) {
+    let (iam_hints, iam_resource, iam_title, iam_status) = {
+        let r = &items[iam];
+        (
+            r.hints.clone(),
+            r.resource.clone(),
+            r.title.clone(),
+            r.status,
+        )
+    };
+    let host_resource = items[host].resource.clone();
+    {
+        let h = &mut items[host];
+        append_attr(h, "iam_ssh_key", &iam_resource);
+        if iam_status == crate::model::NhiStatus::Inactive {
+            h.attributes
+                .insert("iam_ssh_key_status".into(), "inactive".into());
+        }
+        for hint in iam_hints {
+            let signal = match hint.signal {
+                // "belongs to IAM user X" / "X uploaded it": X's key, not X's host grant.
+                Signal::CreatorField | Signal::AuditEvent | Signal::Account => Signal::OwnerTag,
+                s => s,
+            };
+            let detail = format!(
+                "same key (fingerprint) as {iam_title}: {}",
+                hint.evidence.detail
+            );
+            let new = OwnerHint::new(
+                hint.identifier,
+                signal,
+                Evidence::new(hint.evidence.source, detail),
+            );
+            if !h.hints.contains(&new) {
+                h.hints.push(new);
+            }
+        }
+    }
+    append_attr(&mut items[iam], "authorized_on", &host_resource);
+}
+
+/// Add `value` to a comma-separated attribute, once.
+fn append_attr(n: &mut Nhi, key: &str, value: &str) {
+    let entry = n.attributes.entry(key.to_string()).or_default();
+    if !entry.split(", ").any(|v| v == value) {
+        if !entry.is_empty() {
+            entry.push_str(", ");
+        }
+        entry.push_str(value);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +218,68 @@ mod tests {
         assert_eq!(
             items[0].attributes.get("leaked_in").map(String::as_str),
             Some("api:.env:3")
+        );
+        assert!(items[2].hints.is_empty());
+    }
+
+    #[test]
+    fn iam_ssh_key_owns_the_same_key_on_a_host() {
+        let fp = "SHA256:fakeFingerprintForATestOnly0000000000000000";
+        let mut iam = Nhi::new(
+            "aws:prod",
+            Kind::AwsSshKey,
+            "arn:aws:iam::1:user/svc-ops#ssh:APKA1",
+            "SSH public key APKA1 of IAM user svc-ops",
+        );
+        iam.join_keys.push(ssh_key_join(fp));
+        iam.hints.push(OwnerHint::new(
+            "aws:svc-ops",
+            Signal::CreatorField,
+            Evidence::new(
+                "aws:iam",
+                "SSH public key APKA1 belongs to IAM user svc-ops",
+            ),
+        ));
+        iam.hints.push(OwnerHint::new(
+            "carol@acme.example",
+            Signal::OwnerTag,
+            Evidence::new("aws:iam", "tag owner on user svc-ops"),
+        ));
+        let mut host = Nhi::new(
+            "host:web-1",
+            Kind::SshAuthorizedKey,
+            format!("web-1:deploy#{fp}"),
+            "SSH key grants login as deploy on web-1",
+        );
+        host.attributes.insert("fingerprint".into(), fp.into());
+        let mut other = Nhi::new(
+            "host:web-1",
+            Kind::SshAuthorizedKey,
+            "web-1:deploy#SHA256:other",
+            "another key",
+        );
+        other
+            .attributes
+            .insert("fingerprint".into(), "SHA256:other".into());
+        let mut items = vec![iam, host, other];
+        correlate(&mut items);
+        correlate(&mut items); // idempotent
+        let h = &items[1];
+        assert!(h.hints.iter().any(|x| x.identifier == "aws:svc-ops"
+            && x.signal == Signal::OwnerTag
+            && x.evidence.detail.contains("APKA1")));
+        assert!(h
+            .hints
+            .iter()
+            .any(|x| x.identifier == "carol@acme.example" && x.signal == Signal::OwnerTag));
+        assert_eq!(h.hints.len(), 2, "{:#?}", h.hints);
+        assert_eq!(
+            h.attributes.get("iam_ssh_key").map(String::as_str),
+            Some("arn:aws:iam::1:user/svc-ops#ssh:APKA1")
+        );
+        assert_eq!(
+            items[0].attributes.get("authorized_on").map(String::as_str),
+            Some(format!("web-1:deploy#{fp}").as_str())
         );
         assert!(items[2].hints.is_empty());
     }

@@ -88,6 +88,27 @@ impl Moto {
         buf.split_whitespace().nth(1)?.parse().ok()
     }
 
+    /// Switch launch.py's fault injector to `spec` (`Some("")`: off), or only read its
+    /// state (`None`); returns the state: the spec and the faults injected since it was set.
+    fn faults(&self, spec: Option<&str>) -> serde_json::Value {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect moto");
+        s.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let method = if spec.is_some() { "POST" } else { "GET" };
+        let spec = spec.unwrap_or_default();
+        write!(
+            s,
+            "{method} /nhiscan/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{spec}",
+            spec.len()
+        )
+        .expect("write");
+        let mut buf = String::new();
+        let _ = s.read_to_string(&mut buf);
+        let body = buf.split("\r\n\r\n").nth(1).unwrap_or_default();
+        serde_json::from_str(body).unwrap_or_else(|_| panic!("fault endpoint answered {buf}"))
+    }
+
     /// Run `tests/moto/seed.py` and return its JSON (generated ids).
     fn seed(&self, args: &[&str]) -> serde_json::Value {
         let out = Command::new(root().join(".venv/bin/python"))
@@ -811,4 +832,191 @@ fn run_expecting_findings(dir: &Path, args: &[&str], out: &str) -> (String, serd
     let text = std::fs::read_to_string(dir.join(out)).expect("findings file");
     let json = serde_json::from_str(&text).expect("findings JSON");
     (text, json)
+}
+
+/// Run the real binary in `dir` with moto's fake credentials; the exit code and the
+/// findings file `out` as JSON.
+fn run_cli(dir: &Path, args: &[&str], out: &str) -> (Option<i32>, serde_json::Value) {
+    let run = crate::support::nhiscan()
+        .current_dir(dir)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(args)
+        .args(["-o", out, "--no-progress", "-q"])
+        .output()
+        .expect("run nhiscan");
+    let text = std::fs::read_to_string(dir.join(out)).unwrap_or_else(|_| {
+        panic!(
+            "no findings file; stderr: {}",
+            String::from_utf8_lossy(&run.stderr)
+        )
+    });
+    (
+        run.status.code(),
+        serde_json::from_str(&text).expect("findings JSON"),
+    )
+}
+
+/// A leaver run against moto with the AWS connector (and `extra` config) in a temp dir.
+fn leaver_dir(moto: &Moto, extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("nhiscan.toml"),
+        format!(
+            "[hr]\nroster = \"roster.csv\"\n\n{extra}[[connector]]\ntype = \"aws\"\nname = \"test\"\n\
+             endpoint_url = \"{}\"\ncloudtrail = false\n",
+            moto.endpoint()
+        ),
+    )
+    .expect("config");
+    std::fs::write(
+        dir.path().join("roster.csv"),
+        "employee_id,email,name,status,end_date,aliases\n\
+         E1001,alice@acme.example,Alice,terminated,2026-11-20,alice;aws:alice\n\
+         E1002,bob@acme.example,Bob,active,,bob;aws:bob\n",
+    )
+    .expect("roster");
+    dir
+}
+
+/// IAM throttling (launch.py's fault injector answers HTTP 400 `<Code>Throttling</Code>`
+/// as IAM's query API does): throttled requests are retried with backoff, the scan is
+/// complete and `coverage.throttled` counts every throttled attempt; an API throttled on
+/// every attempt is a named gap and exit 3, never a clean run.
+#[test]
+fn moto_throttling_is_retried_and_counted_and_never_hides_a_gap() {
+    let moto = Moto::start(&[("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1")]);
+    moto.seed(&["basic"]);
+    let dir = leaver_dir(&moto, "");
+    // Every per-user listing, the role listing and the SSH key bodies are throttled on
+    // their first attempt (repeatably, so the test cannot flake).
+    let state = moto.faults(Some(
+        "Throttling:first1@ListUserTags,Throttling:first1@ListAccessKeys,\
+         Throttling:first1@ListRoles,Throttling:first1@GetSSHPublicKey",
+    ));
+    assert_eq!(state["injected"], serde_json::json!({}), "{state}");
+    let args = ["leaver", "alice@acme.example"];
+    let (code, f) = run_cli(dir.path(), &args, "throttled.json");
+    let cov = &f["coverage"][0];
+    assert_eq!(cov["status"], "complete", "{cov:#}");
+    assert_eq!(code, Some(1));
+    let injected = moto.faults(None)["injected"]["Throttling"]
+        .as_u64()
+        .expect("throttles injected");
+    // 4 users x 2 listings + ListRoles + alice's SSH key.
+    assert_eq!(injected, 10);
+    assert_eq!(cov["throttled"], injected, "{cov:#}");
+    assert!(f["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|x| x["kind"] == "aws_ssh_key" && x["attributes"]["fingerprint"].is_string()));
+
+    // ListUsers throttled on every attempt: the users are unknown, the account is not
+    // complete, the error names the API and the account, and the exit code says so.
+    moto.faults(Some("Throttling:1@ListUsers"));
+    let (code, f) = run_cli(dir.path(), &args, "always.json");
+    let cov = &f["coverage"][0];
+    assert_eq!(code, Some(3), "{cov:#}");
+    assert_ne!(cov["status"], "complete", "{cov:#}");
+    let errors = cov["errors"].to_string();
+    assert!(
+        errors.contains("iam:ListUsers throttled") && errors.contains(ACCT),
+        "{errors}"
+    );
+    assert!(
+        cov["throttled"].as_u64().expect("throttled") >= 5,
+        "{cov:#}"
+    );
+}
+
+/// A user that ListUsers returns but that is deleted before its own calls (they answer
+/// NoSuchEntity) is gone: skipped and counted, not an error, and the scan stays complete.
+#[test]
+fn moto_user_deleted_mid_scan_is_skipped_not_a_gap() {
+    let moto = Moto::start(&[("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1")]);
+    moto.seed(&["basic"]);
+    // bob is still listed by ListUsers; every call naming him answers NoSuchEntity.
+    moto.faults(Some("gone:bob"));
+    let (nhis, cov) = scan(&format!(
+        "name = \"test\"\nendpoint_url = \"{}\"\ncloudtrail = false\n",
+        moto.endpoint()
+    ));
+    assert_eq!(cov[0].status, CoverageStatus::Complete, "{cov:#?}");
+    assert_eq!(
+        cov[0].skipped.get("deleted_during_scan"),
+        Some(&1),
+        "{cov:#?}"
+    );
+    assert!(
+        !nhis.iter().any(|n| n.resource.contains(":user/bob")),
+        "a deleted user is not a finding"
+    );
+    find(&nhis, &user_arn(ACCT, "alice"));
+    assert!(moto.faults(None)["injected"]["gone"].as_u64().expect("n") >= 1);
+}
+
+/// The same SSH public key in IAM (alice's, seeded in moto) and in a host's
+/// authorized_keys with no comment: the host key is attributed to alice through IAM.
+#[test]
+fn moto_iam_ssh_key_attributes_the_same_key_on_a_host() {
+    let moto = Moto::start(&[("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1")]);
+    let ids = moto.seed(&["basic"]);
+    let dir = leaver_dir(
+        &moto,
+        "[[connector]]\ntype = \"host\"\nroots = [\"hosts/bastion\"]\n\n",
+    );
+    let root = dir.path().join("hosts/bastion");
+    std::fs::create_dir_all(root.join("etc")).expect("mkdir");
+    std::fs::create_dir_all(root.join("home/deploy/.ssh")).expect("mkdir");
+    std::fs::write(root.join("etc/hostname"), "bastion\n").expect("write");
+    std::fs::write(
+        root.join("etc/passwd"),
+        "root:x:0:0:root:/root:/bin/bash\ndeploy:x:1001:1001:deploy:/home/deploy:/bin/bash\n",
+    )
+    .expect("write");
+    std::fs::write(root.join("etc/group"), "root:x:0:\ndeploy:x:1001:\n").expect("write");
+    // seed.py's key for alice, without its comment (what `ssh-keygen -lf` prints below).
+    std::fs::write(
+        root.join("home/deploy/.ssh/authorized_keys"),
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHnhiscanTestKeyNotRealAAAAAAAAAAAAAAAAAAAAA\n",
+    )
+    .expect("write");
+    let fp = "SHA256:8ibWsoZ49rrR3MvzksXp+l+u6PztxDd9Z5TMOd9tCc4";
+    let (code, f) = run_cli(dir.path(), &["leaver", "alice@acme.example"], "ssh.json");
+    assert_eq!(code, Some(1), "{:#}", f["coverage"]);
+    let findings = f["findings"].as_array().expect("findings");
+    let iam_res = format!(
+        "{}#ssh:{}",
+        user_arn(ACCT, "alice"),
+        ids["alice_ssh"].as_str().expect("id")
+    );
+    let host_res = format!("bastion:deploy#{fp}");
+    let get = |res: &str| {
+        findings
+            .iter()
+            .find(|x| x["resource"] == res)
+            .unwrap_or_else(|| panic!("no finding {res}: {findings:#?}"))
+    };
+    let iam = get(&iam_res);
+    assert_eq!(iam["attributes"]["fingerprint"], fp);
+    assert_eq!(iam["attributes"]["authorized_on"], host_res.as_str());
+    let host = get(&host_res);
+    assert_eq!(host["kind"], "ssh_authorized_key");
+    assert_eq!(host["owner"], "alice@acme.example");
+    assert_eq!(host["relation"], "owns");
+    assert_eq!(host["attributes"]["iam_ssh_key"], iam_res.as_str());
+    assert!(
+        host["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .any(|e| e["source"] == "aws:iam"
+                && e["detail"]
+                    .as_str()
+                    .expect("detail")
+                    .contains("IAM user alice")),
+        "{host:#}"
+    );
 }

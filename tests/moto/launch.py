@@ -20,6 +20,24 @@ behaves exactly like `moto_server`:
 * NHISCAN_IAM_PAGE_SIZE=N: IAM ListUsers and ListGroups page like real IAM (MaxItems,
   default N; Marker; IsTruncated) instead of moto's everything-at-once, so a crawl that
   reads only the first page is caught.
+* NHISCAN_FAULTS=SPEC (or POST SPEC to /nhiscan/faults at any time; GET it for the
+  spec and how many faults were injected; an empty POST switches faults off): answers
+  a fraction of IAM requests the way real IAM fails, before moto sees them. SPEC is a
+  comma-separated list of
+    Throttling:P[@Action]   HTTP 400 <ErrorResponse><Error><Code>Throttling</Code>
+                            (IAM's query-API rate limit) with probability P
+    Throttling:firstK[@Action]  Throttling on the first K attempts of each distinct
+                            request (same Action and parameters), then moto answers:
+                            repeatable throttling that retries always get through
+    500:P[@Action]          HTTP 500 <Code>ServiceFailure</Code> with probability P
+    rate:N                  Throttling for every IAM request beyond N per second
+                            (a token bucket of N), as IAM's account-wide limit does
+    gone:USER               every call naming UserName=USER answers HTTP 404
+                            NoSuchEntity, while ListUsers still lists it: a user
+                            deleted between ListUsers and the per-user calls
+  e.g. "Throttling:0.3,500:0.05" or "Throttling:1@ListUserTags". Only IAM requests
+  (credential scope .../iam/aws4_request) are touched, so STS GetCallerIdentity still
+  answers. NHISCAN_FAULT_SEED=N makes the random draws repeatable.
 
 Usage: python tests/moto/launch.py [--port 0]. Prints `PORT=<n>` once listening, then
 serves until stdin closes or it is signalled (so it dies with the test that started it).
@@ -27,16 +45,28 @@ serves until stdin closes or it is signalled (so it dies with the test that star
 
 import argparse
 import json
+import io
 import os
+import random
+import re
 import sys
+import threading
+import time
 from datetime import datetime
+from urllib.parse import parse_qs
 
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 from moto.cloudtrail.responses import CloudTrailResponse  # noqa: E402
 from moto.core.responses import ActionResult  # noqa: E402
 from moto.iam.responses import IamResponse  # noqa: E402
-from moto.server import ThreadedMotoServer  # noqa: E402
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer  # noqa: E402
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server  # noqa: E402
 from moto.sts.responses import TokenResponse  # noqa: E402
 
 
@@ -120,6 +150,140 @@ def list_groups_paged(self):
     return _page(self, self.backend.list_groups(), "Groups")
 
 
+_IAM_XMLNS = "https://iam.amazonaws.com/doc/2010-05-08/"
+
+
+def _iam_error(status, kind, code, message):
+    xml = (
+        f'<ErrorResponse xmlns="{_IAM_XMLNS}"><Error><Type>{kind}</Type><Code>{code}</Code>'
+        f"<Message>{message}</Message></Error><RequestId>nhiscan-fault</RequestId></ErrorResponse>"
+    )
+    reason = {400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}[status]
+    return f"{status} {reason}", xml.encode()
+
+
+class Faults:
+    """The fault spec in force and counts of what was injected (thread-safe)."""
+
+    def __init__(self, spec, seed):
+        self.lock = threading.Lock()
+        self.rng = random.Random(seed)
+        self.set(spec)
+
+    def set(self, spec):
+        rules, gone, rate = [], set(), None
+        for part in filter(None, (p.strip() for p in (spec or "").split(","))):
+            if part.startswith("gone:"):
+                gone.add(part[len("gone:") :])
+                continue
+            if part.startswith("rate:"):
+                rate = float(part[len("rate:") :])
+                continue
+            m = re.fullmatch(r"(Throttling|500):(first)?([0-9.]+)(?:@(\w+))?", part)
+            if not m:
+                raise ValueError(
+                    f"bad fault {part!r}: expected Throttling:P[@Action], Throttling:firstK[@Action], "
+                    "500:P[@Action], rate:N or gone:USER"
+                )
+            kind = m.group(1) + ("-first" if m.group(2) else "")
+            rules.append((kind, float(m.group(3)), m.group(4)))
+        with self.lock:
+            self.spec, self.rules, self.gone = spec or "", rules, gone
+            self.rate, self.tokens, self.last = rate, rate, time.monotonic()
+            self.injected = {}
+            self.seen = {}
+
+    def state(self):
+        with self.lock:
+            return {"spec": self.spec, "injected": dict(self.injected)}
+
+    def pick(self, action, params, body):
+        """The error to answer instead of moto, or None."""
+        with self.lock:
+            user = (params.get("UserName") or [None])[0]
+            if user in self.gone and action != "ListUsers":
+                fault = ("gone", *_iam_error(404, "Sender", "NoSuchEntity", f"The user with name {user} cannot be found."))
+            else:
+                fault = None
+                if self.rate:
+                    now = time.monotonic()
+                    self.tokens = min(self.rate, self.tokens + (now - self.last) * self.rate)
+                    self.last = now
+                    if self.tokens >= 1:
+                        self.tokens -= 1
+                    else:
+                        fault = ("Throttling", *_iam_error(400, "Sender", "Throttling", "Rate exceeded"))
+                for kind, p, only in self.rules if not fault else []:
+                    if only and only != action:
+                        continue
+                    if kind == "Throttling-first":
+                        n = self.seen.get(body, 0)
+                        self.seen[body] = n + 1
+                        hit = n < p
+                        kind = "Throttling"
+                    else:
+                        hit = self.rng.random() < p
+                    if hit:
+                        if kind == "Throttling":
+                            fault = ("Throttling", *_iam_error(400, "Sender", "Throttling", "Rate exceeded"))
+                        else:
+                            fault = ("500", *_iam_error(500, "Receiver", "ServiceFailure",
+                                                        "Request processing has failed due to an unknown error."))
+                        break
+            if fault:
+                self.injected[fault[0]] = self.injected.get(fault[0], 0) + 1
+            return fault and fault[1:]
+
+
+class FaultMiddleware:
+    """WSGI wrapper around moto: the /nhiscan/faults control endpoint, and faults for
+    IAM requests."""
+
+    def __init__(self, app, faults):
+        self.app, self.faults = app, faults
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == "/nhiscan/faults":
+            if environ.get("REQUEST_METHOD") == "POST":
+                n = int(environ.get("CONTENT_LENGTH") or 0)
+                try:
+                    self.faults.set(environ["wsgi.input"].read(n).decode())
+                except ValueError as e:
+                    out = str(e).encode()
+                    start_response("400 Bad Request", [("Content-Type", "text/plain"), ("Content-Length", str(len(out)))])
+                    return [out]
+            out = json.dumps(self.faults.state()).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(out)))])
+            return [out]
+        if "/iam/aws4_request" not in environ.get("HTTP_AUTHORIZATION", ""):
+            return self.app(environ, start_response)
+        n = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(n) if n else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        params = parse_qs(body.decode("utf-8", "replace"))
+        params.update(parse_qs(environ.get("QUERY_STRING", "")))
+        action = (params.get("Action") or [""])[0]
+        fault = self.faults.pick(action, params, body)
+        if not fault:
+            return self.app(environ, start_response)
+        status, xml = fault
+        start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
+        return [xml]
+
+
+class FaultyMotoServer(ThreadedMotoServer):
+    def __init__(self, faults, **kw):
+        super().__init__(**kw)
+        self._faults = faults
+
+    def _server_entry(self):
+        app = FaultMiddleware(DomainDispatcherApplication(create_backend_app), self._faults)
+        self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
@@ -134,7 +298,9 @@ def main():
         IamResponse.list_users = list_users_paged
         IamResponse.list_groups = list_groups_paged
 
-    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    seed = os.environ.get("NHISCAN_FAULT_SEED")
+    faults = Faults(os.environ.get("NHISCAN_FAULTS", ""), int(seed) if seed else None)
+    server = FaultyMotoServer(faults, ip_address=args.host, port=args.port, verbose=False)
     server.start()
     _, port = server.get_host_and_port()
     print(f"PORT={port}", flush=True)

@@ -30,7 +30,13 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-/// SDK attempts per call (standard retry mode: exponential backoff with jitter).
+/// SDK attempts per call (standard retry mode: exponential backoff with full jitter,
+/// 1 s initial, 20 s cap; the SDK default is 3, too few for IAM's low account-wide rate
+/// limits). Not adaptive mode: its client-side rate limiter drops towards 0.5 requests/s
+/// whenever throttles keep coming regardless of our own rate (another tool using the
+/// account's IAM quota), which turned a 300-user crawl under 30% throttling from under
+/// a minute into more than five; `max_in_flight` bounds our own rate instead. Each
+/// account has its own retry quota (see [`AccountClients::new`]).
 pub const MAX_ATTEMPTS: u32 = 5;
 /// CloudTrail LookupEvents allows 2 requests per second per account and region.
 const CLOUDTRAIL_PACE: Duration = Duration::from_millis(500);
@@ -51,7 +57,9 @@ const REPORT_WAIT: Duration = Duration::from_secs(60);
 pub enum AwsError {
     #[error("{op} denied: {message}")]
     AccessDenied { op: &'static str, message: String },
-    #[error("{op} throttled after {MAX_ATTEMPTS} attempts: {message}")]
+    #[error(
+        "{op} throttled (gave up after up to {MAX_ATTEMPTS} attempts with backoff): {message}"
+    )]
     RateLimited { op: &'static str, message: String },
     #[error("{op}: cannot reach AWS: {message}")]
     Unavailable { op: &'static str, message: String },
@@ -517,6 +525,9 @@ pub struct AccountClients {
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub scrub: Scrubber,
     pub failures: Arc<Failures>,
+    /// Principals and credentials that ListUsers/ListRoles/... returned but that were
+    /// deleted before their own calls (NoSuchEntity): gone, so skipped, not errors.
+    pub deleted: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl AccountClients {
@@ -525,10 +536,17 @@ impl AccountClients {
         throttles: &ThrottleCounter,
         scrub: &Scrubber,
         cloudtrail_region: String,
+        account: &str,
     ) -> Self {
+        // IAM's rate limits are per account: each account gets its own retry quota, so
+        // one heavily throttled account cannot use up the retries of the others (the
+        // SDK's default partition is shared by every IAM client in the process).
         let iam = aws_sdk_iam::Client::from_conf(
             aws_sdk_iam::config::Builder::from(sdk)
                 .interceptor(throttles.clone())
+                .retry_partition(aws_sdk_iam::config::retry::RetryPartition::new(format!(
+                    "nhiscan-iam-{account}"
+                )))
                 .build(),
         );
         let cloudtrail = aws_sdk_cloudtrail::Client::from_conf(
@@ -542,7 +560,18 @@ impl AccountClients {
             cloudtrail,
             scrub: scrub.clone(),
             failures: Arc::new(Failures::default()),
+            deleted: Arc::default(),
         }
+    }
+
+    /// Note that `what` (`user bob`) was deleted while the crawl ran: it no longer
+    /// exists, so it is skipped (counted in coverage `skipped`), never an error.
+    fn gone<T>(&self, what: String) -> Option<T> {
+        tracing::debug!(entity = %what, "IAM entity deleted during the scan (NoSuchEntity); skipped");
+        if let Ok(mut d) = self.deleted.lock() {
+            d.insert(what);
+        }
+        None
     }
 
     fn fail<E>(&self, op: &'static str, e: &SdkError<E, HttpResponse>) -> AwsError
@@ -568,28 +597,50 @@ impl AccountClients {
     }
 }
 
+/// Did the call fail because the entity it names does not exist (IAM `NoSuchEntity`)?
+fn not_found<E>(e: &SdkError<E, HttpResponse>) -> bool
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    matches!(classify("", e), AwsError::NotFound { .. })
+}
+
+/// How a listing went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listed {
+    Ok,
+    /// Failed (recorded in the crawl's failures) or skipped.
+    Failed,
+    /// NoSuchEntity: the user/role/group it is about was deleted. Not recorded.
+    Gone,
+}
+
 /// Collect a paginator's items, recording a failure (and returning what it has) on error.
 macro_rules! collect_items {
     ($c:expr, $op:expr, $req:expr) => {{
         let mut out = Vec::new();
-        let mut ok = true;
+        let mut listed = Listed::Ok;
         if $c.skip($op) {
-            ok = false;
+            listed = Listed::Failed;
         } else {
             let mut stream = $req.into_paginator().items().send();
             loop {
                 match stream.next().await {
                     Some(Ok(item)) => out.push(item),
+                    Some(Err(e)) if not_found(&e) => {
+                        listed = Listed::Gone;
+                        break;
+                    }
                     Some(Err(e)) => {
                         $c.fail($op, &e);
-                        ok = false;
+                        listed = Listed::Failed;
                         break;
                     }
                     None => break,
                 }
             }
         }
-        (out, ok)
+        (out, listed)
     }};
 }
 
@@ -622,7 +673,7 @@ async fn fetch_iam(c: &AccountClients, s: &Settings, data: &mut AccountData) -> 
     let report_started = generate_report(c).await;
     let sem = Arc::new(Semaphore::new(s.in_flight.max(1)));
 
-    let (users, users_ok) = collect_items!(c, "iam:ListUsers", c.iam.list_users());
+    let (users, users_listed) = collect_items!(c, "iam:ListUsers", c.iam.list_users());
     let mut set = JoinSet::new();
     for u in users {
         let c = c.clone();
@@ -640,7 +691,7 @@ async fn fetch_iam(c: &AccountClients, s: &Settings, data: &mut AccountData) -> 
                 password_last_used: opt_time(u.password_last_used()),
                 ..Default::default()
             };
-            Some(fetch_user(&c, base).await)
+            fetch_user(&c, base).await
         });
     }
     let (groups, _) = collect_items!(c, "iam:ListGroups", c.iam.list_groups());
@@ -652,10 +703,10 @@ async fn fetch_iam(c: &AccountClients, s: &Settings, data: &mut AccountData) -> 
             let Ok(_permit) = sem.acquire_owned().await else {
                 return None;
             };
-            Some(fetch_group(&c, g.group_name().to_string()).await)
+            fetch_group(&c, g.group_name().to_string()).await
         });
     }
-    let (roles, roles_ok) = collect_items!(c, "iam:ListRoles", c.iam.list_roles());
+    let (roles, roles_listed) = collect_items!(c, "iam:ListRoles", c.iam.list_roles());
     let mut rset = JoinSet::new();
     for r in roles {
         if transform::is_service_linked(r.path()) {
@@ -676,7 +727,7 @@ async fn fetch_iam(c: &AccountClients, s: &Settings, data: &mut AccountData) -> 
             let Ok(_permit) = sem.acquire_owned().await else {
                 return None;
             };
-            Some(fetch_role(&c, base).await)
+            fetch_role(&c, base).await
         });
     }
     while let Some(r) = set.join_next().await {
@@ -701,16 +752,27 @@ async fn fetch_iam(c: &AccountClients, s: &Settings, data: &mut AccountData) -> 
     attach_service_credentials(c, &mut data.users).await;
     data.policy_docs = fetch_customer_policies(c, &sem, data).await;
     data.key_last_used = key_last_used(c, &sem, &data.users, report_started).await;
-    users_ok || roles_ok
+    users_listed == Listed::Ok || roles_listed == Listed::Ok
 }
 
-async fn fetch_user(c: &AccountClients, mut u: UserData) -> UserData {
+/// Everything about one listed user; `None` when the user was deleted after ListUsers
+/// returned it (any of its calls answers NoSuchEntity).
+async fn fetch_user(c: &AccountClients, mut u: UserData) -> Option<UserData> {
     let name = u.name.clone();
-    let (tags, _) = collect_items!(
+    macro_rules! or_gone {
+        ($listing:expr) => {{
+            let (items, listed) = $listing;
+            if listed == Listed::Gone {
+                return c.gone(format!("user {name}"));
+            }
+            (items, listed)
+        }};
+    }
+    let (tags, _) = or_gone!(collect_items!(
         c,
         "iam:ListUserTags",
         c.iam.list_user_tags().user_name(&name)
-    );
+    ));
     u.tags = tags
         .iter()
         .map(|t| (t.key().to_string(), t.value().to_string()))
@@ -723,6 +785,7 @@ async fn fetch_user(c: &AccountClients, mut u: UserData) -> UserData {
                         .and_then(|p| chrono_time(p.create_date())),
                 )
             }
+            // No console password (or the user is gone: the next call tells).
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_no_such_entity_exception()) => {}
@@ -734,23 +797,23 @@ async fn fetch_user(c: &AccountClients, mut u: UserData) -> UserData {
     } else {
         u.login_profile_unread = true;
     }
-    let (mfa, _) = collect_items!(
+    let (mfa, _) = or_gone!(collect_items!(
         c,
         "iam:ListMFADevices",
         c.iam.list_mfa_devices().user_name(&name)
-    );
+    ));
     u.mfa_devices = mfa.iter().map(|d| d.serial_number().to_string()).collect();
-    let (groups, _) = collect_items!(
+    let (groups, _) = or_gone!(collect_items!(
         c,
         "iam:ListGroupsForUser",
         c.iam.list_groups_for_user().user_name(&name)
-    );
+    ));
     u.groups = groups.iter().map(|g| g.group_name().to_string()).collect();
-    let (attached, _) = collect_items!(
+    let (attached, _) = or_gone!(collect_items!(
         c,
         "iam:ListAttachedUserPolicies",
         c.iam.list_attached_user_policies().user_name(&name)
-    );
+    ));
     u.attached = attached
         .iter()
         .map(|p| AttachedPolicy {
@@ -758,11 +821,11 @@ async fn fetch_user(c: &AccountClients, mut u: UserData) -> UserData {
             arn: p.policy_arn().unwrap_or_default().to_string(),
         })
         .collect();
-    let (inline_names, _) = collect_items!(
+    let (inline_names, _) = or_gone!(collect_items!(
         c,
         "iam:ListUserPolicies",
         c.iam.list_user_policies().user_name(&name)
-    );
+    ));
     for p in inline_names {
         if c.skip("iam:GetUserPolicy") {
             break;
@@ -779,17 +842,19 @@ async fn fetch_user(c: &AccountClients, mut u: UserData) -> UserData {
                 name: p,
                 document: out.policy_document().to_string(),
             }),
+            // The policy (or the user) was deleted since it was listed: nothing to judge.
+            Err(e) if not_found(&e) => {}
             Err(e) => {
                 c.fail("iam:GetUserPolicy", &e);
             }
         }
     }
-    let (keys, keys_ok) = collect_items!(
+    let (keys, keys_listed) = or_gone!(collect_items!(
         c,
         "iam:ListAccessKeys",
         c.iam.list_access_keys().user_name(&name)
-    );
-    u.access_keys_unread = !keys_ok;
+    ));
+    u.access_keys_unread = keys_listed != Listed::Ok;
     u.access_keys = keys
         .iter()
         .filter_map(|k| {
@@ -803,35 +868,62 @@ async fn fetch_user(c: &AccountClients, mut u: UserData) -> UserData {
             })
         })
         .collect();
-    let (ssh, _) = collect_items!(
+    let (ssh, _) = or_gone!(collect_items!(
         c,
         "iam:ListSSHPublicKeys",
         c.iam.list_ssh_public_keys().user_name(&name)
-    );
-    u.ssh_keys = ssh
-        .iter()
-        .map(|k| UserCredential {
-            id: k.ssh_public_key_id().to_string(),
+    ));
+    for k in &ssh {
+        let id = k.ssh_public_key_id().to_string();
+        let mut cred = UserCredential {
+            id: id.clone(),
             status: k.status().as_str().to_string(),
             created: chrono_time(k.upload_date()),
-            service: None,
-        })
-        .collect();
-    let (certs, _) = collect_items!(
+            ..Default::default()
+        };
+        // The key body, for its OpenSSH fingerprint (the join to hosts' authorized_keys).
+        // IAM's own `Fingerprint` field is an MD5 digest, which nothing else prints.
+        if !c.skip("iam:GetSSHPublicKey") {
+            match c
+                .iam
+                .get_ssh_public_key()
+                .user_name(&name)
+                .ssh_public_key_id(&id)
+                .encoding(aws_sdk_iam::types::EncodingType::Ssh)
+                .send()
+                .await
+            {
+                Ok(out) => {
+                    cred.fingerprint = out
+                        .ssh_public_key()
+                        .and_then(|b| transform::ssh_key_fingerprint(b.ssh_public_key_body()));
+                }
+                Err(e) if not_found(&e) => {
+                    c.gone::<()>(format!("SSH public key {id} of user {name}"));
+                    continue;
+                }
+                Err(e) => {
+                    c.fail("iam:GetSSHPublicKey", &e);
+                }
+            }
+        }
+        u.ssh_keys.push(cred);
+    }
+    let (certs, _) = or_gone!(collect_items!(
         c,
         "iam:ListSigningCertificates",
         c.iam.list_signing_certificates().user_name(&name)
-    );
+    ));
     u.certificates = certs
         .iter()
         .map(|k| UserCredential {
             id: k.certificate_id().to_string(),
             status: k.status().as_str().to_string(),
             created: opt_time(k.upload_date()),
-            service: None,
+            ..Default::default()
         })
         .collect();
-    u
+    Some(u)
 }
 
 /// Service-specific credentials (CodeCommit, Keyspaces, Bedrock) of every user in one
@@ -857,6 +949,7 @@ async fn attach_service_credentials(c: &AccountClients, users: &mut [UserData]) 
                             status: m.status().as_str().to_string(),
                             created: chrono_time(m.create_date()),
                             service: Some(m.service_name().to_string()),
+                            fingerprint: None,
                         });
                 }
                 marker = out
@@ -880,17 +973,24 @@ async fn attach_service_credentials(c: &AccountClients, users: &mut [UserData]) 
     }
 }
 
-async fn fetch_group(c: &AccountClients, name: String) -> GroupData {
-    let (attached, _) = collect_items!(
+/// A group's policies; `None` when it was deleted after ListGroups returned it.
+async fn fetch_group(c: &AccountClients, name: String) -> Option<GroupData> {
+    let (attached, listed) = collect_items!(
         c,
         "iam:ListAttachedGroupPolicies",
         c.iam.list_attached_group_policies().group_name(&name)
     );
-    let (inline_names, _) = collect_items!(
+    if listed == Listed::Gone {
+        return c.gone(format!("group {name}"));
+    }
+    let (inline_names, listed) = collect_items!(
         c,
         "iam:ListGroupPolicies",
         c.iam.list_group_policies().group_name(&name)
     );
+    if listed == Listed::Gone {
+        return c.gone(format!("group {name}"));
+    }
     let mut g = GroupData {
         name: name.clone(),
         attached: attached
@@ -918,21 +1018,34 @@ async fn fetch_group(c: &AccountClients, name: String) -> GroupData {
                 name: p,
                 document: out.policy_document().to_string(),
             }),
+            Err(e) if not_found(&e) => {}
             Err(e) => {
                 c.fail("iam:GetGroupPolicy", &e);
             }
         }
     }
-    g
+    Some(g)
 }
 
-async fn fetch_role(c: &AccountClients, mut r: RoleData) -> RoleData {
+/// A role's tags, last use and policies; `None` when it was deleted after ListRoles
+/// returned it.
+async fn fetch_role(c: &AccountClients, mut r: RoleData) -> Option<RoleData> {
+    let role = format!("role {}", r.name);
+    macro_rules! or_gone {
+        ($listing:expr) => {{
+            let (items, listed) = $listing;
+            if listed == Listed::Gone {
+                return c.gone(role);
+            }
+            items
+        }};
+    }
     // ListRoles returns no tags (as real AWS does), hence ListRoleTags.
-    let (tags, _) = collect_items!(
+    let tags = or_gone!(collect_items!(
         c,
         "iam:ListRoleTags",
         c.iam.list_role_tags().role_name(&r.name)
-    );
+    ));
     r.tags = tags
         .iter()
         .map(|t| (t.key().to_string(), t.value().to_string()))
@@ -946,16 +1059,17 @@ async fn fetch_role(c: &AccountClients, mut r: RoleData) -> RoleData {
                     r.last_used_region = lu.region().map(str::to_string);
                 }
             }
+            Err(e) if not_found(&e) => return c.gone(role),
             Err(e) => {
                 c.fail("iam:GetRole", &e);
             }
         }
     }
-    let (attached, _) = collect_items!(
+    let attached = or_gone!(collect_items!(
         c,
         "iam:ListAttachedRolePolicies",
         c.iam.list_attached_role_policies().role_name(&r.name)
-    );
+    ));
     r.attached = attached
         .iter()
         .map(|p| AttachedPolicy {
@@ -964,11 +1078,11 @@ async fn fetch_role(c: &AccountClients, mut r: RoleData) -> RoleData {
         })
         .collect();
     // Inline role policies grant admin as often as attached ones do.
-    let (inline_names, _) = collect_items!(
+    let inline_names = or_gone!(collect_items!(
         c,
         "iam:ListRolePolicies",
         c.iam.list_role_policies().role_name(&r.name)
-    );
+    ));
     for p in inline_names {
         if c.skip("iam:GetRolePolicy") {
             break;
@@ -985,12 +1099,13 @@ async fn fetch_role(c: &AccountClients, mut r: RoleData) -> RoleData {
                 name: p,
                 document: out.policy_document().to_string(),
             }),
+            Err(e) if not_found(&e) => {}
             Err(e) => {
                 c.fail("iam:GetRolePolicy", &e);
             }
         }
     }
-    r
+    Some(r)
 }
 
 /// Default-version documents of the customer-managed policies attached anywhere, once
@@ -1023,6 +1138,7 @@ async fn fetch_customer_policies(
                     .policy()
                     .and_then(|p| p.default_version_id())
                     .map(str::to_string)?,
+                Err(e) if not_found(&e) => return c.gone(format!("policy {arn}")),
                 Err(e) => {
                     c.fail("iam:GetPolicy", &e);
                     return None;

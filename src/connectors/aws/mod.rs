@@ -286,7 +286,13 @@ async fn crawl(
     throttles: ThrottleCounter,
     scrub: Scrubber,
 ) -> (Vec<Nhi>, Coverage) {
-    let clients = AccountClients::new(&sdk, &throttles, &scrub, cloudtrail_region(&settings));
+    let clients = AccountClients::new(
+        &sdk,
+        &throttles,
+        &scrub,
+        cloudtrail_region(&settings),
+        &account,
+    );
     let started = std::time::Instant::now();
     let (data, listed) = client::fetch_account(&clients, &settings, account.clone()).await;
     let nhis = transform::account_nhis(&connector, &data);
@@ -309,6 +315,12 @@ async fn crawl(
         cov.fail(format!("nothing could be listed in account {account}"));
     }
     cov.throttled = throttles.get();
+    let deleted = clients.deleted.lock().map(|d| d.len()).unwrap_or(0) as u64;
+    if deleted > 0 {
+        // Listed, then deleted before their own calls: they no longer exist, so the
+        // scan is still complete.
+        cov.skipped.insert("deleted_during_scan".into(), deleted);
+    }
     tracing::info!(
         account = %account,
         users = data.users.len(),

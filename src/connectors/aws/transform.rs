@@ -69,6 +69,19 @@ pub struct UserCredential {
     pub created: Option<DateTime<Utc>>,
     /// Service name, for service-specific credentials.
     pub service: Option<String>,
+    /// OpenSSH `SHA256:` fingerprint, for SSH public keys whose body was read.
+    pub fingerprint: Option<String>,
+}
+
+/// The OpenSSH SHA-256 fingerprint (`SHA256:...`, as `ssh-keygen -lf` prints it) of an
+/// SSH public key body as IAM GetSSHPublicKey returns it with `Encoding=SSH`
+/// (`ssh-rsa AAAA... [comment]`); `None` for a body that is not one OpenSSH key.
+pub fn ssh_key_fingerprint(body: &str) -> Option<String> {
+    let (keys, _) = crate::connectors::host::keys::parse_authorized_keys(body.trim());
+    match keys.as_slice() {
+        [k] => Some(k.fingerprint.clone()),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -784,6 +797,11 @@ fn user_nhis(
             n.created_at = c.created;
             n.privileged = admin && kind != Kind::AwsServiceCredential;
             n.hints = creator(&format!("{} {}", label.to_lowercase(), c.id));
+            if let Some(fp) = &c.fingerprint {
+                // The same key in a host's authorized_keys joins on this.
+                n.join_keys = vec![crate::pipeline::correlate::ssh_key_join(fp)];
+                n.attributes.insert("fingerprint".into(), fp.clone());
+            }
             n.attributes
                 .insert("account_id".into(), data.account_id.clone());
             n.attributes.insert("user_name".into(), u.name.clone());
@@ -1353,5 +1371,51 @@ alice,arn:aws:iam::123456789012:user/alice,2024-01-01T00:00:00+00:00,true,no_inf
             .find(|n| n.resource.ends_with("#AKIAOLD"))
             .expect("key");
         assert!(!old.hints.iter().any(|h| h.signal == Signal::AuditEvent));
+    }
+
+    #[test]
+    fn iam_ssh_key_bodies_get_openssh_fingerprints() {
+        // seed.py's fake key; the fingerprint is what `ssh-keygen -lf` prints for it.
+        let body =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHnhiscanTestKeyNotRealAAAAAAAAAAAAAAAAAAAAA";
+        let fp = "SHA256:8ibWsoZ49rrR3MvzksXp+l+u6PztxDd9Z5TMOd9tCc4";
+        assert_eq!(ssh_key_fingerprint(body).as_deref(), Some(fp));
+        // IAM returns bodies with or without comment and trailing newline.
+        assert_eq!(
+            ssh_key_fingerprint(&format!("{body} alice@laptop\n")).as_deref(),
+            Some(fp)
+        );
+        assert_eq!(
+            ssh_key_fingerprint("-----BEGIN PUBLIC KEY-----\nMIIB\n"),
+            None
+        );
+        assert_eq!(ssh_key_fingerprint(""), None);
+        assert_eq!(ssh_key_fingerprint(&format!("{body}\n{body}")), None);
+
+        let data = AccountData {
+            account_id: "123456789012".into(),
+            users: vec![UserData {
+                name: "alice".into(),
+                arn: "arn:aws:iam::123456789012:user/alice".into(),
+                ssh_keys: vec![UserCredential {
+                    id: "APKA1".into(),
+                    status: "Active".into(),
+                    fingerprint: Some(fp.into()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let nhis = account_nhis("aws:prod", &data);
+        let key = nhis
+            .iter()
+            .find(|n| n.kind == Kind::AwsSshKey)
+            .expect("ssh key");
+        assert_eq!(key.attributes["fingerprint"], fp);
+        assert_eq!(
+            key.join_keys,
+            vec![crate::pipeline::correlate::ssh_key_join(fp)]
+        );
     }
 }
