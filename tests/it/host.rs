@@ -225,3 +225,87 @@ fn sweep_with_an_unusable_roster_exits_2() {
     );
     assert!(!out.exists());
 }
+
+/// Two snapshots of `web-test` (copies of one machine at two dates): each root gets its
+/// own connector name and coverage entry, so neither's findings hide the other's.
+#[test]
+fn two_snapshots_with_one_hostname_are_reported_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("findings.json");
+    let dir = fixture("hosts");
+    let copy = tmp.path().join("snaps/web-test-2026-06");
+    copy_tree(&dir.join("web-test"), &copy);
+    let cfg = tmp.path().join("nhiscan.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[hr]\nroster = {:?}\n\n[[connector]]\ntype = \"host\"\nroots = [{:?}, \"snaps/web-test-2026-06\"]\n",
+            dir.join("roster.csv"),
+            dir.join("web-test"),
+        ),
+    )
+    .unwrap();
+    nhiscan()
+        .current_dir(tmp.path())
+        .args(["sweep", "--no-progress", "-q", "-c"])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let v = read_json(&out);
+    assert_eq!(coverage(&v, "host:web-test")["status"], "complete");
+    let snap = coverage(&v, "host:web-test@web-test-2026-06");
+    assert_eq!(snap["status"], "complete", "{snap}");
+    let a = finding(&v, "host_admin", "web-test:toor").expect("first root");
+    let b = finding(&v, "host_admin", "web-test@web-test-2026-06:toor").expect("second root");
+    assert_eq!(b["connector"], "host:web-test@web-test-2026-06");
+    assert_ne!(a["id"], b["id"]);
+}
+
+/// The live machine's own `/`: no crash, nothing under /proc or /sys walked, one coverage
+/// entry, and quick.
+#[test]
+fn the_live_root_scans_quickly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("findings.json");
+    let started = std::time::Instant::now();
+    let code = nhiscan()
+        .current_dir(tmp.path())
+        .args(["leaver", "nobody-here@acme.example", "--no-progress", "-q"])
+        .arg("-c")
+        .arg({
+            let cfg = tmp.path().join("nhiscan.toml");
+            std::fs::write(&cfg, "[[connector]]\ntype = \"host\"\nroots = [\"/\"]\n").unwrap();
+            cfg
+        })
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap()
+        .status
+        .code();
+    assert!(matches!(code, Some(0 | 1 | 3)), "exit {code:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    let v = read_json(&out);
+    let cov = v["coverage"].as_array().unwrap();
+    assert_eq!(cov.len(), 1, "{cov:?}");
+    assert!(cov[0]["connector"].as_str().unwrap().starts_with("host:"));
+    assert_ne!(cov[0]["status"], "failed", "{cov:?}");
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = e.file_type().unwrap();
+        let dest = to.join(e.file_name());
+        if t.is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else if t.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), &dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}

@@ -115,6 +115,9 @@ pub(crate) fn init_libgit2() {
         // Re-hashing every object read doubles the cost of a history scan; a corrupt
         // object then scans as garbage instead of failing, which costs us nothing.
         git2::opts::strict_hash_verification(false);
+        // Every tree and blob is read once (seen sets skip repeats), so libgit2's object
+        // cache only grows: up to 256 MiB of trees on a large history, for no hits.
+        git2::opts::enable_caching(false);
         // Security teams scan repositories owned by someone else (a leaver's home
         // directory, a mounted snapshot). The ownership check guards against running a
         // hostile repository's config-driven commands; we only read objects and refs and
@@ -156,13 +159,28 @@ pub(crate) fn scan_repo(
             errs.error(format!(
                 "cannot open git repository at {}: {}",
                 input.path.display(),
-                e.message()
+                open_failure_reason(input.path, &e)
             ));
             meta.codeowners = codeowners_from_dir(input.path);
             errs.finish();
             return meta;
         }
     };
+
+    // Without its object store nothing in history can be read: one clear error, not one
+    // "missing object" per ref.
+    let objects = repo.path().join("objects");
+    if let Err(e) = std::fs::read_dir(&objects) {
+        if e.kind() == std::io::ErrorKind::PermissionDenied {
+            errs.error(format!(
+                "{}: permission denied: history not scanned",
+                objects.display()
+            ));
+            meta.codeowners = repo.workdir().and_then(codeowners_from_dir);
+            errs.finish();
+            return meta;
+        }
+    }
 
     let head_tree = match repo.head() {
         Ok(h) => match h.peel_to_tree() {
@@ -233,6 +251,25 @@ pub(crate) fn scan_repo(
     meta.commits = commit_infos(&repo, &graph.order, agg.commits_needed());
     errs.finish();
     meta
+}
+
+/// Why a repository would not open. libgit2 reports an unreadable `.git` as "could not
+/// find repository", which sends the user looking for the wrong fault.
+fn open_failure_reason(path: &Path, e: &git2::Error) -> String {
+    let git_dir = path.join(".git");
+    let dir = if git_dir.is_dir() {
+        git_dir
+    } else {
+        path.to_path_buf()
+    };
+    for d in [dir.clone(), dir.join("objects"), dir.join("refs")] {
+        if let Err(err) = std::fs::read_dir(&d) {
+            if err.kind() == std::io::ErrorKind::PermissionDenied {
+                return format!("{}: permission denied", d.display());
+            }
+        }
+    }
+    e.message().to_string()
 }
 
 /// GitHub's CODEOWNERS from the HEAD tree.

@@ -25,8 +25,9 @@ fn matcher() -> &'static Matcher {
 
 /// A fake classic GitHub token; `seed` makes distinct ones.
 fn ghp(seed: char) -> String {
-    let t = format!("ghp_FAKE{seed}7q2x9Lm4Np8Rs3Tv6Wy1Zb5Cd0Fg2Hj4KmQ8");
-    t[..40].to_string()
+    // 30 body characters and the 6-character checksum the classic-PAT rule checks.
+    let body = format!("FAKE{seed}7q2x9Lm4Np8Rs3Tv6Wy1Zb5Cd0Fg2Hj4KmQ8");
+    crate::rules::with_github_checksum("ghp_", &body[..30])
 }
 
 /// A fake AWS access key id (`AKIA` + 16 of `[A-Z2-7]`).

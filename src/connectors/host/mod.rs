@@ -10,8 +10,9 @@
 
 mod accounts;
 mod fs;
-mod keys;
+pub(crate) mod keys;
 mod root;
+mod sshd;
 mod sudoers;
 
 use super::{Connector, ScanContext, Sink};
@@ -52,12 +53,68 @@ impl Connector for HostConnector {
         "host".into()
     }
     fn scan(&self, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Vec<Coverage> {
+        // The same directory listed twice is scanned once.
+        let mut seen = std::collections::HashSet::new();
+        let roots: Vec<&PathBuf> = self
+            .roots
+            .iter()
+            .filter(|r| seen.insert(std::fs::canonicalize(r).unwrap_or_else(|_| (*r).clone())))
+            .collect();
+        let hostnames: Vec<String> = roots.iter().map(|r| root::hostname_of(r)).collect();
+        let names = unique_names(&roots, &hostnames);
         // Roots are independent: a failed root does not stop the others.
-        self.roots
+        roots
             .par_iter()
-            .map(|r| root::scan_root(r, ctx, sink))
+            .zip(names.par_iter())
+            .map(|(r, name)| root::scan_root(r, name, ctx, sink))
             .collect()
     }
+}
+
+/// One name per root, unique within the scan and stable across runs of the same config:
+/// the hostname; where several roots share one (two snapshots of `web-1`, cloned images),
+/// the first in config order keeps it and each later one becomes `hostname@dir`, `dir`
+/// being the root directory's name (its whole path if that is not enough).
+fn unique_names(roots: &[&PathBuf], hostnames: &[String]) -> Vec<String> {
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(roots.len());
+    for (r, h) in roots.iter().zip(hostnames) {
+        if taken.insert(h.clone()) {
+            out.push(h.clone());
+            continue;
+        }
+        let canon = std::fs::canonicalize(r).unwrap_or_else(|_| (*r).clone());
+        let dir = sanitize(&root::fallback_name(&canon));
+        let path = sanitize(&r.to_string_lossy());
+        let mut candidates = vec![format!("{h}@{dir}"), format!("{h}@{path}")];
+        candidates.extend(
+            (2..)
+                .take(roots.len() + 1)
+                .map(|i| format!("{h}@{path}#{i}")),
+        );
+        let name = candidates
+            .into_iter()
+            .find(|c| !taken.contains(c))
+            .unwrap_or_else(|| h.clone());
+        taken.insert(name.clone());
+        out.push(name);
+    }
+    out
+}
+
+/// Printable, separator-free characters for a name built from a path.
+fn sanitize(s: &str) -> String {
+    let t = s.trim_end_matches('/');
+    let t = if t.is_empty() { "root" } else { t };
+    t.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-._/+".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

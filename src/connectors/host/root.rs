@@ -8,6 +8,7 @@
 use super::accounts::{self, PasswdEntry, PasswordState, ShadowEntry};
 use super::fs::{join_rel, normalize_rel, ReadError, RootFs};
 use super::keys::{self, AuthorizedKey};
+use super::sshd;
 use super::sudoers::{self, SudoGrant, Sudoers, SudoersSource};
 use crate::connectors::{ScanContext, Sink};
 use crate::model::{Coverage, Evidence, Kind, Location, Nhi, NhiStatus, OwnerHint, Signal};
@@ -46,36 +47,46 @@ pub fn fallback_name(root: &Path) -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
-/// Scan one root and return its coverage entry.
-pub fn scan_root(root: &Path, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Coverage {
+/// The hostname of a root as it reads it (`etc/hostname`, else the kernel's hostname for
+/// a live `/`, else the directory's name), before any disambiguation.
+pub fn hostname_of(root: &Path) -> String {
+    match std::fs::canonicalize(root) {
+        Ok(real) if real.is_dir() => read_hostname(&RootFs::new(real.clone()), &real),
+        _ => fallback_name(root),
+    }
+}
+
+/// Scan one root and return its coverage entry. `host` is its unique name (the hostname,
+/// or `hostname@dir` where several roots share one), used in the connector name and in
+/// every resource.
+pub fn scan_root(root: &Path, host: &str, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Coverage {
     let meta = std::fs::metadata(root);
     let real_root = match meta {
         Ok(m) if m.is_dir() => match std::fs::canonicalize(root) {
             Ok(p) => p,
-            Err(e) => return failed(root, &e.to_string()),
+            Err(e) => return failed(root, host, &e.to_string()),
         },
-        Ok(_) => return failed(root, "not a directory"),
-        Err(e) => return failed(root, &io_reason(&e)),
+        Ok(_) => return failed(root, host, "not a directory"),
+        Err(e) => return failed(root, host, &io_reason(&e)),
     };
-    let rfs = RootFs::new(real_root.clone());
-    let hostname = read_hostname(&rfs, &real_root);
+    let rfs = RootFs::new(real_root);
     let mut s = RootScan {
         rfs,
-        host: hostname.clone(),
-        connector: format!("host:{hostname}"),
-        cov: Coverage::new(format!("host:{hostname}")),
+        host: host.to_string(),
+        connector: format!("host:{host}"),
+        cov: Coverage::new(format!("host:{host}")),
         ctx,
         sink,
         cache: HashMap::new(),
         keys_cache: HashMap::new(),
     };
-    tracing::debug!(root = %root.display(), host = %hostname, "Scanning host root");
+    tracing::debug!(root = %root.display(), host = %host, "Scanning host root");
     s.run();
     s.cov
 }
 
-fn failed(root: &Path, reason: &str) -> Coverage {
-    let mut cov = Coverage::new(format!("host:{}", fallback_name(root)));
+fn failed(root: &Path, host: &str, reason: &str) -> Coverage {
+    let mut cov = Coverage::new(format!("host:{host}"));
     cov.fail(format!("host root {}: {reason}", root.display()));
     cov
 }
@@ -312,6 +323,17 @@ impl<'a> RootScan<'a> {
             self.cov.error(msg);
         }
 
+        let sshd = sshd::SshdConfig::load(&mut SshdSrc(self));
+        for (file, line, reason) in &sshd.issues {
+            let msg = format!("{}: {file}:{line}: {reason}", self.connector);
+            self.cov.error(msg);
+        }
+        if sshd.keys_command {
+            // Keys served by a program are out of reach of a file scan: counted, so the
+            // coverage shows it, without failing every host that uses one.
+            self.cov.skip("authorized_keys_command");
+        }
+
         let members = accounts::memberships(&passwd, &groups);
         let gid_of: HashMap<&str, u32> = groups.iter().map(|g| (g.name.as_str(), g.gid)).collect();
         let shadow_by: HashMap<&str, &ShadowEntry> =
@@ -344,14 +366,21 @@ impl<'a> RootScan<'a> {
                     )
                 })
                 .collect();
-            let mut key_files: Vec<String> = Vec::new();
-            if !p.home.trim().is_empty() {
-                key_files.push(join_rel(&p.home, ".ssh/authorized_keys"));
-                key_files.push(join_rel(&p.home, ".ssh/authorized_keys2"));
-            }
+            // `AuthorizedKeysFile` of sshd_config (default `.ssh/authorized_keys{,2}`).
+            let mut homes = vec![p.home.clone()];
             if p.name == "root" && p.uid == 0 && normalize_rel(&p.home) != "/root" {
-                key_files.push("/root/.ssh/authorized_keys".into());
-                key_files.push("/root/.ssh/authorized_keys2".into());
+                homes.push("/root".into());
+            }
+            let mut key_files: Vec<String> = Vec::new();
+            for t in sshd.key_file_templates(&p.name, &group_names) {
+                for home in &homes {
+                    if let Some(f) = sshd::expand(&t, &p.name, p.uid, home) {
+                        let f = normalize_rel(&f);
+                        if !key_files.contains(&f) {
+                            key_files.push(f);
+                        }
+                    }
+                }
             }
             let mut keys: Vec<(String, AuthorizedKey)> = Vec::new();
             let mut dup_keys: Vec<(String, AuthorizedKey)> = Vec::new();
@@ -647,7 +676,10 @@ impl<'a> RootScan<'a> {
         // A person's own authorized_keys is their declared set of keys: only they (and
         // root) edit it, so the account holder owns the key. A uid-0 account's holder is
         // nobody in particular, so there it is access only.
-        let (signal, detail) = if a.p.uid == 0 {
+        let home = normalize_rel(&a.p.home);
+        let in_own_home = home != "/" && file.starts_with(&format!("{home}/"));
+        let (signal, detail) = if a.p.uid == 0 || !in_own_home {
+            // Outside the home (a central `/etc/ssh/authorized_keys/%u`): root manages it.
             (Signal::Access, format!("key {} in {grants}", k.fingerprint))
         } else {
             let d = format!(
@@ -790,6 +822,13 @@ impl<'a> RootScan<'a> {
             n.attributes
                 .insert("credential".into(), rule.credential.clone());
             n.attributes.insert("unlocks".into(), rule.unlocks.clone());
+            if let Some(ok) = rule.checksum_ok(first.secret.expose()) {
+                n.attributes
+                    .insert("checksum".into(), crate::model::checksum_word(ok));
+                if !ok {
+                    n.title.push_str(crate::model::CHECKSUM_INVALID_NOTE);
+                }
+            }
             n.hints = self.secret_hints(path, owner, &data, &ms, is_user_crontab, system_cron);
             if let Some(u) = n
                 .hints
@@ -860,6 +899,18 @@ impl<'a> RootScan<'a> {
 struct HostSecrets {
     items: Vec<Nhi>,
     by_key: HashMap<(String, String), usize>,
+}
+
+/// Adapter so the sshd_config parser reads through the scan's cache and fault recording.
+struct SshdSrc<'s, 'a>(&'s mut RootScan<'a>);
+
+impl sshd::ConfigSource for SshdSrc<'_, '_> {
+    fn read(&mut self, rel: &str) -> Option<String> {
+        self.0.read_text(rel)
+    }
+    fn list(&mut self, rel_dir: &str) -> Vec<String> {
+        self.0.list(rel_dir)
+    }
 }
 
 /// Adapter so the sudoers parser reads through the scan's cache and fault recording.

@@ -497,8 +497,8 @@ fn ed25519_blob(seed: u8) -> String {
 
 #[test]
 fn one_secret_in_several_files_of_a_host_is_one_finding() {
-    // FAKE token, made up for this test.
-    let token = "ghp_FAKEZ3jkJuAFsmDgrYShlHJ9eA1ugdECzQ9X";
+    // FAKE token, made up for this test (with the checksum the classic-PAT rule checks).
+    let token = &crate::rules::with_github_checksum("ghp_", "FAKEZ3jkJuAFsmDgrYShlHJ9eA1ugd");
     let (_tmp, root) = make_root(
         "app-3",
         &[
@@ -616,4 +616,128 @@ fn a_key_listed_twice_keeps_every_comment() {
         .hints
         .iter()
         .any(|h| h.evidence.detail.contains("authorized_keys line 2")));
+}
+
+#[test]
+fn authorized_keys_file_from_sshd_config() {
+    let passwd = "root:x:0:0:root:/root:/bin/bash\n\
+                  alice:x:1001:1001:Alice:/home/alice:/bin/bash\n\
+                  deploy:x:1002:1002::/srv/deploy:/bin/bash\n";
+    let (_d, root) = make_root(
+        "keys-host",
+        &[
+            ("etc/hostname", "keys-host\n".into()),
+            ("etc/passwd", passwd.into()),
+            ("etc/group", "sudo:x:27:\ndeployers:x:1002:deploy\n".into()),
+            (
+                "etc/ssh/sshd_config",
+                "Include /etc/ssh/sshd_config.d/*.conf\nAuthorizedKeysFile .ssh/authorized_keys\n"
+                    .into(),
+            ),
+            (
+                "etc/ssh/sshd_config.d/50-central.conf",
+                "AuthorizedKeysFile /etc/ssh/authorized_keys/%u .config/ssh/keys_%u\n\
+                 Match Group deployers\n    AuthorizedKeysFile %h/keys.d/%%ci\n"
+                    .into(),
+            ),
+            (
+                "etc/ssh/authorized_keys/alice",
+                format!("ssh-ed25519 {} alice@laptop\n", ed25519_blob(3)),
+            ),
+            (
+                "home/alice/.config/ssh/keys_alice",
+                format!("ssh-ed25519 {} alice@desk\n", ed25519_blob(4)),
+            ),
+            // Not read: sshd_config moved the keys elsewhere.
+            (
+                "home/alice/.ssh/authorized_keys",
+                format!("ssh-ed25519 {} stale\n", ed25519_blob(5)),
+            ),
+            (
+                "srv/deploy/keys.d/%ci",
+                format!("ssh-ed25519 {} ci@runner\n", ed25519_blob(6)),
+            ),
+            (
+                "etc/ssh/authorized_keys/deploy",
+                format!("ssh-ed25519 {} not-for-match\n", ed25519_blob(7)),
+            ),
+        ],
+    );
+    let (items, cov) = scan(vec![root]);
+    assert_eq!(
+        cov[0].status,
+        CoverageStatus::Complete,
+        "{:?}",
+        cov[0].errors
+    );
+    let keys: Vec<(&str, &str)> = items
+        .iter()
+        .filter(|n| n.kind == Kind::SshAuthorizedKey)
+        .map(|n| {
+            (
+                n.attributes["file"].as_str(),
+                n.attributes["comment"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            ("/etc/ssh/authorized_keys/alice", "alice@laptop"),
+            ("/home/alice/.config/ssh/keys_alice", "alice@desk"),
+            ("/srv/deploy/keys.d/%ci", "ci@runner"),
+        ],
+        "{keys:?}"
+    );
+    // A central file is managed by root: the account can use the key, it does not own it.
+    let central = items
+        .iter()
+        .find(|n| n.attributes.get("comment").map(String::as_str) == Some("alice@laptop"))
+        .unwrap();
+    assert!(has_hint(central, "host:alice", Signal::Access));
+    let own = items
+        .iter()
+        .find(|n| n.attributes.get("comment").map(String::as_str) == Some("alice@desk"))
+        .unwrap();
+    assert!(has_hint(own, "host:alice", Signal::OwnerTag));
+}
+
+#[test]
+fn roots_with_the_same_hostname_get_distinct_names() {
+    let files = |k: u8| {
+        vec![
+            ("etc/hostname", "web-1\n".to_string()),
+            (
+                "etc/passwd",
+                "alice:x:1001:1001::/home/alice:/bin/bash\n".to_string(),
+            ),
+            (
+                "home/alice/.ssh/authorized_keys",
+                format!("ssh-ed25519 {} a\n", ed25519_blob(k)),
+            ),
+        ]
+    };
+    let (_a, jan) = make_root("web-1-2026-01", &files(1));
+    let (_b, jun) = make_root("web-1-2026-06", &files(1));
+    let (_c, clone) = make_root("web-1-2026-06", &files(2));
+    let run = || scan(vec![jan.clone(), jun.clone(), clone.clone(), jan.clone()]);
+    let (items, cov) = run();
+    let names: Vec<&str> = cov.iter().map(|c| c.connector.as_str()).collect();
+    assert_eq!(
+        names.len(),
+        3,
+        "a root listed twice is scanned once: {names:?}"
+    );
+    assert_eq!(names[0], "host:web-1");
+    assert_eq!(names[1], "host:web-1@web-1-2026-06");
+    assert!(names[2].starts_with("host:web-1@/"), "{names:?}");
+    let ids: std::collections::BTreeSet<String> = items.iter().map(|n| n.finding_id()).collect();
+    assert_eq!(ids.len(), items.len(), "no two roots share a finding id");
+    assert!(items
+        .iter()
+        .any(|n| n.resource == "web-1@web-1-2026-06:alice"));
+    // Stable: the same config gives the same names.
+    let (_, again) = run();
+    let again: Vec<&str> = again.iter().map(|c| c.connector.as_str()).collect();
+    assert_eq!(names, again);
 }
