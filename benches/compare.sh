@@ -145,11 +145,11 @@ files_mode() {
             "$KF" scan empty --no-validate --git-history none --no-update-check >/dev/null 2>&1 || true
             run_timed kingfisher /dev/null "$KF" scan corpus --no-validate --git-history none --no-update-check \
                 --format json -o "$RUN/kingfisher.out"
-            startup kingfisher "$KF" scan empty --no-validate --git-history none --no-update-check --format json -o /dev/null ;;
+            startup kingfisher "$KF" scan empty --no-validate --git-history none --no-update-check --format json -o "$RUN/empty-kingfisher.json" ;;
         gitleaks)
             run_timed gitleaks /dev/null "$GL" dir corpus --report-format json --report-path "$RUN/gitleaks.out" \
                 --no-banner --log-level error
-            startup gitleaks "$GL" dir empty --report-format json --report-path /dev/null --no-banner --log-level error ;;
+            startup gitleaks "$GL" dir empty --report-format json --report-path "$RUN/empty-gitleaks.json" --no-banner --log-level error ;;
         detect-secrets)
             local args=(corpus)
             if [[ "$DS_SAMPLE_MB" != 0 ]]; then

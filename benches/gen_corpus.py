@@ -14,7 +14,9 @@ plus, in git mode, {"author_name", "author_email", "mark", "commit", "in_head"}.
 
 Every secret value is generated from the seeded RNG, in the vendor's published format;
 nothing is copied from a real credential. The only fixed strings are decoys (AWS's documented
-example keys, placeholders).
+example keys, placeholders). GitHub classic and npm tokens carry a valid checksum (`gh_style`:
+base62 CRC-32 of the 30-character body), as real ones do. (A wrong checksum is no decoy:
+nhiscan still reports such a token, one severity lower, since it cannot prove it fake.)
 """
 import argparse
 import base64

@@ -48,8 +48,8 @@ fn planted(mut data: Vec<u8>) -> Vec<u8> {
         format!("aws_access_key_id = AKIAQ{}\n", "ZK3TRW7PLMXN4BV2"),
         // Split so that this file holds no token-shaped literal (the project scans itself).
         format!(
-            "GITHUB_TOKEN=ghp_{}\n",
-            "Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR"
+            "GITHUB_TOKEN={}\n",
+            nhiscan::rules::with_github_checksum("ghp_", "Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0")
         ),
         format!("password = \"{}\"\n", "Zq8fK2mPw9!Lr4Vt7"),
         format!(

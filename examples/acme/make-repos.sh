@@ -63,7 +63,7 @@ mkdir -p scripts
 cat > scripts/sync.sh <<'SH'
 #!/bin/sh
 # mirror repositories nightly
-GITHUB_TOKEN=ghp_FAKE0nhiscan0Demo0Tok0aB3dE5fG7hJk9Q
+GITHUB_TOKEN=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
 git clone "https://x-access-token:${GITHUB_TOKEN}@github.com/acme/infra" /tmp/infra
 SH
 git add -A && commit "Carol Chen" carol@contractors.example "2026-05-20T16:45:00Z" "Nightly mirror script"

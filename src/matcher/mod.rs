@@ -23,8 +23,10 @@
 //!      matches a whole-buffer search yields, since no match can start anywhere else.
 //!    - Other rules that can span lines run over the whole buffer, and only when one of
 //!      their keywords occurs in it.
-//! 3. Each candidate is filtered: entropy floor, AWS's documented example keys,
-//!    placeholder values (for rules that ask), and lines carrying `nhiscan:allow`.
+//! 3. Each candidate is filtered: entropy floor, documented example credentials,
+//!    placeholder values (for rules that ask), and lines carrying `nhiscan:allow`. A rule's
+//!    format validator (a GitHub token's checksum, see [`crate::rules::Validator`]) does
+//!    not filter: a failed check marks the finding and lowers its severity.
 //! 4. [`Matcher::scan`] keeps one match per span: a specific rule beats a generic one,
 //!    then the longer secret wins, then the earlier rule.
 //! 5. Line numbers are counted only for surviving matches, incrementally.
@@ -32,7 +34,7 @@
 mod keywords;
 
 use crate::model::SecretBytes;
-use crate::rules::{Rule, RuleError, RuleSet};
+use crate::rules::{Rule, RuleError, RuleSet, Validator};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use memchr::memmem;
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
@@ -45,13 +47,29 @@ pub const ALLOW_MARKER: &[u8] = b"nhiscan:allow";
 /// Documented example credentials (AWS's above all): never a finding, whatever rule sees
 /// them, wherever they appear in the match.
 const KNOWN_EXAMPLES: &[&[u8]] = &[
-    b"AKIAIOSFODNN7EXAMPLE",
-    b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    // AWS's documented key pairs. The first two as prefixes: SDK test suites edit the
+    // ending (`AKIAIOSFODNN7EXAMPLF`, `…/K7MDENG+bPxRfiCYEXAMPLEKEY`).
+    b"AKIAIOSFODNN7",
+    b"wJalrXUtnFEMI/K7MDENG",
     b"AKIAI44QH8DHBEXAMPLE",
     b"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
-    // jwt.io's sample token signature and Stripe's documentation key body.
+    // jwt.io's sample token signature and claims (`{"sub":"1234567890","name":"John Doe"…`,
+    // re-signed in many test suites), PyJWT's documented `{"some":"payload"}` token, and
+    // Stripe's documentation key body.
     b"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    b".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6Ikpv",
+    b".eyJzb21lIjoicGF5bG9hZCJ9.",
     b"4eC39HqLyjWDarjtT1zdp7dc",
+    // OAuth's RFC examples, copied into every OAuth library's docs and tests: RFC 6749's
+    // access token, refresh token, authorization code and client `s6BhdRkqt3:gX1fBat3bV`
+    // (as Basic credentials), RFC 5849's consumer key and token.
+    b"2YotnFZFEjr1zCsicMWpAA",
+    b"tGzv3JOkF0XG5Qx2TlKWIA",
+    b"SplxlOBeZQQYbYS6WxSbIA",
+    b"czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+    b"gX1fBat3bV",
+    b"0685bd9184jfhq22",
+    b"ad180jjd733klru7",
 ];
 
 /// One secret found in a buffer.
@@ -222,6 +240,13 @@ impl Matcher {
             }
             let placeholders = rule.filters_placeholders();
             let generic = rule.is_generic();
+            // A failed check does not drop the match (see `Rule::checksum_ok`); an unknown
+            // validator name is still a load error.
+            if let Some(name) = rule.validate.as_deref() {
+                Validator::from_name(name).ok_or_else(|| {
+                    crate::rules::invalid(&rule, format!("unknown validator {name:?}"))
+                })?;
+            }
             compiled.push(Compiled {
                 rule: Arc::new(rule),
                 regex,
@@ -532,6 +557,24 @@ impl Compiled {
             return;
         }
         if self.generic && looks_like_code_or_words(bytes) {
+            return;
+        }
+        // A key, token or secret is generated, never a name: a class, constant or header
+        // name (`FileWebIdentityTokenLoader`, `Access-Control-Allow-Credentials`) or a
+        // file path assigned to a `*_token`/`credentials` name is not one. (Passwords are
+        // chosen by people and may well be words: not for them.)
+        if self.generic
+            && self.rule.credential == "generic_secret"
+            && (looks_like_identifier(bytes)
+                || looks_like_path(bytes)
+                || value_restates_name(assigned_name(data, secret.0), bytes))
+        {
+            return;
+        }
+        if self.generic && looks_like_resource_path(bytes) {
+            return;
+        }
+        if self.generic && names_documentation_host(&data[secret.1..whole.1]) {
             return;
         }
         if self.generic
@@ -863,6 +906,8 @@ const PLACEHOLDER_WORDS: &[&[u8]] = &[
     b"passwd",
     b"p@ssw0rd",
     b"passw0rd",
+    b"p4ssw0rd",
+    b"p4ssword",
     b"12345",
     b"abcdef",
     b"qwerty",
@@ -910,7 +955,24 @@ const PLACEHOLDER_VALUES: &[&[u8]] = &[
 /// an angle- or square-bracketed name (`<password>`), a stand-in word (`changeme`,
 /// `your-api-key`, `example`, `dummy`, `test`, `xxxx`), or one repeated character.
 pub fn looks_like_placeholder(secret: &[u8]) -> bool {
-    if is_bracketed_name(secret) {
+    if stand_in_text(secret) {
+        return true;
+    }
+    // A base64-encoded stand-in (`.npmrc` `_password` values are base64): the decoded
+    // text gets the same check (`bm90IG15IHJlYWwgcGFzc3dvcmQ=`, "not my real password").
+    // Basic credentials decode to `user:password`: the password part is checked too.
+    decode_base64_text(secret).is_some_and(|text| {
+        stand_in_text(&text)
+            || text
+                .iter()
+                .position(|&b| b == b':')
+                .is_some_and(|i| i + 1 < text.len() && stand_in_text(&text[i + 1..]))
+    })
+}
+
+/// The checks of [`looks_like_placeholder`] on the value itself.
+fn stand_in_text(secret: &[u8]) -> bool {
+    if is_bracketed_name(secret) || is_truncated(secret) {
         return true;
     }
     if secret.iter().all(|&b| b == secret[0])
@@ -926,11 +988,53 @@ pub fn looks_like_placeholder(secret: &[u8]) -> bool {
     {
         return true;
     }
-    // Long values (keys, certificates) are random enough to contain any short word.
-    secret.len() <= 128
-        && PLACEHOLDER_WORDS
-            .iter()
-            .any(|w| contains_ignore_ascii_case(secret, w))
+    // Long values (keys, certificates) are random enough to contain any short word, but
+    // not `example` (documentation tokens such as AWS's `AQoEXAMPLEH4aoAH0gNCAPy…`).
+    contains_ignore_ascii_case(secret, b"example")
+        || secret.len() <= 128
+            && PLACEHOLDER_WORDS
+                .iter()
+                .any(|w| contains_ignore_ascii_case(secret, w))
+}
+
+/// A value cut short for display: `eyJ2IjoiMSIsInMiOjEsImMiOi...`, `sk_live_…`.
+fn is_truncated(secret: &[u8]) -> bool {
+    secret.ends_with(b"...") || secret.ends_with("\u{2026}".as_bytes())
+}
+
+/// `data` decoded as standard or URL-safe base64 when it is that (at least 12 characters,
+/// padded to a multiple of 4) and decodes to printable ASCII text; `None` otherwise.
+fn decode_base64_text(data: &[u8]) -> Option<Vec<u8>> {
+    if data.len() < 12 || data.len() % 4 != 0 {
+        return None;
+    }
+    let body = data
+        .strip_suffix(b"==")
+        .or_else(|| data.strip_suffix(b"="))
+        .unwrap_or(data);
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in body {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            let byte = (acc >> bits) as u8;
+            if !(0x20..0x7f).contains(&byte) {
+                return None;
+            }
+            out.push(byte);
+        }
+    }
+    Some(out)
 }
 
 /// `<password>`, `[token]`, `%SECRET%` or `$VAR`: a name standing in for a value.
@@ -1047,6 +1151,8 @@ fn assigned_name(data: &[u8], secret_start: usize) -> &[u8] {
 /// Name endings that say the value describes a secret rather than being one: its hash or
 /// checksum, where it is stored, what kind it is, how long it lives.
 const NON_SECRET_NAME_SUFFIXES: &[&str] = &[
+    "prefix",
+    "suffix",
     "hash",
     "sha",
     "sha1",
@@ -1071,8 +1177,27 @@ const NON_SECRET_NAME_SUFFIXES: &[&str] = &[
     "name",
 ];
 
-/// Whether an assigned name (`token_hash`, `client_secret_path`, `publicKeyToken`) says
-/// the value is not a credential. Case, `_`, `-` and `.` are ignored.
+/// Tokens that are not credentials, by name (the whole name or its ending): API paging
+/// cursors (`NextToken`, `ContinuationToken`, `input_token` in paginator definitions),
+/// idempotency and concurrency tokens (`ClientRequestToken`, `ChangeToken`,
+/// `update_token`). Anyone may hold them; they unlock nothing.
+const NON_SECRET_TOKEN_NAMES: &[&str] = &[
+    "nexttoken",
+    "nextpagetoken",
+    "pagetoken",
+    "paginationtoken",
+    "continuationtoken",
+    "nextcontinuationtoken",
+    "inputtoken",
+    "outputtoken",
+    "clientrequesttoken",
+    "idempotencytoken",
+    "changetoken",
+    "updatetoken",
+];
+
+/// Whether an assigned name (`token_hash`, `client_secret_path`, `publicKeyToken`,
+/// `NextToken`) says the value is not a credential. Case, `_`, `-` and `.` are ignored.
 fn key_names_a_non_secret(name: &[u8]) -> bool {
     let norm: String = name
         .iter()
@@ -1083,6 +1208,194 @@ fn key_names_a_non_secret(name: &[u8]) -> bool {
         || NON_SECRET_NAME_SUFFIXES
             .iter()
             .any(|suf| norm.len() > suf.len() && norm.ends_with(suf))
+        || NON_SECRET_TOKEN_NAMES.iter().any(|n| norm.ends_with(n))
+}
+
+/// Whether a value is an identifier rather than a generated secret: every run of letters
+/// and digits between separators (`.`, `-`, `_`, `:`, `!`) is a word a person would
+/// write (see [`is_word_like_ident`]): `ExclusiveStartTableName`, `waitForTaskToken`,
+/// `_EllipticCurvePrivateKey`, `Access-Control-Allow-Credentials`. Generated values
+/// have digits inside their runs or capitals that do not start a lowercase hump.
+pub fn looks_like_identifier(secret: &[u8]) -> bool {
+    if !secret
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'!' | b'/'))
+    {
+        return false;
+    }
+    let mut words = secret
+        .split(|b| !b.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .peekable();
+    words.peek().is_some() && words.all(|w| is_word_like_ident(w) || is_versioned_camel(w))
+}
+
+/// A generated-code class name with a version number: `V1LocalObjectReference`,
+/// `V2beta1HorizontalPodAutoscaler`. Split into humps (a capital and 2+ lowercase letters,
+/// an acronym, a lowercase run, a digit run, a capital before digits), it must hold a
+/// digit and two pronounceable words of 4+ letters (a vowel, at most 3 consonants in a
+/// row) covering three quarters of it. A random token body almost never splits that way
+/// (about 1 in 24,000 random 16-40 character base62 strings).
+fn is_versioned_camel(seg: &[u8]) -> bool {
+    fn pronounceable(word: &[u8]) -> bool {
+        let vowel = |b: &u8| {
+            matches!(
+                b.to_ascii_lowercase(),
+                b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+            )
+        };
+        let mut consonants = 0;
+        word.iter().any(vowel)
+            && word.iter().all(|b| {
+                consonants = if vowel(b) { 0 } else { consonants + 1 };
+                consonants <= 3
+            })
+    }
+    if !seg.iter().any(u8::is_ascii_digit) {
+        return false;
+    }
+    let (mut i, mut words, mut word_len) = (0usize, 0usize, 0usize);
+    let n = seg.len();
+    let run = |from: usize, f: fn(&u8) -> bool| seg[from..].iter().take_while(|b| f(b)).count();
+    while i < n {
+        let b = seg[i];
+        let step = if b.is_ascii_digit() {
+            run(i, u8::is_ascii_digit)
+        } else if b.is_ascii_lowercase() {
+            let l = run(i, u8::is_ascii_lowercase);
+            if l < 2 {
+                return false;
+            }
+            if l >= 4 {
+                if !pronounceable(&seg[i..i + l]) {
+                    return false;
+                }
+                words += 1;
+                word_len += l;
+            }
+            l
+        } else if b.is_ascii_uppercase() {
+            let lower = run(i + 1, u8::is_ascii_lowercase);
+            let upper = run(i, u8::is_ascii_uppercase);
+            if lower >= 2 {
+                if lower >= 3 {
+                    if !pronounceable(&seg[i..i + 1 + lower]) {
+                        return false;
+                    }
+                    words += 1;
+                    word_len += 1 + lower;
+                }
+                1 + lower
+            } else if upper >= 2 {
+                // An acronym; its last capital starts the next word when lowercase follows.
+                if seg.get(i + upper).is_some_and(u8::is_ascii_lowercase) {
+                    upper - 1
+                } else {
+                    upper
+                }
+            } else if seg.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                1
+            } else {
+                return false;
+            }
+        } else {
+            return false;
+        };
+        i += step;
+    }
+    words >= 2 && word_len * 4 >= n * 3
+}
+
+/// Whether the value is a code reference that ends in the name it is assigned to, or in
+/// a name holding it: an alias or re-export (`MLKEM768X25519PrivateKey =
+/// rust_openssl.hpke.MLKEM768X25519PrivateKey`, `OID_PRIVATE_KEY_USAGE_PERIOD =
+/// ExtensionOID.PRIVATE_KEY_USAGE_PERIOD`) or a type annotation (`private_key:
+/// x25519.X25519PrivateKey`). Case, `_` and `-` are ignored; the shared part must be at
+/// least 8 characters.
+fn value_restates_name(name: &[u8], value: &[u8]) -> bool {
+    let is_ref = value
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_'));
+    if !is_ref {
+        return false;
+    }
+    let norm = |s: &[u8]| -> Vec<u8> {
+        s.iter()
+            .filter(|b| b.is_ascii_alphanumeric())
+            .map(u8::to_ascii_lowercase)
+            .collect()
+    };
+    let value = value.strip_suffix(b".").unwrap_or(value);
+    let last = value.rsplit(|&b| b == b'.').next().unwrap_or(value);
+    // The name's own last segment (`self.private_key` -> `private_key`).
+    let name = name.rsplit(|&b| b == b'.').next().unwrap_or(name);
+    let (name, last) = (norm(name), norm(last));
+    let (short, long) = if name.len() <= last.len() {
+        (&name, &last)
+    } else {
+        (&last, &name)
+    };
+    short.len() >= 8 && memmem::find(long, short).is_some()
+}
+
+/// A file path, not a secret: `~/.aws/credentials`, `./secrets/token`, `../keys/id`, or
+/// any [`looks_like_resource_path`].
+pub fn looks_like_path(secret: &[u8]) -> bool {
+    [&b"~/"[..], b"./", b"../"]
+        .iter()
+        .any(|p| secret.starts_with(p))
+        || looks_like_resource_path(secret)
+}
+
+/// A path or resource name made of words: `/home/user/me/my_key.pfx`,
+/// `projects/123/secrets/my-secret/versions/1`, `roles/iam.serviceAccountTokenCreator`.
+/// At least two `/`-separated parts, each made of words a person would write (see
+/// [`is_word_like_ident`]) or numbers; random base64 with a `/` is not.
+pub fn looks_like_resource_path(secret: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = secret
+        .split(|&b| b == b'/')
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            p.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+                && p.split(|b| matches!(b, b'.' | b'-' | b'_'))
+                    .filter(|w| !w.is_empty())
+                    .all(|w| w.iter().all(u8::is_ascii_digit) || is_word_like_ident(w))
+        })
+        && secret
+            .split(|b| !b.is_ascii_alphabetic())
+            .any(|w| w.len() >= 3)
+}
+
+/// Whether `after` (what a match holds after its secret, as `@host` in a URL) names a
+/// host reserved for documentation (RFC 2606): `example.com`, `example.org`,
+/// `example.net`, or a name under `.example` or `.invalid`.
+fn names_documentation_host(after: &[u8]) -> bool {
+    let Some(at) = after.iter().position(|&b| b == b'@') else {
+        return false;
+    };
+    let host: Vec<u8> = after[at + 1..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    let host = host.strip_suffix(b".").unwrap_or(&host);
+    let is_or_under = |domain: &[u8]| {
+        host == domain
+            || host.len() > domain.len()
+                && host.ends_with(domain)
+                && host[host.len() - domain.len() - 1] == b'.'
+    };
+    is_or_under(b"example.com")
+        || is_or_under(b"example.org")
+        || is_or_under(b"example.net")
+        || is_or_under(b"example")
+        || is_or_under(b"invalid")
 }
 
 /// An identifier a person would write: `config`, `apiKey`, `db_password`, `MAX_RETRIES`,
@@ -1170,9 +1483,16 @@ mod tests {
         ms.iter().map(|m| m.rule.id.as_str()).collect()
     }
 
+    /// A GitHub classic token with a valid checksum: `prefix`, the 30-character `body`,
+    /// then the body's base62 CRC-32 (see `crate::rules::Validator::GithubCrc32`).
+    fn gh_token(prefix: &str, body: &str) -> String {
+        assert_eq!(body.len(), 30);
+        crate::rules::with_github_checksum(prefix, body)
+    }
+
     // Built at run time so this source file holds no token-shaped literal.
     fn ghp() -> String {
-        format!("ghp_{}", "FAKEa1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6")[..40].to_string()
+        gh_token("ghp_", &"FAKEa1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6"[..30])
     }
 
     #[test]
@@ -1377,6 +1697,119 @@ mod tests {
         }
     }
 
+    /// False-positive shapes met scanning real code (crates.io sources, botocore, moto,
+    /// cryptography, oauthlib, npm, /usr/share/doc): identifiers, paths, code aliases,
+    /// paging tokens, truncated or base64-encoded stand-ins, documentation hosts.
+    #[test]
+    fn real_code_false_positive_shapes() {
+        for id in [
+            "ExclusiveStartTableName",
+            "waitForTaskToken",
+            "_EllipticCurvePrivateKey",
+            "Access-Control-Allow-Credentials",
+            "NEW!!secret-access-token",
+        ] {
+            assert!(looks_like_identifier(id.as_bytes()), "{id}");
+        }
+        for secret in [
+            "FkQzWxVbNmLpKjHgTrEdYu",
+            "Fk9uu6KLMDvr15ZNFZZ57ywcDRBeSf",
+            "3f1e8c2a-9b7d-4e6f-a1c3-5d8b2e4f7a90",
+            "s.VUqAkQnPjWpP0T",
+            "ILQMESfEW0p6i6gIJcEWvO65TP5hg6B99hGFZ2lxrIs=",
+        ] {
+            assert!(!looks_like_identifier(secret.as_bytes()), "{secret}");
+        }
+        for id in ["V1LocalObjectReference", "V2beta1HorizontalPodAutoscaler"] {
+            assert!(looks_like_identifier(id.as_bytes()), "{id}");
+        }
+        for path in [
+            "roles/iam.serviceAccountTokenCreator",
+            "/home/user/me/my_key.pfx",
+            "projects/123/secrets/my-secret/versions/1",
+        ] {
+            assert!(looks_like_resource_path(path.as_bytes()), "{path}");
+        }
+        for secret in [
+            "Fk7/Qx2LmVb9Kp4+Zr8Tn3Wd6Yh1Cs5j0Ge4Ua=",
+            "/K7MDENG/bPxRfiCY",
+            "ab/cd",
+        ] {
+            assert!(!looks_like_resource_path(secret.as_bytes()), "{secret}");
+        }
+        assert!(looks_like_placeholder(b"dXNlcjpwYXNz"), "user:pass");
+        assert!(!looks_like_placeholder(
+            b"c3ZjLWZha2U6dUE3RkQ2UllQdjFuVERXakRJ"
+        ));
+        assert!(looks_like_path(b"~/.aws/credentials"));
+        assert!(!looks_like_path(b"/K7MDENGbPxRfiCYzz9"));
+        assert!(value_restates_name(
+            b"MLKEM768X25519PrivateKey",
+            b"rust_openssl.hpke.MLKEM768X25519PrivateKey"
+        ));
+        assert!(value_restates_name(
+            b"private_key",
+            b"x25519.X25519PrivateKey"
+        ));
+        assert!(!value_restates_name(b"api_key", b"Fk9uu6KLMDvr15ZNFZZ57y"));
+        assert!(!value_restates_name(
+            b"SECRET_KEY",
+            b"Fk9uu6KLM+DvrSecretKey1"
+        ));
+        assert!(names_documentation_host(b"@example.com/x"));
+        assert!(names_documentation_host(b"@pypi.Example.ORG."));
+        assert!(names_documentation_host(b"@db.invalid:5432"));
+        assert!(!names_documentation_host(b"@example-corp.com"));
+        assert!(!names_documentation_host(b"@notexample.com"));
+        assert!(!names_documentation_host(b"/path"));
+        // "not my real password", base64; a real value's base64 is not a stand-in.
+        assert!(looks_like_placeholder(b"bm90IG15IHJlYWwgcGFzc3dvcmQ="));
+        assert!(!looks_like_placeholder(b"RmsxSzlwUXo3dlh3MnQ="));
+        assert_eq!(
+            decode_base64_text(b"aGVsbG8gd29ybGQh").unwrap(),
+            b"hello world!"
+        );
+        assert!(decode_base64_text(b"Fk9uu6KLMDvr15ZN").is_none());
+        assert!(looks_like_placeholder(b"eyJ2IjoiMSIsInMiOjEsImMiOi..."));
+        let long_doc = format!("AQoEXAMPLEH4{}", "aoAH0gNCAPyJxz4BlCFF".repeat(8));
+        assert!(looks_like_placeholder(long_doc.as_bytes()));
+        // Edited copies of AWS's documented key are still documentation.
+        let m = matcher();
+        assert!(m.scan(b"key = \"AKIAIOSFODNN7EXAMPLF\"").is_empty());
+        let data = "{\n  \"NextToken\": \"CpHNsscimcV5oH7bSbub03CI2Qms5+ypNpNm+53MNlR0Y\",\n  \"ClientRequestToken\": \"f4c94ed7-238d-4c46-93db-48cd62ec33b7\"\n}";
+        assert!(
+            m.scan(data.as_bytes()).is_empty(),
+            "{:?}",
+            m.scan(data.as_bytes())
+        );
+    }
+
+    /// Recall guard for the identifier and path filters: random token bodies are almost
+    /// never taken for identifiers (measured about 1 in 10,000; the bound leaves room).
+    #[test]
+    fn identifier_filters_keep_random_tokens() {
+        const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (n, mut dropped) = (100_000, 0);
+        for _ in 0..n {
+            let len = 16 + (next() % 25) as usize;
+            let v: Vec<u8> = (0..len).map(|_| B62[(next() % 62) as usize]).collect();
+            if looks_like_identifier(&v) || looks_like_path(&v) {
+                dropped += 1;
+            }
+        }
+        assert!(
+            dropped * 2_000 < n,
+            "{dropped} of {n} random tokens dropped"
+        );
+    }
+
     #[test]
     fn specific_rule_beats_generic_on_same_span() {
         let tok = ghp();
@@ -1402,6 +1835,7 @@ mod tests {
             join_key: None,
             severity: None,
             placeholders: None,
+            validate: None,
             references: vec![],
             examples: vec![],
             negative_examples: vec![],
@@ -1493,8 +1927,12 @@ mod tests {
                 format!("aws_secret_access_key = {}{}", &b62[..35], "Ab/+9"),
                 "nhi.aws.secret-access-key.1",
             ),
-            (format!("ghp_{b62}"), "nhi.github.pat-classic.1"),
-            (format!("ghs_{b62}"), "nhi.github.installation-token.1"),
+            (gh_token("ghp_", &b62[..30]), "nhi.github.pat-classic.1"),
+            (
+                gh_token("ghs_", &b62[..30]),
+                "nhi.github.installation-token.1",
+            ),
+            (gh_token("gho_", &b62[6..]), "nhi.github.oauth-token.1"),
             (
                 format!("xoxb-483920175634-7295018364521-{}", &b62[..24]),
                 "nhi.slack.bot-token.1",

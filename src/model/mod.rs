@@ -329,6 +329,16 @@ impl fmt::Debug for SecretBytes {
     }
 }
 
+/// The `checksum` attribute of a secret whose rule has a format validator. An invalid one
+/// is still reported (one severity lower), so the word says which it was.
+pub fn checksum_word(ok: bool) -> String {
+    if ok { "valid" } else { "invalid" }.to_string()
+}
+
+/// The title suffix of a secret whose format checksum does not match.
+pub const CHECKSUM_INVALID_NOTE: &str =
+    " (checksum does not match: likely a test value or a mistyped copy)";
+
 /// A join key: the kind of identifier plus the SHA-256 of its exact bytes. Connectors
 /// that see the same credential (a key id in a repository, the IAM key itself) produce the
 /// same join key, and a `Debug` print of an NHI reveals no raw value.

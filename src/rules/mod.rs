@@ -15,6 +15,25 @@
 //! the rule id) stay meaningful across runs. User rules loaded with `--rules DIR` follow
 //! the same shape with their own first segment (e.g. `acme.billing.api-key.1`); the
 //! `nhi.` prefix is reserved for built-in rules.
+//!
+//! # Validators
+//!
+//! Some credential formats carry their own integrity check, which tells a real token from
+//! a look-alike with the right shape (a typo, a truncated copy, a made-up example). A rule
+//! names one with `validate = "NAME"`. A match whose secret fails it is still reported
+//! (a fixture token with a made-up checksum is most likely a test value, but nothing proves
+//! it never was a real one, and a scanner that hides it looks clean when it is not): the
+//! finding carries the attribute `checksum = "invalid"` and its severity is one step lower.
+//! Known validators (see [`Validator`]):
+//!
+//! - `github_crc32`: GitHub's classic token formats (`ghp_`, `gho_`, `ghu_`, `ghs_`,
+//!   `ghr_`) end in a 6-character base62 (`0-9A-Za-z`, left-padded with `0`) CRC-32 of the
+//!   30 random characters before it; GitHub's own secret scanning rejects tokens whose
+//!   checksum does not match. The check runs on the part of the secret after its last `_`.
+//!
+//! An unknown name is a load error. Examples of a validated rule must pass the check
+//! (`rules check` runs them through the full matcher), so fake examples need a computed
+//! checksum: `FAKE`-marked bodies are fine, their checksum just has to match.
 
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -82,6 +101,9 @@ pub struct Rule {
     /// (a specific format with an entropy floor rarely needs it).
     #[serde(default)]
     pub placeholders: Option<bool>,
+    /// A format check the secret must pass (`github_crc32`); see [`Validator`].
+    #[serde(default)]
+    pub validate: Option<String>,
     #[serde(default)]
     pub references: Vec<String>,
     #[serde(default)]
@@ -94,6 +116,14 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Whether `secret` passes the rule's `validate` check: `None` for a rule without one.
+    pub fn checksum_ok(&self, secret: &[u8]) -> Option<bool> {
+        self.validate
+            .as_deref()
+            .and_then(Validator::from_name)
+            .map(|v| v.check(secret))
+    }
+
     /// A catch-all rule (keyword assignment, URL credentials): loses to any specific rule
     /// that finds the same secret.
     pub fn is_generic(&self) -> bool {
@@ -104,6 +134,94 @@ impl Rule {
     pub fn filters_placeholders(&self) -> bool {
         self.placeholders.unwrap_or_else(|| self.is_generic())
     }
+}
+
+/// A structural check of a secret's own integrity data, named by a rule's `validate` key
+/// (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validator {
+    /// GitHub classic tokens: base62 CRC-32 of the 30-character body in the last 6 characters.
+    GithubCrc32,
+}
+
+impl Validator {
+    /// Every validator name a rule may use.
+    pub const NAMES: &'static [&'static str] = &["github_crc32"];
+
+    /// The validator called `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<Validator> {
+        match name {
+            "github_crc32" => Some(Validator::GithubCrc32),
+            _ => None,
+        }
+    }
+
+    /// Whether `secret` passes the check.
+    pub fn check(self, secret: &[u8]) -> bool {
+        match self {
+            Validator::GithubCrc32 => github_checksum_ok(secret),
+        }
+    }
+}
+
+const fn crc32_table() -> [u32; 256] {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+}
+
+/// CRC-32 (IEEE 802.3, the one zlib and GitHub use).
+pub fn crc32(data: &[u8]) -> u32 {
+    static TABLE: [u32; 256] = crc32_table();
+    !data.iter().fold(!0u32, |c, &b| {
+        TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8)
+    })
+}
+
+/// `n` in base62 (`0-9A-Za-z`), left-padded with `0` to 6 characters (a CRC-32 fits in 6).
+pub fn base62_6(mut n: u32) -> [u8; 6] {
+    const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = DIGITS[(n % 62) as usize];
+        n /= 62;
+    }
+    out
+}
+
+/// `prefix` + `body` + the body's GitHub checksum: a classic-format token that passes
+/// `github_crc32` (how test fixtures and rule examples make fake tokens that still count).
+pub fn with_github_checksum(prefix: &str, body: &str) -> String {
+    let sum = base62_6(crc32(body.as_bytes()));
+    format!("{prefix}{body}{}", String::from_utf8_lossy(&sum))
+}
+
+/// GitHub's classic token checksum: the part after the last `_` is a body followed by the
+/// base62 CRC-32 of that body in 6 characters.
+fn github_checksum_ok(secret: &[u8]) -> bool {
+    let token = match secret.iter().rposition(|&b| b == b'_') {
+        Some(i) => &secret[i + 1..],
+        None => secret,
+    };
+    if token.len() <= 6 || !token.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let (body, sum) = token.split_at(token.len() - 6);
+    base62_6(crc32(body)) == sum
 }
 
 #[derive(Debug, Clone, Default)]
@@ -320,6 +438,14 @@ pub fn check_rule(rule: &Rule, builtin: bool) -> Vec<String> {
         if kw.is_empty() || !kw.is_ascii() || kw.bytes().any(|b| b.is_ascii_control()) {
             problems.push(format!(
                 "keyword {kw:?} must be non-empty printable ASCII (the prefilter folds ASCII case only)"
+            ));
+        }
+    }
+    if let Some(v) = &rule.validate {
+        if Validator::from_name(v).is_none() {
+            problems.push(format!(
+                "unknown validator {v:?} (known: {})",
+                Validator::NAMES.join(", ")
             ));
         }
     }
@@ -550,6 +676,46 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].message.contains("example 1 does not match"));
         assert!(problems[1].message.contains("negative example 1 matches"));
+    }
+
+    #[test]
+    fn github_checksum_validator() {
+        // The standard CRC-32 check value, and base62 padding.
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(&base62_6(0), b"000000");
+        assert_eq!(&base62_6(61), b"00000z");
+        assert_eq!(&base62_6(u32::MAX), b"4gfFC3");
+        let v = Validator::from_name("github_crc32").unwrap();
+        // Computed independently (Python: zlib.crc32 + base62 0-9A-Za-z). Split so this
+        // file holds no token-shaped literal (the project scans itself).
+        let good = format!("ghp_{}", "FAKEujOeHwdFcAefAZhnM6Jy8c1rih0MpMFE");
+        let good = good.as_str();
+        assert!(v.check(good.as_bytes()));
+        assert!(v.check(&good.as_bytes()[4..]), "the prefix is optional");
+        let mut bad = good.as_bytes().to_vec();
+        *bad.last_mut().unwrap() = b'F';
+        assert!(!v.check(&bad));
+        bad = good.as_bytes().to_vec();
+        bad[8] = b'X'; // body changed, checksum kept
+        assert!(!v.check(&bad));
+        assert!(!v.check(b"ghp_"));
+        assert!(!v.check(b"ghp_abc-def"));
+        assert!(Validator::from_name("luhn").is_none());
+        assert_eq!(with_github_checksum("ghp_", &good[4..34]), good);
+    }
+
+    #[test]
+    fn unknown_validator_is_a_load_error() {
+        let mut set = RuleSet::default();
+        let text = rule_toml("acme.x.tok.1", r"tok_[A-Z0-9]{10}") + "validate = \"nope\"\n";
+        let err = set.add_file_text(Path::new("u.toml"), &text).unwrap_err();
+        assert!(err.to_string().contains("unknown validator"), "{err}");
+        let text = rule_toml("acme.x.tok.1", r"tok_[A-Z0-9]{10}") + "validate = \"github_crc32\"\n";
+        set.add_file_text(Path::new("u.toml"), &text).unwrap();
+        // A failed check marks the secret; it does not make the example stop matching.
+        let rule = set.rules.iter().find(|r| r.id == "acme.x.tok.1").unwrap();
+        assert_eq!(rule.checksum_ok(b"tok_ABCDEFGH12"), Some(false));
+        assert!(lint(&set).iter().all(|p| p.id != "acme.x.tok.1"));
     }
 
     #[test]

@@ -7,9 +7,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// A FAKE GitHub token with a valid checksum (built here: no token-shaped literal in source).
 fn token() -> String {
-    let t = format!("ghp_FAKE{}", "s7q2x9Lm4Np8Rs3Tv6Wy1Zb5Cd0Fg2Hj4KmQ8");
-    t[..40].to_string()
+    nhiscan::rules::with_github_checksum("ghp_", "FAKEs7q2x9Lm4Np8Rs3Tv6Wy1Zb5Cd")
 }
 
 fn git(dir: &Path, args: &[&str], who: Option<(&str, &str, &str)>) -> String {
@@ -295,4 +295,135 @@ fn a_bare_mirror_is_named_and_identified_like_its_checkout() {
         summary(&mirror)[0].1,
         format!("acme-api@{c}:config/prod.env:2")
     );
+}
+
+/// Layouts seen on real disks: a vendored repository nested in another (its own history,
+/// deleted secret included), git LFS pointer files (a sha256 oid is not a secret), and a
+/// repository whose HEAD names a branch that does not exist (its other branches are still
+/// history). Everything was scanned, so coverage is complete.
+#[test]
+fn nested_repos_lfs_pointers_and_a_dangling_head_are_scanned_completely() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let outer = tmp.path().join("app");
+    std::fs::create_dir_all(&outer).expect("mkdir");
+    git(&outer, &["init", "-q"], None);
+    std::fs::write(
+        outer.join("model.bin"),
+        "version https://git-lfs.github.com/spec/v1\n\
+         oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n\
+         size 104857600\n",
+    )
+    .expect("write");
+    std::fs::write(
+        outer.join(".gitattributes"),
+        "*.bin filter=lfs diff=lfs merge=lfs -text\n",
+    )
+    .expect("write");
+    commit(&outer, BOB, "2024-03-01T10:00:00Z", "lfs");
+    let lib = outer.join("vendor/lib");
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    git(&lib, &["init", "-q"], None);
+    std::fs::write(lib.join("cfg.py"), format!("TOKEN = \"{}\"\n", token())).expect("write");
+    let c = commit(&lib, ALICE, "2024-03-02T10:00:00Z", "vendored");
+    std::fs::remove_file(lib.join("cfg.py")).expect("rm");
+    commit(&lib, ALICE, "2024-03-03T10:00:00Z", "rm");
+
+    let dangling = tmp.path().join("dangling");
+    std::fs::create_dir_all(&dangling).expect("mkdir");
+    git(&dangling, &["init", "-q"], None);
+    let other = token().replace("FAKE", "FAKD");
+    std::fs::write(dangling.join("s.env"), format!("GITHUB_TOKEN={other}\n")).expect("write");
+    let d = commit(&dangling, BOB, "2024-03-04T10:00:00Z", "s");
+    git(&dangling, &["branch", "-m", "work"], None);
+    git(
+        &dangling,
+        &["symbolic-ref", "HEAD", "refs/heads/gone"],
+        None,
+    );
+    std::fs::remove_file(dangling.join("s.env")).expect("rm");
+
+    let v = scan(tmp.path(), &["app", "dangling"], "edge.json", 1);
+    assert_eq!(v["coverage"][0]["status"], "complete", "{v:#}");
+    let s = summary(&v);
+    let resources: Vec<&str> = s.iter().map(|x| x.1.as_str()).collect();
+    assert_eq!(
+        resources,
+        [format!("dangling@{d}:s.env:1"), format!("lib@{c}:cfg.py:1")],
+        "{v:#}"
+    );
+}
+
+/// An unreadable `.git` (another user's repository, scanned without root) is an
+/// incomplete scan naming the real cause, not "could not find repository".
+#[test]
+fn an_unreadable_git_dir_is_incomplete_and_says_why() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (repo, _) = leaked_and_deleted(tmp.path());
+    let objects = repo.join(".git/objects");
+    std::fs::set_permissions(&objects, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    if std::fs::read_dir(&objects).is_ok() {
+        // Running as root: permissions do not apply, nothing to test.
+        std::fs::set_permissions(&objects, std::fs::Permissions::from_mode(0o755)).ok();
+        return;
+    }
+    let v = scan(tmp.path(), &["acme-api"], "locked.json", 3);
+    std::fs::set_permissions(&objects, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let errors = v["coverage"][0]["errors"].to_string();
+    assert!(errors.contains("permission denied"), "{errors}");
+    assert!(!errors.contains("missing object"), "{errors}");
+}
+
+/// A GitHub token whose checksum does not match is still reported by the GitHub rule (a
+/// scanner cannot prove it fake), marked `checksum = "invalid"` and one severity below the
+/// same token with a valid checksum.
+#[test]
+fn a_github_token_with_a_wrong_checksum_is_reported_lower_not_dropped() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("tokens");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    git(&repo, &["init", "-q"], None);
+    let good = token();
+    // Same shape, last character changed: the CRC-32 no longer matches.
+    let mut bad = good.clone();
+    let last = bad.pop().expect("non-empty");
+    bad.push(if last == 'A' { 'B' } else { 'A' });
+    std::fs::write(repo.join("good.sh"), format!("x {good}\n")).expect("write");
+    std::fs::write(repo.join("bad.sh"), format!("x {bad}\n")).expect("write");
+    commit(&repo, ALICE, "2024-03-02T10:00:00Z", "tokens");
+    let out = tmp.path().join("f.json");
+    nhiscan()
+        .args(["secrets", "--no-progress", "-q", "-o"])
+        .arg(&out)
+        .arg(&repo)
+        .assert()
+        .code(1);
+    let v = read_json(&out);
+    let by_path = |p: &str| -> Value {
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["location"]["path"] == p)
+            .unwrap_or_else(|| panic!("no finding in {p}: {v}"))
+            .clone()
+    };
+    let (g, b) = (by_path("good.sh"), by_path("bad.sh"));
+    assert_eq!(g["rule"], "nhi.github.pat-classic.1");
+    assert_eq!(b["rule"], "nhi.github.pat-classic.1");
+    assert_eq!(g["attributes"]["checksum"], "valid");
+    assert_eq!(b["attributes"]["checksum"], "invalid");
+    assert!(b["title"]
+        .as_str()
+        .unwrap()
+        .contains("checksum does not match"));
+    let rank = |s: &Value| {
+        ["info", "low", "medium", "high", "critical"]
+            .iter()
+            .position(|x| s == x)
+            .expect("severity word")
+    };
+    assert_eq!(rank(&b["severity"]) + 1, rank(&g["severity"]), "{g}\n{b}");
+    let text = std::fs::read_to_string(&out).expect("read");
+    assert!(!text.contains(&good) && !text.contains(&bad));
 }

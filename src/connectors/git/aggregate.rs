@@ -248,6 +248,13 @@ fn build(view: &RepoView<'_>, rule_id: &str, sha: &str, k: KeyAgg) -> Option<Nhi
         .insert("unlocks".into(), rule.unlocks.clone());
     nhi.attributes
         .insert("occurrences".into(), k.occurrences.to_string());
+    if let Some(ok) = rule.checksum_ok(k.secret.expose()) {
+        nhi.attributes
+            .insert("checksum".into(), crate::model::checksum_word(ok));
+        if !ok {
+            nhi.title.push_str(crate::model::CHECKSUM_INVALID_NOTE);
+        }
+    }
     if untracked {
         nhi.attributes.insert("untracked".into(), "true".into());
     }
