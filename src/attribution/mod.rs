@@ -88,17 +88,69 @@ struct Contribution {
 struct PersonAcc {
     contributions: Vec<Contribution>,
     evidence: Vec<Evidence>,
+    /// For each evidence entry, the hint's evidence before a weak match annotated it
+    /// (the same entry when it was not annotated).
+    raw: Vec<Evidence>,
 }
 
 impl PersonAcc {
     fn evidence_index(&mut self, ev: Evidence) -> usize {
+        let raw = ev.clone();
+        self.annotated_index(ev, raw)
+    }
+
+    fn annotated_index(&mut self, ev: Evidence, raw: Evidence) -> usize {
         match self.evidence.iter().position(|e| *e == ev) {
             Some(i) => i,
             None => {
                 self.evidence.push(ev);
+                self.raw.push(raw);
                 self.evidence.len() - 1
             }
         }
+    }
+
+    /// One connector observation often yields several hints (a commit's email and its
+    /// author name; a key comment's email and the username derived from it). When one
+    /// of them matched the person outright, the same sentence again with "(matched by
+    /// display name ...)" says nothing new: fold the weak copy into the plain one.
+    fn fold_weak_duplicates(&mut self) {
+        let n = self.evidence.len();
+        let plain = |j: usize| self.evidence[j] == self.raw[j];
+        let target: Vec<usize> = (0..n)
+            .map(|i| {
+                if plain(i) {
+                    return i;
+                }
+                (0..n)
+                    .find(|&j| j != i && plain(j) && self.evidence[j] == self.raw[i])
+                    .unwrap_or(i)
+            })
+            .collect();
+        if target.iter().enumerate().all(|(i, t)| i == *t) {
+            return;
+        }
+        let mut new_index = vec![0usize; n];
+        let mut kept = 0;
+        for (i, t) in target.iter().enumerate() {
+            if *t == i {
+                new_index[i] = kept;
+                kept += 1;
+            }
+        }
+        for c in &mut self.contributions {
+            c.evidence = new_index[target[c.evidence]];
+        }
+        let mut i = 0;
+        self.evidence.retain(|_| {
+            i += 1;
+            target[i - 1] == i - 1
+        });
+        let mut i = 0;
+        self.raw.retain(|_| {
+            i += 1;
+            target[i - 1] == i - 1
+        });
     }
 }
 
@@ -119,6 +171,7 @@ pub fn attribute(nhi: &Nhi, dir: &Directory) -> Vec<Attribution> {
         let note = (matches.len() > 1).then(|| ambiguity_note(&hint.identifier, dir, &matches));
         for (m, basis) in &matches {
             let mut confidence = ceiling;
+            let raw = hint.evidence.clone();
             let mut evidence = hint.evidence.clone();
             if m.strength == MatchStrength::Weak {
                 confidence = confidence.lower();
@@ -128,7 +181,7 @@ pub fn attribute(nhi: &Nhi, dir: &Directory) -> Vec<Attribution> {
                 confidence = confidence.lower();
             }
             let p = acc.entry(m.person).or_default();
-            let evidence = p.evidence_index(evidence);
+            let evidence = p.annotated_index(evidence, raw);
             p.contributions.push(Contribution {
                 relation,
                 confidence,
@@ -156,6 +209,7 @@ pub fn attribute(nhi: &Nhi, dir: &Directory) -> Vec<Attribution> {
 
 /// One person's contributions → relation, confidence and ordered evidence.
 fn finish(person: usize, mut p: PersonAcc) -> Option<Attribution> {
+    p.fold_weak_duplicates();
     // Naming is weak alone; any other signal for the same person corroborates it.
     let corroborated = p.contributions.iter().any(|c| c.signal != Signal::Naming);
     let mut naming_raised = false;

@@ -431,3 +431,42 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn weak_copy_of_evidence_that_also_matched_strongly_is_folded() {
+    // A commit yields a hint for its author email and one for its author name, with the
+    // same evidence. The email matched outright; "(matched by display name ...)" on a
+    // second copy of the same sentence adds nothing.
+    let mut n = nhi(&[]);
+    for (id, signal) in [
+        ("Alice Smith", Signal::CommitAuthor),
+        ("alice@acme.example", Signal::CommitAuthor),
+        ("Alice Smith", Signal::Contributor),
+    ] {
+        n.hints.push(OwnerHint::new(
+            id,
+            signal,
+            Evidence::new("git:commit", "introduced in abc1234 by Alice Smith"),
+        ));
+    }
+    n.hints.push(OwnerHint::new(
+        "github:alice-dev",
+        Signal::Codeowners,
+        Evidence::new("git:codeowners", "CODEOWNERS line 1: * @alice-dev"),
+    ));
+    let out = attribute(&n, &dir());
+    let a = out.iter().find(|a| a.person == 0).expect("alice");
+    assert_eq!((a.relation, a.confidence), (Relation::Authored, Confirmed));
+    let details: Vec<&str> = a.evidence.iter().map(|e| e.detail.as_str()).collect();
+    assert_eq!(
+        details,
+        [
+            "introduced in abc1234 by Alice Smith",
+            "CODEOWNERS line 1: * @alice-dev"
+        ]
+    );
+    // Alone, the weak match keeps its explanation.
+    let weak = one(&[("Alice Smith", Signal::CommitAuthor)]);
+    assert_eq!(weak.confidence, Likely);
+    assert!(weak.evidence[0].detail.contains("display name"), "{weak:?}");
+}

@@ -127,13 +127,8 @@ pub fn run(spec: RunSpec) -> FindingsFile {
     let mut findings = policy::select(spec.mode, dir, spec.subject, attributed);
     findings.retain(|f| !spec.ignore.ignores(&f.id));
     spec.exceptions.apply(&mut findings, today);
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(b.confidence.cmp(&a.confidence))
-            .then(a.kind.cmp(&b.kind))
-            .then(a.resource.cmp(&b.resource))
-    });
+    // The file lists findings in the order to act on them, as the terminal summary does.
+    findings.sort_by(crate::report::action_order);
 
     let subject = spec
         .subject

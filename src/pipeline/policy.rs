@@ -30,7 +30,7 @@ pub fn select(
             Mode::Leaver => subject.and_then(|s| {
                 let a = attrs.iter().find(|a| a.person == s)?;
                 let p = dir.people.get(s)?;
-                Some(tied(&nhi, a, p))
+                Some(tied(&nhi, a, p, dir))
             }),
             Mode::Sweep => sweep_one(&nhi, &attrs, dir),
             Mode::Secrets => Some(secret_one(&nhi, &attrs, dir)),
@@ -40,10 +40,12 @@ pub fn select(
     out
 }
 
-fn tied(nhi: &Nhi, a: &Attribution, p: &Person) -> Finding {
+fn tied(nhi: &Nhi, a: &Attribution, p: &Person, dir: &Directory) -> Finding {
     let mut sev = base_severity(nhi);
-    if a.relation == Relation::Is && nhi.status == NhiStatus::Active && !p.status.is_active() {
-        // The leaver's own account, still usable after they left.
+    let live_for_leaver = nhi.status == NhiStatus::Active && !p.status.is_active();
+    if live_for_leaver && (a.relation == Relation::Is || nhi.kind == Kind::SshAuthorizedKey) {
+        // The leaver's own account, or an authorized key whose private half they hold:
+        // a login that still works after they left.
         sev = sev.raise();
     }
     if p.risk == Risk::High {
@@ -52,7 +54,7 @@ fn tied(nhi: &Nhi, a: &Attribution, p: &Person) -> Finding {
     if a.confidence == Confidence::Possible {
         sev = sev.lower();
     }
-    let remediation = remediation(nhi, Some(a.relation), p.manager_email.as_deref());
+    let remediation = remediation(nhi, Some(a.relation), handover_to(p, dir).as_deref());
     finding(
         nhi,
         Some(p.email.clone()),
@@ -82,16 +84,18 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
                 && person(a).is_some_and(|p| !p.status.is_active())
         }) {
             let p = person(a)?;
-            let mut f = tied(nhi, a, p);
+            let mut f = tied(nhi, a, p, dir);
             f.evidence.push(Evidence::new(
                 "hr",
                 format!("author {} is {} in HR", p.email, p.status.as_str()),
             ));
+            let mut routed = false;
             for o in attrs
                 .iter()
                 .filter(|o| accountable(nhi, o) && o.person != a.person)
             {
                 if let Some(op) = person(o).filter(|op| op.status.is_active()) {
+                    routed = true;
                     f.evidence.push(Evidence::new(
                         "attribution",
                         format!(
@@ -102,6 +106,12 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
                         ),
                     ));
                 }
+            }
+            if !routed {
+                f.evidence.push(Evidence::new(
+                    "attribution",
+                    "no active person owns or authored it: whoever runs the system it unlocks must rotate it",
+                ));
             }
             return Some(f);
         }
@@ -130,7 +140,7 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
         });
     if let Some(a) = pick {
         let p = person(a)?;
-        let mut f = tied(nhi, a, p);
+        let mut f = tied(nhi, a, p, dir);
         f.evidence.push(Evidence::new(
             "hr",
             format!("owner {} is {} in HR", p.email, p.status.as_str()),
@@ -324,6 +334,14 @@ pub fn base_severity(nhi: &Nhi) -> Severity {
     if inactive && !rated_by_liveness(nhi.kind) {
         sev = sev.lower();
     }
+    // A token whose own checksum fails is most likely a test value: reported, lower.
+    if nhi
+        .attributes
+        .get("checksum")
+        .is_some_and(|c| c == "invalid")
+    {
+        sev = sev.lower();
+    }
     sev
 }
 
@@ -357,11 +375,52 @@ fn rated_by_liveness(k: Kind) -> bool {
     is_revocable_credential(k) || k == Kind::AwsLoginProfile
 }
 
-/// What to do about a finding, in order.
-pub fn remediation(nhi: &Nhi, relation: Option<Relation>, manager: Option<&str>) -> Remediation {
-    let to = manager.map_or("a new accountable owner".to_string(), |m| {
-        format!("the manager {m}")
-    });
+/// Who receives what a person leaves behind, as a phrase for a remediation: their
+/// manager from HR when that manager is still accountable (active or on leave), else the
+/// first accountable manager up the chain, saying who was skipped and why. A manager who
+/// is not in the roster is named as HR gives them. `None` when HR names no manager.
+pub fn handover_to(p: &Person, dir: &Directory) -> Option<String> {
+    let first = p.manager_email.as_deref().map(str::trim)?;
+    if first.is_empty() {
+        return None;
+    }
+    let mut skipped: Vec<String> = Vec::new();
+    let mut seen: Vec<String> = vec![p.email.to_lowercase()];
+    let mut email = first.to_string();
+    loop {
+        let manager = dir.find(&email).and_then(|i| dir.people.get(i));
+        let Some(m) = manager.filter(|m| !m.status.is_active()) else {
+            // Accountable, or not in the roster (named as HR gives them).
+            break;
+        };
+        skipped.push(format!("{} is {}", m.email, m.status.as_str()));
+        seen.push(m.email.to_lowercase());
+        match m.manager_email.as_deref().map(str::trim) {
+            Some(next) if !next.is_empty() && !seen.contains(&next.to_lowercase()) => {
+                email = next.to_string();
+            }
+            _ => {
+                return Some(format!(
+                    "a new accountable owner (the manager {}, and HR names nobody above)",
+                    skipped.join(", whose manager ")
+                ));
+            }
+        }
+    }
+    if skipped.is_empty() {
+        Some(format!("the manager {email}"))
+    } else {
+        Some(format!(
+            "{email}, the first active manager up the chain (the manager {})",
+            skipped.join(", whose manager ")
+        ))
+    }
+}
+
+/// What to do about a finding, in order. `to` says who receives ownership (see
+/// [`handover_to`]); `None` for "a new accountable owner".
+pub fn remediation(nhi: &Nhi, relation: Option<Relation>, to: Option<&str>) -> Remediation {
+    let to = to.unwrap_or("a new accountable owner").to_string();
     let (action, detail) = match (nhi.kind, relation) {
         (Kind::SecretInRepo | Kind::SecretOnHost, _) => (
             Action::Rotate,

@@ -126,18 +126,31 @@ impl FindingsFile {
         !self.coverage.is_empty() && self.incomplete_sources().next().is_none()
     }
 
-    /// Findings in report order: highest severity first, then highest confidence, then id
-    /// (so that the order is stable across runs).
+    /// Findings in report order, the ones to act on first at the top ([`action_order`]).
     pub fn ranked(&self) -> Vec<&Finding> {
         let mut v: Vec<&Finding> = self.findings.iter().collect();
-        v.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then(b.confidence.cmp(&a.confidence))
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        v.sort_by(|a, b| action_order(a, b));
         v
     }
+}
+
+/// The order to act in: open findings before those under an approved exception, then
+/// severity, confidence, the strength of the tie (the leaver's own account before a
+/// secret they could read), and kind, resource and id so that it is stable across runs.
+pub fn action_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    a.exception
+        .is_some()
+        .cmp(&b.exception.is_some())
+        .then(b.severity.cmp(&a.severity))
+        .then(b.confidence.cmp(&a.confidence))
+        .then(relation_rank(b).cmp(&relation_rank(a)))
+        .then_with(|| a.kind.as_str().cmp(b.kind.as_str()))
+        .then_with(|| a.resource.cmp(&b.resource))
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+fn relation_rank(f: &Finding) -> u8 {
+    f.relation.map_or(0, crate::attribution::relation_rank)
 }
 
 /// Output formats.

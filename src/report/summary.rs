@@ -7,7 +7,7 @@
 //! to the user's terminal. Findings only carry redacted secrets, and none is printed here.
 
 use super::FindingsFile;
-use crate::model::{CoverageStatus, Finding, Severity};
+use crate::model::{Action, CoverageStatus, Finding, Severity};
 use std::fmt::Write as _;
 
 /// The word for a coverage status, as the findings file spells it.
@@ -38,11 +38,24 @@ pub fn sanitize_terminal(s: &str) -> String {
 /// How many errors of one source to show before `(+N more)`.
 const ERRORS_SHOWN: usize = 3;
 
-/// One line for a finding: severity, kind, resource, owner relation/confidence.
+/// The remediation action as one short word for a terminal column.
+pub(crate) fn action_word(a: Action) -> &'static str {
+    match a {
+        Action::Revoke => "revoke",
+        Action::Rotate => "rotate",
+        Action::Disable => "disable",
+        Action::Delete => "delete",
+        Action::TransferOwnership => "transfer",
+        Action::Review => "review",
+    }
+}
+
+/// One line for a finding: severity, action, kind, resource, owner relation/confidence.
 pub(crate) fn finding_line(f: &Finding) -> String {
     let mut line = format!(
-        "{:<8}  {:<28}  {}  {} {}",
+        "{:<8}  {:<8}  {:<22}  {}  {} {}",
         f.severity.as_str().to_uppercase(),
+        action_word(f.remediation.action),
         f.kind.as_str(),
         sanitize_terminal(&f.resource),
         sanitize_terminal(super::owner_label(f)),
@@ -52,6 +65,31 @@ pub(crate) fn finding_line(f: &Finding) -> String {
         line.push_str("  [excepted]");
     }
     line
+}
+
+/// Counts of open findings (not under an exception) by remediation action, in the order
+/// a responder works: cut live access, then rotate what they knew, then hand over.
+fn actions_line(file: &FindingsFile) -> Option<String> {
+    let order = [
+        Action::Disable,
+        Action::Revoke,
+        Action::Rotate,
+        Action::Delete,
+        Action::TransferOwnership,
+        Action::Review,
+    ];
+    let parts: Vec<String> = order
+        .iter()
+        .filter_map(|a| {
+            let n = file
+                .findings
+                .iter()
+                .filter(|f| f.exception.is_none() && f.remediation.action == *a)
+                .count();
+            (n > 0).then(|| format!("{} {n}", action_word(*a)))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("To do: {}", parts.join(", ")))
 }
 
 /// The readable end-of-run summary; `top` is how many findings to list.
@@ -165,6 +203,12 @@ fn build(out: &mut String, file: &FindingsFile, top: usize) -> std::fmt::Result 
     if !kinds.is_empty() {
         writeln!(out, "By kind: {}", kinds.join(", "))?;
     }
+    if let Some(line) = actions_line(file) {
+        writeln!(
+            out,
+            "{line} (each finding's remediation.detail says how, in order)"
+        )?;
+    }
     if top > 0 {
         let ranked = file.ranked();
         let shown = ranked.len().min(top);
@@ -175,6 +219,7 @@ fn build(out: &mut String, file: &FindingsFile, top: usize) -> std::fmt::Result 
         }
         for f in ranked.iter().take(shown) {
             writeln!(out, "  {}", finding_line(f))?;
+            writeln!(out, "            {}", sanitize_terminal(&f.title))?;
         }
     }
     Ok(())
@@ -214,7 +259,10 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("Top 2 of 4:"));
-        let lines: Vec<&str> = s.lines().filter(|l| l.starts_with("  ")).collect();
+        let lines: Vec<&str> = s
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].contains("CRITICAL") && lines[0].contains("secret_in_repo"));
         assert!(lines[0].contains("alice@acme.example authored/likely"));
@@ -223,6 +271,49 @@ mod tests {
             !s.contains("ab".repeat(32).as_str()),
             "no secret material at all"
         );
+    }
+
+    #[test]
+    fn summary_says_what_to_do_and_ranks_excepted_findings_last() {
+        let mut f = sample();
+        // Make the excepted finding the most severe: it still goes after the open ones.
+        let exc = f
+            .findings
+            .iter_mut()
+            .find(|x| x.exception.is_some())
+            .expect("sample has an excepted finding");
+        exc.severity = Severity::Critical;
+        exc.confidence = crate::model::Confidence::Confirmed;
+        let exc_resource = exc.resource.clone();
+        f.summarize();
+        let ranked = f.ranked();
+        assert_eq!(ranked.last().unwrap().resource, exc_resource);
+        let s = terminal_summary(&f, 10);
+        // Excepted findings are not counted as work to do.
+        let open: Vec<&Finding> = f
+            .findings
+            .iter()
+            .filter(|x| x.exception.is_none())
+            .collect();
+        let rotate = open
+            .iter()
+            .filter(|x| x.remediation.action == Action::Rotate)
+            .count();
+        assert!(s.contains(&format!("rotate {rotate}")), "{s}");
+        assert!(s.contains("To do: "), "{s}");
+        // Each listed finding: severity, action, then its title on the next line.
+        let lines: Vec<&str> = s.lines().collect();
+        let i = lines
+            .iter()
+            .position(|l| l.starts_with("  CRITICAL"))
+            .expect("a critical line");
+        let first = ranked[0];
+        assert!(
+            lines[i].contains(action_word(first.remediation.action)),
+            "{s}"
+        );
+        assert_eq!(lines[i + 1].trim(), sanitize_terminal(&first.title));
+        assert!(lines[lines.len() - 2].contains("[excepted]"), "{s}");
     }
 
     #[test]

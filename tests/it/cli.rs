@@ -712,3 +712,218 @@ fn closed_stdout_is_not_a_panic() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+/// A private copy of `tests/fixtures/company` (roster with a manager chain in which
+/// managers left, a contractor with a personal-email alias, host snapshot `app-9`) plus a
+/// git repository `repos/legacy-etl` that only leavers committed to: uma, under her GitHub
+/// noreply address, adds a (fake) token; wes, her manager who also left, adds a README.
+fn company_env() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture("company"), tmp.path());
+    let repo = tmp.path().join("repos/legacy-etl");
+    std::fs::create_dir_all(&repo).expect("mkdir repo");
+    let git = |args: &[&str], who: Option<(&str, &str)>| {
+        let mut c = std::process::Command::new("git");
+        c.current_dir(&repo)
+            .env("GIT_CONFIG_GLOBAL", "/nonexistent/nhiscan-test-gitconfig")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args([
+                "-c",
+                "init.defaultBranch=main",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args);
+        if let Some((name, email)) = who {
+            for (k, v) in [
+                ("GIT_AUTHOR_NAME", name),
+                ("GIT_AUTHOR_EMAIL", email),
+                ("GIT_COMMITTER_NAME", name),
+                ("GIT_COMMITTER_EMAIL", email),
+                ("GIT_AUTHOR_DATE", "2025-05-02T10:00:00Z"),
+                ("GIT_COMMITTER_DATE", "2025-05-02T10:00:00Z"),
+            ] {
+                c.env(k, v);
+            }
+        }
+        let out = c.output().expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    git(&["init", "-q"], None);
+    // FAKE, assembled here so that no token-shaped literal sits in the source.
+    let token = nhiscan::rules::with_github_checksum("ghp_", "FAKE0nhiscan0Legcy0Tok0aB3dE5f");
+    assert_eq!(token.len(), 40);
+    std::fs::write(repo.join("sync.sh"), format!("GITHUB_TOKEN={token}\n")).unwrap();
+    git(&["add", "-A"], None);
+    git(
+        &["commit", "-q", "-m", "sync"],
+        Some(("Uma Upton", "4242+uma-u@users.noreply.github.com")),
+    );
+    std::fs::write(repo.join("README.md"), "# etl\n").unwrap();
+    git(&["add", "-A"], None);
+    git(
+        &["commit", "-q", "-m", "readme"],
+        Some(("Wes West", "wes@corp.example")),
+    );
+    tmp
+}
+
+fn run_company(env: &Path, args: &[&str], out: &str) -> (Value, String) {
+    let out = env.join(out);
+    let a = nhiscan()
+        .current_dir(env)
+        .args(args)
+        .args(["-c", "nhiscan.toml", "--no-progress", "-o"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    (read_json(&out), stdout)
+}
+
+/// Regressions from an offboarding-day run: transfers went to a manager who had left
+/// too; a leaver's key in a service account's authorized_keys ranked medium; the same
+/// commit or key comment was listed twice as evidence (once more "matched by display
+/// name"); the terminal summary did not say what to do.
+#[test]
+fn leaver_remediation_skips_departed_managers_and_evidence_is_not_repeated() {
+    let env = company_env();
+    let (v, stdout) = run_company(env.path(), &["leaver", "uma@corp.example"], "uma.json");
+
+    // Her own account: hand over to the first active manager, saying why not wes.
+    let acct = find(&v, "host_account", "app-9:uma").expect("uma's account");
+    assert_eq!(acct["relation"], "is");
+    let detail = acct["remediation"]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("ceo@corp.example, the first active manager up the chain")
+            && detail.contains("wes@corp.example is terminated"),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains("the manager wes@corp.example."),
+        "{detail}"
+    );
+
+    // Her key in deploy's authorized_keys: a login that still works after she left.
+    let key = find(&v, "ssh_authorized_key", "app-9:deploy#").expect("uma's key on deploy");
+    assert_eq!(key["relation"], "has_access");
+    assert_eq!(key["severity"], "high", "{key}");
+
+    // The token she committed under her noreply address: one line for the commit.
+    let secret = find(&v, "secret_in_repo", "legacy-etl:sync.sh").expect("uma's token");
+    assert_eq!(secret["relation"], "authored");
+    assert_eq!(secret["confidence"], "confirmed");
+    let ev: Vec<&str> = secret["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ev.iter().filter(|d| d.contains("introduced in")).count(),
+        1,
+        "{ev:?}"
+    );
+    for f in findings(&v) {
+        let details: Vec<&Value> = f["evidence"].as_array().unwrap().iter().collect();
+        for d in &details {
+            let text = d["detail"].as_str().unwrap();
+            if let Some((base, _)) = text.split_once(" (matched by") {
+                assert!(
+                    !details.iter().any(|o| o["detail"] == base),
+                    "weak copy of an evidence line beside the plain one: {f}"
+                );
+            }
+        }
+    }
+
+    // The summary says what to do, per finding and in total, with each finding's title.
+    assert!(
+        stdout.contains("To do: disable 1, revoke 2, rotate 1"),
+        "{stdout}"
+    );
+    let top: Vec<&str> = stdout.lines().filter(|l| l.starts_with("  ")).collect();
+    assert!(
+        top[0].contains("disable") && top[0].contains("app-9:uma "),
+        "own account first: {stdout}"
+    );
+    assert!(
+        top[1]
+            .trim_start()
+            .starts_with("Local account uma on app-9"),
+        "{stdout}"
+    );
+
+    // wes (her manager, also gone) could read the token: a weaker tie, ranked lower.
+    let (w, _) = run_company(env.path(), &["leaver", "wes"], "wes.json");
+    let s = find(&w, "secret_in_repo", "legacy-etl:sync.sh").expect("wes has access");
+    assert_eq!(s["relation"], "has_access");
+    assert_eq!(s["confidence"], "possible");
+    assert_eq!(s["severity"], "medium");
+}
+
+#[test]
+fn key_comment_naming_a_personal_email_alias_is_one_strong_evidence_line() {
+    let env = company_env();
+    let (v, _) = run_company(env.path(), &["leaver", "vvance"], "vic.json");
+    let key = find(&v, "ssh_authorized_key", "app-9:root#").expect("vic's root key");
+    assert_eq!(key["owner"], "vic@vendor.example");
+    assert_eq!(key["relation"], "has_access");
+    assert_eq!(key["confidence"], "likely");
+    let ev = key["evidence"].as_array().unwrap();
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert!(!ev[0]["detail"].as_str().unwrap().contains("derived"));
+    // Contractor's manager is active: named directly.
+    assert!(key["remediation"]["detail"].is_string());
+}
+
+#[test]
+fn handover_with_no_active_manager_in_the_chain_asks_for_a_new_owner() {
+    let env = company_env();
+    // ola's manager is pia, whose manager is ola: both left.
+    let (v, _) = run_company(env.path(), &["leaver", "ola@corp.example"], "ola.json");
+    let acct = find(&v, "host_account", "app-9:ola").expect("ola's account");
+    let detail = acct["remediation"]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("a new accountable owner (the manager pia@corp.example is terminated"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn sweep_of_the_company_reports_leavers_not_active_owners() {
+    let env = company_env();
+    let (v, stdout) = run_company(env.path(), &["sweep"], "sweep.json");
+    for f in findings(&v) {
+        assert_ne!(
+            f["owner"], "nick@corp.example",
+            "active owner reported: {f}"
+        );
+        assert_ne!(f["owner"], "ceo@corp.example", "active owner reported: {f}");
+    }
+    // The repository only leavers touched: reported with its departed author.
+    let s = find(&v, "secret_in_repo", "legacy-etl:sync.sh").expect("token");
+    assert_eq!(s["owner"], "uma@corp.example");
+    assert_eq!(s["relation"], "authored");
+    assert!(
+        s["evidence"].as_array().unwrap().iter().any(|e| e["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no active person owns")),
+        "the sweep says nobody active can route the rotation: {s}"
+    );
+    // The CI key in deploy's authorized_keys has no owner at all: orphaned, and so is deploy.
+    assert!(findings(&v)
+        .iter()
+        .any(|f| f["relation"] == "orphaned" && f["resource"] == "app-9:deploy"));
+    // One finding per NHI.
+    let mut ids: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n);
+    assert!(stdout.contains("To do: "), "{stdout}");
+}
