@@ -2,8 +2,8 @@
 //!
 //! - FILE is a findings file in either form nhiscan writes (JSON document or JSON Lines,
 //!   told apart by content); `-` reads stdin. Only `schema_version` "1" is accepted.
-//! - `--format` defaults to `json` (the contract document), like every other command;
-//!   `markdown` is the one for humans and tickets.
+//! - `--format` defaults, like the scan commands, to the `-o` file's extension, else `json`
+//!   (the contract document); `markdown` is the one for humans and tickets.
 //! - Output goes to stdout unless `-o` names a file. The global `-o` defaults to
 //!   `findings.json`, which suits a scan but would make `report` silently overwrite the
 //!   default findings file; so for `report` and `diff` that default value counts as "not
@@ -13,7 +13,7 @@
 //!   file, or the output could not be written (the message names the path).
 
 use super::{usage, Global, EXIT_CLEAN};
-use crate::report::{read_findings, write_output, Format};
+use crate::report::{read_findings, write_output};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,8 +38,11 @@ pub(crate) fn output_for_rendering(g: &Global) -> PathBuf {
 
 pub fn run(g: &Global, a: &ReportArgs) -> anyhow::Result<ExitCode> {
     let file = read_findings(&a.file).map_err(|e| usage(format!("{e:#}")))?;
-    let format = g.format.unwrap_or(Format::Json);
     let output = output_for_rendering(g);
+    // Like the scan commands: `--format`, else the output file's extension, else json.
+    let format = g
+        .format
+        .unwrap_or_else(|| super::setup::format_for_path(&output));
     write_output(&file, format, &output).map_err(|e| usage(format!("{e:#}")))?;
     Ok(ExitCode::from(EXIT_CLEAN))
 }

@@ -218,7 +218,7 @@ pub fn output_format(g: &Global) -> Format {
     format_for_path(&g.output)
 }
 
-fn format_for_path(output: &Path) -> Format {
+pub(crate) fn format_for_path(output: &Path) -> Format {
     let name = output
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())

@@ -106,6 +106,8 @@ impl IgnoreList {
                 ids.insert(line.to_ascii_lowercase());
                 continue;
             }
+            // gitignore: a leading `/` (or `./`) anchors the pattern at the root.
+            let rooted = line.starts_with('/') || line.starts_with("./");
             let pat = line.trim_start_matches("./").trim_start_matches('/');
             let mut add = |p: String| -> anyhow::Result<()> {
                 globs.add(
@@ -113,13 +115,16 @@ impl IgnoreList {
                 );
                 Ok(())
             };
-            // gitignore-like: a bare name matches anywhere; a directory matches its contents.
-            let anchored = if pat.contains('/') && !pat.starts_with("**/") {
-                pat.to_string()
+            // gitignore: a pattern with no slash but a trailing one (`tests/`, `*.lock`)
+            // matches at any depth; one with a slash at its start or in the middle
+            // (`/build`, `src/gen/`) is anchored at the root; a directory matches its
+            // contents.
+            let body = pat.trim_end_matches('/');
+            let base = if rooted || (body.contains('/') && !body.starts_with("**/")) {
+                body.to_string()
             } else {
-                format!("**/{pat}")
+                format!("**/{body}")
             };
-            let base = anchored.trim_end_matches('/').to_string();
             add(base.clone())?;
             add(format!("{base}/**"))?;
             any_glob = true;
@@ -150,6 +155,19 @@ mod tests {
         assert!(l.paths.is_allowed("tests/fixtures/a/b.env"));
         assert!(l.paths.is_allowed("sub/Cargo.lock"));
         assert!(!l.paths.is_allowed("src/main.rs"));
+    }
+
+    #[test]
+    fn globs_are_anchored_the_way_gitignore_anchors_them() {
+        let l = IgnoreList::parse("tests/\n/build\nsrc/gen/\n").unwrap();
+        // Only a trailing slash: any depth.
+        assert!(l.paths.is_allowed("tests/a.env"));
+        assert!(l.paths.is_allowed("svc/tests/a.env"));
+        // A leading slash or one in the middle: at the root only.
+        assert!(l.paths.is_allowed("build/out.js"));
+        assert!(!l.paths.is_allowed("web/build/out.js"));
+        assert!(l.paths.is_allowed("src/gen/keys.rs"));
+        assert!(!l.paths.is_allowed("lib/src/gen/keys.rs"));
     }
 
     #[test]

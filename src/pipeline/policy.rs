@@ -75,46 +75,61 @@ fn accountable(nhi: &Nhi, a: &Attribution) -> bool {
 
 fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Finding> {
     let person = |a: &Attribution| dir.people.get(a.person);
-    // A secret its departed author committed must be rotated whoever owns it now: they
-    // know the value. Reported with the author; the active owner is named for routing.
-    if matches!(nhi.kind, Kind::SecretInRepo | Kind::SecretOnHost) {
-        if let Some(a) = attrs.iter().find(|a| {
-            a.relation == Relation::Authored
-                && a.confidence >= Confidence::Likely
-                && person(a).is_some_and(|p| !p.status.is_active())
-        }) {
-            let p = person(a)?;
-            let mut f = tied(nhi, a, p, dir);
-            f.evidence.push(Evidence::new(
-                "hr",
-                format!("author {} is {} in HR", p.email, p.status.as_str()),
-            ));
-            let mut routed = false;
-            for o in attrs
-                .iter()
-                .filter(|o| accountable(nhi, o) && o.person != a.person)
-            {
-                if let Some(op) = person(o).filter(|op| op.status.is_active()) {
-                    routed = true;
-                    f.evidence.push(Evidence::new(
-                        "attribution",
-                        format!(
-                            "{} {} it ({}) and can rotate it",
-                            op.email,
-                            o.relation.as_str(),
-                            o.confidence.as_str()
-                        ),
-                    ));
-                }
-            }
-            if !routed {
+    // Access a departed person still holds is reported whoever owns the NHI now: a secret
+    // they committed (they know the value), or an SSH key of theirs (its comment names
+    // them) authorized for an active colleague's account. Reported with the departed
+    // person; the active owner is named for routing.
+    let holds = |a: &Attribution| match nhi.kind {
+        Kind::SecretInRepo | Kind::SecretOnHost => a.relation == Relation::Authored,
+        Kind::SshAuthorizedKey => matches!(a.relation, Relation::HasAccess | Relation::Owns),
+        _ => false,
+    };
+    if let Some(a) = attrs.iter().find(|a| {
+        holds(a)
+            && a.confidence >= Confidence::Likely
+            && person(a).is_some_and(|p| !p.status.is_active())
+    }) {
+        let p = person(a)?;
+        let mut f = tied(nhi, a, p, dir);
+        let role = if nhi.kind == Kind::SshAuthorizedKey {
+            "key holder"
+        } else {
+            "author"
+        };
+        f.evidence.push(Evidence::new(
+            "hr",
+            format!("{role} {} is {} in HR", p.email, p.status.as_str()),
+        ));
+        let mut routed = false;
+        for o in attrs
+            .iter()
+            .filter(|o| accountable(nhi, o) && o.person != a.person)
+        {
+            if let Some(op) = person(o).filter(|op| op.status.is_active()) {
+                routed = true;
+                let act = if nhi.kind == Kind::SshAuthorizedKey {
+                    "can remove the key"
+                } else {
+                    "can rotate it"
+                };
                 f.evidence.push(Evidence::new(
                     "attribution",
-                    "no active person owns or authored it: whoever runs the system it unlocks must rotate it",
+                    format!(
+                        "{} {} it ({}) and {act}",
+                        op.email,
+                        o.relation.as_str(),
+                        o.confidence.as_str()
+                    ),
                 ));
             }
-            return Some(f);
         }
+        if !routed && nhi.kind != Kind::SshAuthorizedKey {
+            f.evidence.push(Evidence::new(
+                "attribution",
+                "no active person owns or authored it: whoever runs the system it unlocks must rotate it",
+            ));
+        }
+        return Some(f);
     }
     let has_active_owner = attrs.iter().any(|a| {
         accountable(nhi, a)

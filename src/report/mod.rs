@@ -200,6 +200,6 @@ pub(crate) fn owner_label(f: &Finding) -> &str {
 
 /// `relation/confidence`, e.g. `created/confirmed`, `orphaned/possible`.
 pub(crate) fn relation_label(f: &Finding) -> String {
-    let rel = f.relation.map(|r| r.as_str()).unwrap_or("unrelated");
+    let rel = f.relation.map(|r| r.as_str()).unwrap_or("unattributed");
     format!("{rel}/{}", f.confidence.as_str())
 }

@@ -927,3 +927,40 @@ fn sweep_of_the_company_reports_leavers_not_active_owners() {
     assert_eq!(ids.len(), n);
     assert!(stdout.contains("To do: "), "{stdout}");
 }
+
+/// Sweep: a departed person's key left in an active colleague's `authorized_keys` is still
+/// a way in for them. It is reported with them (not hidden by bob being an active owner of
+/// his own account), and bob is named as the one who can remove it.
+#[test]
+fn sweep_reports_a_leavers_key_in_an_active_colleagues_authorized_keys() {
+    let env = example_env();
+    let web = env.path().join("hosts/web-1/home");
+    let alice_key = std::fs::read_to_string(web.join("alice/.ssh/authorized_keys")).unwrap();
+    std::fs::create_dir_all(web.join("bob/.ssh")).unwrap();
+    std::fs::write(web.join("bob/.ssh/authorized_keys"), &alice_key).unwrap();
+    let cfg = env.path().join("bob.toml");
+    std::fs::write(
+        &cfg,
+        "[hr]\nroster = \"hr/roster.csv\"\n[[connector]]\ntype = \"host\"\nroots = [\"hosts/web-1\"]\n",
+    )
+    .unwrap();
+    let out = env.path().join("sweep.json");
+    nhiscan()
+        .current_dir(env.path())
+        .args(["sweep", "--no-progress", "-q", "-c"])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let v = read_json(&out);
+    let f = find(&v, "ssh_authorized_key", "web-1:bob#SHA256:")
+        .unwrap_or_else(|| panic!("alice's key in bob's file not reported: {v}"));
+    assert_eq!(f["owner"], "alice@acme.example", "{f}");
+    let evidence = f["evidence"].to_string();
+    assert!(evidence.contains("is terminated in HR"), "{evidence}");
+    assert!(
+        evidence.contains("bob@acme.example") && evidence.contains("can remove the key"),
+        "{evidence}"
+    );
+}

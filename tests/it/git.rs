@@ -427,3 +427,42 @@ fn a_github_token_with_a_wrong_checksum_is_reported_lower_not_dropped() {
     let text = std::fs::read_to_string(&out).expect("read");
     assert!(!text.contains(&good) && !text.contains(&bad));
 }
+
+/// An allowlisted directory is matched by its path inside the repository for the working
+/// tree and for history alike, with gitignore's anchoring: `tests/` is any `tests`
+/// directory at any depth, so neither the file nor its history is reported.
+#[test]
+fn allowlisted_directories_match_the_same_way_in_files_and_history() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("repos/r1");
+    std::fs::create_dir_all(repo.join("svc/tests")).expect("mkdir");
+    git(&repo, &["init", "-q"], None);
+    std::fs::write(
+        repo.join("svc/tests/fixture.env"),
+        format!("GITHUB_TOKEN={}\n", token()),
+    )
+    .expect("write");
+    commit(&repo, ALICE, "2024-03-02T10:00:00Z", "fixture");
+    let ignore = tmp.path().join("allow");
+    let out = tmp.path().join("f.json");
+    let run = |allow: &str, code: i32| {
+        std::fs::write(&ignore, allow).expect("write");
+        nhiscan()
+            .args(["secrets", "--no-progress", "-q", "--ignore"])
+            .arg(&ignore)
+            .arg("-o")
+            .arg(&out)
+            .arg(tmp.path().join("repos"))
+            .assert()
+            .code(code);
+        read_json(&out)
+    };
+    let v = run("tests/\n", 0);
+    assert_eq!(v["findings"].as_array().expect("findings").len(), 0, "{v}");
+    // Anchored at the repository root: `svc/tests/` matches, `r1/svc/tests/` (a path
+    // relative to the scanned directory, not the repository) matches nothing.
+    run("svc/tests/\n", 0);
+    let v = run("r1/svc/tests/\n", 1);
+    let f = &v["findings"][0];
+    assert_eq!(f["location"]["path"], "svc/tests/fixture.env", "{v}");
+}

@@ -260,3 +260,34 @@ fn diff_bad_input_exits_2() {
     assert_eq!(code, 2);
     assert!(err.contains("--format json"), "{err}");
 }
+
+/// `report -o FILE` picks the format from the extension, as the scan commands do:
+/// `-o ticket.md` is Markdown, not JSON in a file called `.md`.
+#[test]
+fn report_picks_the_format_from_the_output_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, check) in [
+        (
+            "ticket.md",
+            (|t: &str| t.starts_with('#')) as fn(&str) -> bool,
+        ),
+        ("f.sarif", |t: &str| {
+            t.contains("\"version\": \"2.1.0\"") || t.contains("\"version\":\"2.1.0\"")
+        }),
+        ("f.csv", |t: &str| {
+            t.lines().next().is_some_and(|h| h.contains("severity"))
+        }),
+    ] {
+        let out = dir.path().join(name);
+        nhiscan()
+            .current_dir(dir.path())
+            .arg("report")
+            .arg(fx("old.json"))
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .code(0);
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(check(&text), "{name}: {}", &text[..text.len().min(300)]);
+    }
+}

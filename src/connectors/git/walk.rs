@@ -206,8 +206,14 @@ fn walk_dir(
                     return WalkState::Skip;
                 }
                 // An allowlisted directory is not entered at all: neither its files nor the
-                // history of repositories inside it (vendored trees, generated corpora).
-                if entry.depth() > 0 && ctx.allow_paths.is_allowed(&rel_path(root, path)) {
+                // history of repositories inside it (vendored trees, generated corpora). It
+                // is matched by the same path its files and history are: relative to the
+                // enclosing repository, else to the scanned root.
+                if entry.depth() > 0
+                    && ctx
+                        .allow_paths
+                        .is_allowed(&owner_of(repos, root, stop, root_idx, path).1)
+                {
                     tally.skip(SKIP_ALLOWLISTED);
                     return WalkState::Skip;
                 }
