@@ -176,6 +176,15 @@ def cmd_score(a):
              "./" + a.root.rstrip("/") + "/"]
     if a.abs_root:
         roots.insert(0, a.abs_root.rstrip("/") + "/")
+    # nhiscan names a file inside a git work tree by its path in that repository (e.g.
+    # bench-out/corpus/... when bench-out sits in this checkout): strip that prefix too.
+    for r in list(roots):
+        d = r.rstrip("/")
+        if os.path.isabs(d) and os.path.isdir(d):
+            prefix = subprocess.run(["git", "-C", d, "rev-parse", "--show-prefix"],
+                                    capture_output=True, text=True).stdout.strip()
+            if prefix:
+                roots.append(prefix.rstrip("/") + "/")
     rows = []
     per_type = {}
     notes = []

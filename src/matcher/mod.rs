@@ -302,10 +302,58 @@ impl Matcher {
     /// then the longer secret, then the rule listed first.
     pub fn scan(&self, data: &[u8]) -> Vec<Match> {
         let mut all = self.scan_rules(data, true);
+        self.scan_k8s_secret_data(data, &mut all);
         if all.len() > 1 {
             dedupe(&mut all);
         }
         all
+    }
+
+    /// Kubernetes `Secret` manifests keep every value base64-encoded under `data:`, where
+    /// no rule sees the credential (`DATABASE_URL: cG9zdGdyZXM6Ly9…`, a PEM key under
+    /// `tls.key:`). In a buffer that declares `kind: Secret`, each `name: <base64>` line
+    /// whose value decodes to text is scanned again as `name=<decoded>`; what that finds is
+    /// reported at the encoded value's position with the decoded secret, and replaces any
+    /// match on the encoded text itself (a generic rule seeing `password: <base64>`).
+    fn scan_k8s_secret_data(&self, data: &[u8], out: &mut Vec<Match>) {
+        if !K8S_SECRET_KINDS
+            .iter()
+            .any(|k| memmem::find(data, k).is_some())
+        {
+            return;
+        }
+        let mut allow = AllowCheck::new(data);
+        let mut found = Vec::new();
+        let mut spans = Vec::new();
+        let (mut at, mut line) = (0usize, 1u64);
+        for text in data.split(|&b| b == b'\n') {
+            if let Some((name, (vs, ve))) = k8s_data_entry(text) {
+                let (vs, ve) = (at + vs, at + ve);
+                if let Some(decoded) = decode_base64_to_text(&data[vs..ve]) {
+                    let mut synthetic = name.to_vec();
+                    synthetic.push(b'=');
+                    synthetic.extend_from_slice(&decoded);
+                    let hits = self.scan_rules(&synthetic, true);
+                    if !hits.is_empty() && !allow.is_allowed(vs, ve) {
+                        spans.push((vs, ve));
+                        found.extend(hits.into_iter().map(|m| Match {
+                            start: vs,
+                            end: ve,
+                            line,
+                            ..m
+                        }));
+                    }
+                }
+            }
+            at += text.len() + 1;
+            line += 1;
+        }
+        if found.is_empty() {
+            return;
+        }
+        out.retain(|m| !spans.iter().any(|&(s, e)| m.start >= s && m.end <= e));
+        out.extend(found);
+        out.sort_by_key(|m| (m.start, m.end));
     }
 
     /// Like [`Matcher::scan`] with the specific (vendor-format) rules only, no catch-all
@@ -534,7 +582,7 @@ impl Compiled {
             return;
         }
         if let Some(floor) = self.rule.entropy {
-            if shannon_entropy(bytes) < floor {
+            if shannon_entropy(bytes) < entropy_floor_for(floor, bytes) {
                 return;
             }
         }
@@ -548,7 +596,7 @@ impl Compiled {
         // Human-chosen values (generic assignments, passwords in URLs) get the full
         // stand-in word check; random token bodies only the format check.
         if self.placeholders
-            && if self.generic || self.rule.credential.contains("password") {
+            && if self.generic || human_chosen(&self.rule.credential) {
                 looks_like_placeholder(bytes)
             } else {
                 looks_like_format_placeholder(bytes)
@@ -856,6 +904,21 @@ pub fn shannon_entropy(data: &[u8]) -> f64 {
         .sum()
 }
 
+/// The entropy floor a secret is held to. Floors are set for values drawn from a large
+/// alphabet (base62/base64: up to 6 bits per character); a long value made only of hex
+/// digits carries at most 4, and a random 32- or 40-digit one (an API key assigned to
+/// `API_KEY=`) measures only 3.6-3.9, under the generic rules' 3.8. Such a value is held
+/// to at most 3.3, which a run of a few repeated digits still fails.
+fn entropy_floor_for(floor: f64, secret: &[u8]) -> f64 {
+    if secret.len() >= 32 && secret.iter().all(u8::is_ascii_hexdigit) {
+        floor.min(HEX_ENTROPY_FLOOR)
+    } else {
+        floor
+    }
+}
+
+const HEX_ENTROPY_FLOOR: f64 = 3.3;
+
 /// Substrings that mark a value as a template, a variable reference or a stand-in.
 const PLACEHOLDER_MARKERS: &[&[u8]] = &[
     b"${",
@@ -1029,6 +1092,96 @@ fn decode_base64_text(data: &[u8]) -> Option<Vec<u8>> {
             bits -= 8;
             let byte = (acc >> bits) as u8;
             if !(0x20..0x7f).contains(&byte) {
+                return None;
+            }
+            out.push(byte);
+        }
+    }
+    Some(out)
+}
+
+/// Credentials people choose rather than generate (passwords, and registry `auth`
+/// values, which are base64 of `user:password`): these get the full stand-in word check
+/// (`changeme`, `password`, a base64-encoded `user:password`), not only the format one.
+fn human_chosen(credential: &str) -> bool {
+    credential.contains("password") || credential == "docker_registry_auth"
+}
+
+/// What marks a buffer as a Kubernetes `Secret` manifest (YAML or JSON).
+const K8S_SECRET_KINDS: &[&[u8]] = &[
+    b"kind: Secret",
+    b"kind: \"Secret\"",
+    b"\"kind\": \"Secret\"",
+    b"\"kind\":\"Secret\"",
+];
+
+/// A `name: value` entry of a manifest's `data:` map (`  password: c2VjcmV0`, or JSON's
+/// `"password": "c2VjcmV0",`): the name and the value's span within `line`, when the
+/// value looks like base64 (at least 8 characters, a multiple of 4).
+fn k8s_data_entry(line: &[u8]) -> Option<(&[u8], (usize, usize))> {
+    let indent = line.iter().position(|b| !b.is_ascii_whitespace())?;
+    let colon = indent + line[indent..].iter().position(|&b| b == b':')?;
+    let name = line[indent..colon].trim_ascii();
+    let name = name
+        .strip_prefix(b"\"")
+        .and_then(|n| n.strip_suffix(b"\""))
+        .unwrap_or(name);
+    if name.is_empty()
+        || !name
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    {
+        return None;
+    }
+    let rest = &line[colon + 1..];
+    let vs = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+    let mut value = rest[vs..].trim_ascii_end();
+    value = value.strip_suffix(b",").unwrap_or(value);
+    let (mut s, mut e) = (colon + 1 + vs, colon + 1 + vs + value.len());
+    if let Some(q) = value.first().filter(|q| matches!(q, b'"' | b'\'')) {
+        if value.len() < 2 || value.last() != Some(q) {
+            return None;
+        }
+        s += 1;
+        e -= 1;
+    }
+    let v = &line[s..e];
+    let body = v
+        .strip_suffix(b"==")
+        .or_else(|| v.strip_suffix(b"="))
+        .unwrap_or(v);
+    let ok = v.len() >= 8
+        && v.len() % 4 == 0
+        && body
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+    ok.then_some((name, (s, e)))
+}
+
+/// Standard base64 decoded, when the result is text (printable ASCII, tabs and line
+/// breaks: a token, a URL, a PEM block); `None` for binary data or bad input.
+fn decode_base64_to_text(data: &[u8]) -> Option<Vec<u8>> {
+    let body = data
+        .strip_suffix(b"==")
+        .or_else(|| data.strip_suffix(b"="))
+        .unwrap_or(data);
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in body {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            let byte = (acc >> bits) as u8;
+            if !((0x20..0x7f).contains(&byte) || matches!(byte, b'\n' | b'\r' | b'\t')) {
                 return None;
             }
             out.push(byte);
@@ -1913,6 +2066,115 @@ mod tests {
         for d in &decoys {
             let ms = matcher().scan(d.as_bytes());
             assert!(ms.is_empty(), "decoy flagged: {d:?} by {:?}", ids(&ms));
+        }
+    }
+
+    /// Standard base64, for building manifests in tests.
+    fn b64(data: &[u8]) -> String {
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in data.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn k8s_secret_data_values_are_decoded() {
+        let b62 = "Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR";
+        let stripe = format!("sk_live_{}", &b62[..24]);
+        let url = format!("postgres://app:{}@db.prod:5432/app", &b62[..16]);
+        let pw = format!("Pr0d{}!", &b62[3..11]);
+        let manifest = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  STRIPE_SECRET_KEY: {}\n  \
+             DATABASE_URL: \"{}\"\n  password: {}\n  username: {}\n  other: {}\n",
+            b64(stripe.as_bytes()),
+            b64(url.as_bytes()),
+            b64(pw.as_bytes()),
+            b64(b"app"),
+            b64(b"changeme-changeme"),
+        );
+        let ms = matcher().scan(manifest.as_bytes());
+        let got: Vec<(&str, u64, &[u8])> = ms
+            .iter()
+            .map(|m| (m.rule.id.as_str(), m.line, m.secret.expose()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("nhi.stripe.secret-key.1", 6, stripe.as_bytes()),
+                ("nhi.database.postgres-url.1", 7, &b62.as_bytes()[..16]),
+                ("nhi.generic.password-env.1", 8, pw.as_bytes()),
+            ],
+            "{manifest}"
+        );
+        // The span is the encoded value's, so the finding points at the right text.
+        assert_eq!(
+            &manifest.as_bytes()[ms[0].start..ms[0].end],
+            b64(stripe.as_bytes()).as_bytes()
+        );
+        // JSON manifests too; and nothing is decoded outside a Secret manifest.
+        let json = format!(
+            "{{\"kind\": \"Secret\", \"data\": {{\n  \"token\": \"{}\"\n}}}}",
+            b64(stripe.as_bytes())
+        );
+        assert_eq!(
+            ids(&matcher().scan(json.as_bytes())),
+            vec!["nhi.stripe.secret-key.1"]
+        );
+        let cm = manifest.replace("kind: Secret", "kind: ConfigMap");
+        assert!(
+            ids(&matcher().scan(cm.as_bytes()))
+                .iter()
+                .all(|id| *id != "nhi.stripe.secret-key.1" && *id != "nhi.database.postgres-url.1"),
+            "{cm}"
+        );
+    }
+
+    #[test]
+    fn hex_keys_under_secret_names_pass_a_hex_floor() {
+        // 40 random hex digits measure about 3.7 bits per character, under the unquoted
+        // generic rule's 3.8 floor: held to the hex floor instead.
+        let hex = "d20b04054786444d82952f941247ae121430195c";
+        assert!(shannon_entropy(hex.as_bytes()) < 3.8);
+        let text = format!("API_KEY={hex}");
+        assert_eq!(
+            ids(&matcher().scan(text.as_bytes())),
+            vec!["nhi.generic.secret-env.1"]
+        );
+        // Long runs of few digits still fail it.
+        let low = format!("API_KEY={}", "0a0a0a0b0b0b0c0c0c0d0d0d0a0a0a0b0b0b0c0c");
+        assert!(matcher().scan(low.as_bytes()).is_empty());
+        assert_eq!(entropy_floor_for(3.8, b"abc"), 3.8);
+    }
+
+    #[test]
+    fn hand_made_aws_key_ids_are_found_and_marked() {
+        // [A-Z0-9] instead of base32: a 0, 1, 8 or 9 in the body.
+        let id = format!("AKIA{}", "PF91DHODZDOC9IS0");
+        let text = format!("AWS_ACCESS_KEY_ID={id}");
+        let ms = matcher().scan(text.as_bytes());
+        assert_eq!(ids(&ms), vec!["nhi.aws.access-key-id.1"]);
+        assert_eq!(ms[0].rule.checksum_ok(ms[0].secret.expose()), Some(false));
+        let b32 = format!("AKIA{}", "QZK3TRW7PLMXN4BV");
+        assert_eq!(ms[0].rule.checksum_ok(b32.as_bytes()), Some(true));
+        // Placeholder-like ones stay quiet.
+        for fake in [
+            "AKIA1234567890ABCDEF",
+            "AKIAXXXXXXXXXXXXXXXX",
+            "AKIA0000000000000000",
+        ] {
+            assert!(matcher().scan(fake.as_bytes()).is_empty(), "{fake}");
         }
     }
 

@@ -335,9 +335,10 @@ pub fn checksum_word(ok: bool) -> String {
     if ok { "valid" } else { "invalid" }.to_string()
 }
 
-/// The title suffix of a secret whose format checksum does not match.
+/// The title suffix of a secret that fails its rule's format check (a GitHub token's
+/// checksum, an AWS key id's base32 alphabet).
 pub const CHECKSUM_INVALID_NOTE: &str =
-    " (checksum does not match: likely a test value or a mistyped copy)";
+    " (format check fails: likely a test value or a mistyped copy)";
 
 /// A join key: the kind of identifier plus the SHA-256 of its exact bytes. Connectors
 /// that see the same credential (a key id in a repository, the IAM key itself) produce the

@@ -30,10 +30,14 @@
 //!   `ghr_`) end in a 6-character base62 (`0-9A-Za-z`, left-padded with `0`) CRC-32 of the
 //!   30 random characters before it; GitHub's own secret scanning rejects tokens whose
 //!   checksum does not match. The check runs on the part of the secret after its last `_`.
+//! - `aws_base32`: AWS access key ids are a 4-letter prefix (`AKIA`, `ASIA`, ...) and 16
+//!   base32 characters (`A-Z2-7`). A hand-made fake typed from `[A-Z0-9]` (a `0`, `1`, `8`
+//!   or `9` in it) still reads as a leaked key to whoever finds it: the rule matches it and
+//!   this check marks it.
 //!
-//! An unknown name is a load error. Examples of a validated rule must pass the check
-//! (`rules check` runs them through the full matcher), so fake examples need a computed
-//! checksum: `FAKE`-marked bodies are fine, their checksum just has to match.
+//! An unknown name is a load error. Examples of a validated rule should pass the check
+//! (fake examples need a computed checksum: `FAKE`-marked bodies are fine, their checksum
+//! just has to match); an example that fails it on purpose says so in a comment.
 
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -142,16 +146,19 @@ impl Rule {
 pub enum Validator {
     /// GitHub classic tokens: base62 CRC-32 of the 30-character body in the last 6 characters.
     GithubCrc32,
+    /// AWS access key ids: only base32 (`A-Z2-7`) after the 4-character prefix.
+    AwsBase32,
 }
 
 impl Validator {
     /// Every validator name a rule may use.
-    pub const NAMES: &'static [&'static str] = &["github_crc32"];
+    pub const NAMES: &'static [&'static str] = &["github_crc32", "aws_base32"];
 
     /// The validator called `name`, if there is one.
     pub fn from_name(name: &str) -> Option<Validator> {
         match name {
             "github_crc32" => Some(Validator::GithubCrc32),
+            "aws_base32" => Some(Validator::AwsBase32),
             _ => None,
         }
     }
@@ -160,6 +167,12 @@ impl Validator {
     pub fn check(self, secret: &[u8]) -> bool {
         match self {
             Validator::GithubCrc32 => github_checksum_ok(secret),
+            Validator::AwsBase32 => {
+                secret.len() > 4
+                    && secret[4..]
+                        .iter()
+                        .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(b))
+            }
         }
     }
 }
@@ -701,6 +714,13 @@ mod tests {
         assert!(!v.check(b"ghp_"));
         assert!(!v.check(b"ghp_abc-def"));
         assert!(Validator::from_name("luhn").is_none());
+        let aws = Validator::from_name("aws_base32").unwrap();
+        assert!(aws.check(b"AKIAFAKEOFQPC3EVIX6H"));
+        assert!(
+            !aws.check(b"AKIAFAKE9DHODZ0C1IS8"),
+            "0, 1, 8, 9 are not base32"
+        );
+        assert!(!aws.check(b"AKIA"));
         assert_eq!(with_github_checksum("ghp_", &good[4..34]), good);
     }
 
