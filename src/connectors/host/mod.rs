@@ -16,6 +16,37 @@ mod sshd;
 mod sudoers;
 
 use super::{Connector, ScanContext, Sink};
+
+/// A root's configuration files, read through the scan's cache and fault recording, so
+/// every read stays inside the root. The sudoers and sshd_config parsers are pure and read
+/// their includes through it.
+pub trait ConfigSource {
+    /// The text of a file (root-relative path), or `None` if it is absent or unreadable
+    /// (the source records why).
+    fn read(&mut self, rel: &str) -> Option<String>;
+    /// Names of the regular files in a directory (root-relative), sorted; empty if absent.
+    fn list(&mut self, rel_dir: &str) -> Vec<String>;
+}
+
+/// In-memory files for the parsers' unit tests.
+#[cfg(test)]
+pub(crate) struct MemSource(pub std::collections::BTreeMap<String, String>);
+
+#[cfg(test)]
+impl ConfigSource for MemSource {
+    fn read(&mut self, rel: &str) -> Option<String> {
+        self.0.get(rel).cloned()
+    }
+    fn list(&mut self, rel_dir: &str) -> Vec<String> {
+        let prefix = format!("{}/", rel_dir.trim_end_matches('/'));
+        self.0
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter(|n| !n.contains('/'))
+            .map(str::to_string)
+            .collect()
+    }
+}
 use crate::model::Coverage;
 use rayon::prelude::*;
 use serde::Deserialize;

@@ -9,7 +9,8 @@ use super::accounts::{self, PasswdEntry, PasswordState, ShadowEntry};
 use super::fs::{join_rel, normalize_rel, ReadError, RootFs};
 use super::keys::{self, AuthorizedKey};
 use super::sshd;
-use super::sudoers::{self, SudoGrant, Sudoers, SudoersSource};
+use super::sudoers::{self, SudoGrant, Sudoers};
+use super::ConfigSource;
 use crate::connectors::{ScanContext, Sink};
 use crate::model::{Coverage, Evidence, Kind, Location, Nhi, NhiStatus, OwnerHint, Signal};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -323,7 +324,7 @@ impl<'a> RootScan<'a> {
             self.cov.error(msg);
         }
 
-        let sshd = sshd::SshdConfig::load(&mut SshdSrc(self));
+        let sshd = sshd::SshdConfig::load(&mut ConfigSrc(self));
         for (file, line, reason) in &sshd.issues {
             let msg = format!("{}: {file}:{line}: {reason}", self.connector);
             self.cov.error(msg);
@@ -433,7 +434,7 @@ impl<'a> RootScan<'a> {
     /// snapshot's main file may be missing, so they are reported (and marked).
     fn read_sudoers(&mut self) -> Sudoers {
         let host = self.host.clone();
-        let main = sudoers::parse_tree(&mut SudoSrc(self), "/etc/sudoers", &host);
+        let main = sudoers::parse_tree(&mut ConfigSrc(self), "/etc/sudoers", &host);
         let main_read = self.cache.get("/etc/sudoers").is_some_and(|c| c.is_ok());
         let extra: Vec<String> = self
             .list("/etc/sudoers.d")
@@ -448,7 +449,7 @@ impl<'a> RootScan<'a> {
         // Parse everything again in one alias namespace; reads come from the cache.
         let mut all = vec!["/etc/sudoers".to_string()];
         all.extend(extra.iter().cloned());
-        let mut combined = sudoers::parse_files(&mut SudoSrc(self), &all, &host);
+        let mut combined = sudoers::parse_files(&mut ConfigSrc(self), &all, &host);
         if main_read {
             for g in &mut combined.grants {
                 if extra.contains(&g.file) {
@@ -901,22 +902,11 @@ struct HostSecrets {
     by_key: HashMap<(String, String), usize>,
 }
 
-/// Adapter so the sshd_config parser reads through the scan's cache and fault recording.
-struct SshdSrc<'s, 'a>(&'s mut RootScan<'a>);
+/// Adapter so the sudoers and sshd_config parsers read through the scan's cache and fault
+/// recording.
+struct ConfigSrc<'s, 'a>(&'s mut RootScan<'a>);
 
-impl sshd::ConfigSource for SshdSrc<'_, '_> {
-    fn read(&mut self, rel: &str) -> Option<String> {
-        self.0.read_text(rel)
-    }
-    fn list(&mut self, rel_dir: &str) -> Vec<String> {
-        self.0.list(rel_dir)
-    }
-}
-
-/// Adapter so the sudoers parser reads through the scan's cache and fault recording.
-struct SudoSrc<'s, 'a>(&'s mut RootScan<'a>);
-
-impl SudoersSource for SudoSrc<'_, '_> {
+impl ConfigSource for ConfigSrc<'_, '_> {
     fn read(&mut self, rel: &str) -> Option<String> {
         self.0.read_text(rel)
     }

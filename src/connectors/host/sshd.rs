@@ -9,17 +9,13 @@
 //! its files are read *as well*), several files per line, `none`, and the `%h`, `%u`, `%U`
 //! and `%%` tokens. Relative paths are relative to the home directory.
 
+use super::ConfigSource;
+
 /// The default when `sshd_config` does not set it.
 pub const DEFAULT_FILES: &[&str] = &[".ssh/authorized_keys", ".ssh/authorized_keys2"];
 
 /// sshd itself caps `Include` nesting (16).
 const MAX_INCLUDE_DEPTH: usize = 16;
-
-pub trait ConfigSource {
-    fn read(&mut self, rel: &str) -> Option<String>;
-    /// Names of the regular files in a directory, sorted.
-    fn list(&mut self, rel_dir: &str) -> Vec<String>;
-}
 
 /// One `AuthorizedKeysFile` setting: the file templates, empty for `none`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -347,26 +343,10 @@ fn split_words(line: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
-
-    struct Files(BTreeMap<String, String>);
-    impl ConfigSource for Files {
-        fn read(&mut self, rel: &str) -> Option<String> {
-            self.0.get(rel).cloned()
-        }
-        fn list(&mut self, rel_dir: &str) -> Vec<String> {
-            let prefix = format!("{}/", rel_dir.trim_end_matches('/'));
-            self.0
-                .keys()
-                .filter_map(|k| k.strip_prefix(&prefix))
-                .filter(|n| !n.contains('/'))
-                .map(str::to_string)
-                .collect()
-        }
-    }
+    use crate::connectors::host::MemSource;
 
     fn load(files: &[(&str, &str)]) -> SshdConfig {
-        let mut f = Files(
+        let mut f = MemSource(
             files
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

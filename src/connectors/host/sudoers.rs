@@ -3,20 +3,12 @@
 //! Handles `User_Alias`/`Runas_Alias`/`Host_Alias`/`Cmnd_Alias` (nested, negated), user
 //! specs with several `host = commands` sections, `(runas)`, tags (`NOPASSWD:` ...),
 //! `%group`/`#uid`/`%#gid` principals, `ALL`, `\` continuations, comments, and
-//! `#include`/`@include`/`#includedir`/`@includedir` through a [`SudoersSource`] (the
+//! `#include`/`@include`/`#includedir`/`@includedir` through a [`ConfigSource`] (the
 //! connector keeps that inside the root). `Defaults` lines are ignored. Never panics on
 //! any input; a line it cannot make sense of is reported by file and line, not content.
 
+use super::ConfigSource;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Where included sudoers files come from.
-pub trait SudoersSource {
-    /// The text of a sudoers file (root-relative path), or `None` if it is absent or
-    /// unreadable (the source records why).
-    fn read(&mut self, rel: &str) -> Option<String>;
-    /// Names of the files in a directory (root-relative), sorted; empty if absent.
-    fn list(&mut self, rel_dir: &str) -> Vec<String>;
-}
 
 /// A principal in a user list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +132,7 @@ struct Collected {
 
 /// Parse `start` (e.g. `/etc/sudoers`) and everything it includes. `hostname` is this
 /// host's name, for host lists and `%h` in include paths.
-pub fn parse_tree(source: &mut dyn SudoersSource, start: &str, hostname: &str) -> Sudoers {
+pub fn parse_tree(source: &mut dyn ConfigSource, start: &str, hostname: &str) -> Sudoers {
     let mut c = Collected::default();
     parse_file(source, start, hostname, 0, &mut c);
     finish(c, hostname)
@@ -148,7 +140,7 @@ pub fn parse_tree(source: &mut dyn SudoersSource, start: &str, hostname: &str) -
 
 /// Parse several independent starting files (e.g. each file of `etc/sudoers.d` that the
 /// main file did not include) into the same alias namespace.
-pub fn parse_files(source: &mut dyn SudoersSource, files: &[String], hostname: &str) -> Sudoers {
+pub fn parse_files(source: &mut dyn ConfigSource, files: &[String], hostname: &str) -> Sudoers {
     let mut c = Collected::default();
     for f in files {
         parse_file(source, f, hostname, 0, &mut c);
@@ -168,7 +160,7 @@ pub fn parse_text(file: &str, text: &str, hostname: &str) -> Sudoers {
 #[cfg(test)]
 struct NoIncludes;
 #[cfg(test)]
-impl SudoersSource for NoIncludes {
+impl ConfigSource for NoIncludes {
     fn read(&mut self, _: &str) -> Option<String> {
         None
     }
@@ -178,7 +170,7 @@ impl SudoersSource for NoIncludes {
 }
 
 fn parse_file(
-    source: &mut dyn SudoersSource,
+    source: &mut dyn ConfigSource,
     rel: &str,
     host: &str,
     depth: usize,
@@ -197,7 +189,7 @@ fn parse_file(
 /// `parse_file` for an `#include`d file, where absence is itself a finding: sudo refuses
 /// to run with a missing include, and a snapshot that lacks it hides its grants.
 fn parse_included(
-    source: &mut dyn SudoersSource,
+    source: &mut dyn ConfigSource,
     from: (&str, u64),
     rel: &str,
     host: &str,
@@ -227,7 +219,7 @@ pub fn includedir_skips(name: &str) -> bool {
 }
 
 fn collect_text(
-    source: &mut dyn SudoersSource,
+    source: &mut dyn ConfigSource,
     file: &str,
     text: &str,
     host: &str,
@@ -768,22 +760,7 @@ fn summarize(cmds: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Mem(BTreeMap<String, String>);
-    impl SudoersSource for Mem {
-        fn read(&mut self, rel: &str) -> Option<String> {
-            self.0.get(rel).cloned()
-        }
-        fn list(&mut self, dir: &str) -> Vec<String> {
-            let prefix = format!("{}/", dir.trim_end_matches('/'));
-            self.0
-                .keys()
-                .filter_map(|k| k.strip_prefix(&prefix))
-                .filter(|n| !n.contains('/'))
-                .map(str::to_string)
-                .collect()
-        }
-    }
+    use crate::connectors::host::MemSource;
 
     fn groups(g: &[&str]) -> Vec<(String, u32)> {
         g.iter()
@@ -869,7 +846,7 @@ mallory ALL
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let s = parse_tree(&mut Mem(files), "/etc/sudoers", "web-1.acme.example");
+        let s = parse_tree(&mut MemSource(files), "/etc/sudoers", "web-1.acme.example");
         assert!(s.issues.is_empty(), "{:?}", s.issues);
         let who: Vec<(String, u64)> = s.grants.iter().map(|g| (g.file.clone(), g.line)).collect();
         assert_eq!(
