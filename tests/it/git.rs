@@ -463,3 +463,44 @@ fn allowlisted_directories_match_the_same_way_in_files_and_history() {
     let f = &v["findings"][0];
     assert_eq!(f["location"]["path"], "svc/tests/fixture.env", "{v}");
 }
+
+/// A clone keeps its finding ids whatever directory it is cloned into (CI workspaces,
+/// `git clone URL tmp-123`): the repository is named after its origin URL.
+#[test]
+fn clones_in_differently_named_directories_share_finding_ids() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (src, _) = leaked_and_deleted(tmp.path());
+    let ids = |dir: &str| -> Vec<String> {
+        let clone = tmp.path().join(dir);
+        git(
+            tmp.path(),
+            &["clone", "-q", src.to_str().expect("utf-8 path"), dir],
+            None,
+        );
+        let out = tmp.path().join(format!("{dir}.json"));
+        nhiscan()
+            .args(["secrets", "--no-progress", "-q", "-o"])
+            .arg(&out)
+            .arg(&clone)
+            .assert()
+            .code(1);
+        let v = read_json(&out);
+        let mut ids: Vec<String> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                assert!(
+                    f["resource"].as_str().unwrap().starts_with("acme-api"),
+                    "{f}"
+                );
+                f["id"].as_str().expect("id").to_string()
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    let a = ids("ci-workspace-1");
+    assert!(!a.is_empty());
+    assert_eq!(a, ids("checkout"));
+}

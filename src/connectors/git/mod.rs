@@ -193,10 +193,34 @@ fn repo_names(w: &WalkResult) -> Vec<String> {
         .collect()
 }
 
-/// The name of the repository at `path`.
+/// The name of the repository at `path`: the last segment of its `origin` remote's URL
+/// when it has one (`git@github.com:acme/payments.git` -> `payments`), so that a clone
+/// into another directory (CI workspaces, `git clone URL tmp-123`) keeps its finding ids;
+/// else its directory name.
 fn repo_name(path: &Path) -> String {
+    if let Some(n) = origin_name(path) {
+        return n;
+    }
     let base = walk::basename(path);
     bare_stem(path, &base).to_string()
+}
+
+fn origin_name(path: &Path) -> Option<String> {
+    let repo = git2::Repository::open_ext(
+        path,
+        git2::RepositoryOpenFlags::NO_SEARCH,
+        std::iter::empty::<&std::ffi::OsStr>(),
+    )
+    .ok()?;
+    let remote = repo.find_remote("origin").ok()?;
+    remote_url_name(remote.url()?)
+}
+
+/// The repository name a remote URL ends in (scp-like, URL or local path forms).
+fn remote_url_name(url: &str) -> Option<String> {
+    let last = url.trim_end_matches('/').rsplit(['/', ':', '\\']).next()?;
+    let stem = last.strip_suffix(".git").unwrap_or(last);
+    (!stem.is_empty() && stem != "." && stem != "..").then(|| stem.to_string())
 }
 
 /// `name` without the `.git` suffix git gives bare repositories, when `path` is one.

@@ -831,3 +831,24 @@ fn minified_bundle_is_scanned_with_specific_rules_only() {
         s.cov.skipped
     );
 }
+
+#[test]
+fn repository_names_come_from_the_origin_url_in_every_form() {
+    for (url, want) in [
+        ("git@github.com:acme/payments.git", Some("payments")),
+        ("https://github.com/acme/payments.git", Some("payments")),
+        ("https://github.com/acme/payments/", Some("payments")),
+        (
+            "ssh://git@ghe.acme.example:2222/acme/payments",
+            Some("payments"),
+        ),
+        ("file:///srv/git/payments.git", Some("payments")),
+        ("/srv/git/payments", Some("payments")),
+        ("C:\\repos\\payments.git", Some("payments")),
+        ("https://github.com/", Some("github.com")),
+        ("", None),
+        (".git", None),
+    ] {
+        assert_eq!(super::remote_url_name(url).as_deref(), want, "{url}");
+    }
+}
