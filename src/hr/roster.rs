@@ -418,28 +418,72 @@ pub fn read_file(
     let cols = Columns::resolve(&headers, mapping, path)?;
     let mut people = Vec::new();
     let mut issues = Vec::new();
-    let newlines: Vec<usize> = body
+    let delimiter = sniff_delimiter(body);
+    // Rows are read one physical line at a time; a line whose quotes do not balance is
+    // joined with the next ones (a quoted value with a line break) only while the result
+    // still parses as one row. Otherwise that one line is reported and reading goes on
+    // with the next line: a stray `"` must not swallow every row after it.
+    let data_start = rdr.position().byte() as usize;
+    let rest = &body[data_start.min(body.len())..];
+    let first_line = body[..data_start.min(body.len())]
         .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match rdr.read_byte_record(&mut record) {
+        .filter(|b| **b == b'\n')
+        .count() as u64
+        + 1;
+    let lines: Vec<&[u8]> = rest.split(|b| *b == b'\n').collect();
+    let parse = |chunk: &[u8]| -> Option<Vec<String>> {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_reader(chunk);
+        let mut rec = csv::ByteRecord::new();
+        match r.read_byte_record(&mut rec) {
             Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                // Only I/O errors reach here with a flexible reader over bytes.
-                return Err(
-                    anyhow::Error::new(e).context(format!("reading HR roster {}", path.display()))
-                );
-            }
+            _ => return None,
         }
-        let line = record
-            .position()
-            .map_or(0, |p| physical_line(body, &newlines, p.byte()));
-        let fields: Vec<String> = record.iter().map(decode).collect();
+        let fields = rec.iter().map(decode).collect();
+        // A second record means the chunk did not end inside the row.
+        match r.read_byte_record(&mut rec) {
+            Ok(false) => Some(fields),
+            _ => None,
+        }
+    };
+    let quotes_open = |l: &[u8]| l.iter().filter(|b| **b == b'"').count() % 2 == 1;
+    let mut i = 0;
+    while i < lines.len() {
+        let line = first_line + i as u64;
+        let trim = |l: &[u8]| -> Vec<u8> { l.strip_suffix(b"\r").unwrap_or(l).to_vec() };
+        let mut chunk = trim(lines[i]);
+        let mut end = i;
+        let mut open = quotes_open(&chunk);
+        while open && end + 1 < lines.len() {
+            end += 1;
+            chunk.push(b'\n');
+            chunk.extend_from_slice(&trim(lines[end]));
+            open = quotes_open(&chunk);
+        }
+        let joined = if open { None } else { parse(&chunk) };
+        let (fields, next) = match joined.map(|f| (parse_row(&cols, &f).is_ok(), f)) {
+            // A clean multi-line row, or any single line: take it.
+            Some((ok, f)) if ok || end == i => (f, end + 1),
+            // The quote never closed, or closing it made a broken row: this line alone.
+            _ => {
+                let alone = trim(lines[i]);
+                if quotes_open(&alone) {
+                    issues.push(RosterIssue {
+                        path: path.to_path_buf(),
+                        line,
+                        reason: "unbalanced quote `\"`: row skipped (the rows after it still load)"
+                            .to_string(),
+                    });
+                    i += 1;
+                    continue;
+                }
+                (parse(&alone).unwrap_or_default(), i + 1)
+            }
+        };
+        i = next;
         if fields.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -487,17 +531,6 @@ fn sniff_delimiter(body: &[u8]) -> u8 {
     } else {
         seps[best]
     }
-}
-
-/// The 1-based physical line a record starts on. The csv crate's own line count drifts
-/// with CRLF and blank lines, and its byte offset points just after the previous record's
-/// first terminator byte; skipping line-end bytes from there finds the record's first byte.
-fn physical_line(body: &[u8], newlines: &[usize], byte: u64) -> u64 {
-    let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(body.len());
-    while start < body.len() && matches!(body[start], b'\r' | b'\n') {
-        start += 1;
-    }
-    newlines.partition_point(|&nl| nl < start) as u64 + 1
 }
 
 /// One row → a person plus problems with optional fields (the row still loads without

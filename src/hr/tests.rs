@@ -672,6 +672,30 @@ fn line_numbers_survive_blank_lines_and_crlf() {
         .join(eol);
         let (_, issues) = load_str(&body);
         let lines: Vec<u64> = issues.iter().map(|i| i.line).collect();
-        assert_eq!(lines, [5, 6, 9], "eol {eol:?}: {issues:?}");
+        // E3's quoted status spans lines 6-7 and is invalid as a whole, so each of its
+        // lines is reported on its own (a multi-line row is only taken when it loads:
+        // otherwise a stray quote would swallow the rows after it).
+        assert_eq!(lines, [5, 6, 7, 9], "eol {eol:?}: {issues:?}");
     }
+}
+
+#[test]
+fn a_stray_quote_costs_one_row_not_the_rest_of_the_file() {
+    let body = "employee_id,email,status,name\n\
+                E1,alice@acme.example,active,Alice\n\
+                E2,\"bob@acme.example,terminated,Bob\n\
+                E3,carol@acme.example,leave,Carol\n\
+                E4,dan@acme.example,terminated,\"Dan\n\
+                Smith\"\n\
+                E5,erin@acme.example,active,Erin\n";
+    let (d, issues) = load_str(body);
+    let ids: Vec<&str> = d.people.iter().map(|p| p.employee_id.as_str()).collect();
+    // Bob's row is lost (its quote never closes), nobody after it; a quoted value that
+    // really spans two lines (Dan's name) still loads as one row.
+    assert_eq!(ids, ["E1", "E3", "E4", "E5"], "{issues:?}");
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].line, 3);
+    assert!(issues[0].reason.contains("unbalanced quote"), "{issues:?}");
+    assert_eq!(d.people[2].name.as_deref(), Some("Dan\nSmith"));
+    assert!(d.people[3].source.ends_with(":7"), "{}", d.people[3].source);
 }

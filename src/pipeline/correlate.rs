@@ -4,7 +4,8 @@
 //! `has_access`). An IAM user's SSH public key is joined the same way, by its OpenSSH
 //! fingerprint, to that key in a host's `authorized_keys`: the host key gains the IAM
 //! user (and that user's owner signals) as its owner, so a key with no comment on a host
-//! is still attributed. Pure: reshapes records, reads nothing.
+//! is still attributed. One key listed in several `authorized_keys` files (other accounts,
+//! other hosts) carries its holder to each of them. Pure: reshapes records, reads nothing.
 
 use crate::model::{Evidence, Kind, Nhi, OwnerHint, Signal};
 use std::collections::HashMap;
@@ -59,6 +60,27 @@ pub fn correlate(items: &mut [Nhi]) {
     ssh_pairs.dedup();
     for (host, iam) in ssh_pairs {
         join_ssh_key(items, host, iam);
+    }
+    // One key listed for several accounts or hosts: whoever holds it (its comment, the
+    // account whose own file lists it, its IAM user) can log in at every one of them.
+    let mut host_groups: Vec<Vec<usize>> = by_key
+        .values()
+        .map(|idxs| {
+            let mut g: Vec<usize> = idxs
+                .iter()
+                .copied()
+                .filter(|&i| items[i].kind == Kind::SshAuthorizedKey)
+                .collect();
+            g.sort_unstable();
+            g.dedup();
+            g
+        })
+        .filter(|g| g.len() > 1)
+        .collect();
+    host_groups.sort_unstable();
+    host_groups.dedup();
+    for g in host_groups {
+        share_key_holders(items, &g);
     }
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     for idxs in by_key.values() {
@@ -163,6 +185,47 @@ fn join_ssh_key(items: &mut [Nhi], host: usize, iam: usize) {
         }
     }
     append_attr(&mut items[iam], "authorized_on", &host_resource);
+}
+
+/// The same public key in several `authorized_keys` entries (`group`): each entry gains,
+/// as access, the holder hints of the others: a key comment naming someone, the account
+/// whose own file lists it, an owner carried over from IAM. Holder hints are taken from
+/// every entry before any is changed, so the result does not depend on the order.
+fn share_key_holders(items: &mut [Nhi], group: &[usize]) {
+    let holders: Vec<(usize, String, Vec<OwnerHint>)> = group
+        .iter()
+        .map(|&i| {
+            let n = &items[i];
+            let hints = n
+                .hints
+                .iter()
+                .filter(|h| matches!(h.signal, Signal::KeyComment | Signal::OwnerTag))
+                .cloned()
+                .collect();
+            (i, n.resource.clone(), hints)
+        })
+        .collect();
+    for &target in group {
+        for (src, src_resource, hints) in &holders {
+            if *src == target {
+                continue;
+            }
+            for h in hints {
+                let new = OwnerHint::new(
+                    h.identifier.clone(),
+                    Signal::Access,
+                    Evidence::new(
+                        h.evidence.source.clone(),
+                        format!("same key as {src_resource}: {}", h.evidence.detail),
+                    ),
+                );
+                let t = &mut items[target];
+                if !t.hints.contains(&new) {
+                    t.hints.push(new);
+                }
+            }
+        }
+    }
 }
 
 /// Add `value` to a comma-separated attribute, once.
@@ -282,5 +345,46 @@ mod tests {
             Some(format!("web-1:deploy#{fp}").as_str())
         );
         assert!(items[2].hints.is_empty());
+    }
+
+    #[test]
+    fn one_key_on_two_hosts_carries_its_holder_to_both() {
+        let fp = "SHA256:fakeFingerprintForATestOnly1111111111111111";
+        let key = |res: &str, hint: OwnerHint| {
+            let mut n = Nhi::new("host:x", Kind::SshAuthorizedKey, res, "key");
+            n.attributes.insert("fingerprint".into(), fp.into());
+            n.hints.push(hint);
+            n
+        };
+        let own = key(
+            "web-1:jsmith#k",
+            OwnerHint::new(
+                "host:jsmith",
+                Signal::OwnerTag,
+                Evidence::new("host:authorized_keys", "in jsmith's own file"),
+            ),
+        );
+        let shared = key(
+            "web-2:deploy#k",
+            OwnerHint::new(
+                "host:deploy",
+                Signal::Access,
+                Evidence::new("host:authorized_keys", "grants login as deploy"),
+            ),
+        );
+        let mut items = vec![own, shared];
+        correlate(&mut items);
+        correlate(&mut items); // idempotent
+        let d = &items[1];
+        assert!(
+            d.hints.iter().any(|h| h.identifier == "host:jsmith"
+                && h.signal == Signal::Access
+                && h.evidence.detail.starts_with("same key as web-1:jsmith#k")),
+            "{:#?}",
+            d.hints
+        );
+        assert_eq!(d.hints.len(), 2, "{:#?}", d.hints);
+        // Access hints are not holder hints: deploy does not come back to jsmith's key.
+        assert_eq!(items[0].hints.len(), 1, "{:#?}", items[0].hints);
     }
 }
