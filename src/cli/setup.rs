@@ -136,6 +136,17 @@ pub fn load_ignore(
             candidates.push(r.join(".nhiscanignore"));
         }
     }
+    // A scan of a subdirectory (a per-service CI job) uses its repository's allowlist:
+    // finding ids and paths are the whole repository's anyway.
+    for r in scan_roots
+        .iter()
+        .map(PathBuf::as_path)
+        .chain([Path::new(".")])
+    {
+        if let Some(top) = enclosing_work_tree(r) {
+            candidates.push(top.join(".nhiscanignore"));
+        }
+    }
     candidates.push(PathBuf::from(".nhiscanignore"));
     for p in candidates {
         if p.is_file() {
@@ -143,6 +154,15 @@ pub fn load_ignore(
         }
     }
     Ok(IgnoreList::default())
+}
+
+/// The top of the git work tree holding `p` (the nearest directory, `p` included, with a
+/// `.git` entry), if any.
+fn enclosing_work_tree(p: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(p).ok()?;
+    abs.ancestors()
+        .find(|a| a.join(".git").symlink_metadata().is_ok())
+        .map(Path::to_path_buf)
 }
 
 pub fn limits(g: &Global, cfg: Option<&Config>) -> Limits {
@@ -262,6 +282,23 @@ pub fn write_and_exit(g: &Global, file: &FindingsFile) -> anyhow::Result<ExitCod
                 "{summary}Findings written to {}\n",
                 g.output.display()
             ));
+        }
+    } else if !pipeline::complete(file) {
+        // Quiet still says why a scan was incomplete: exit 3 alone is no reason to act on.
+        for c in file
+            .coverage
+            .iter()
+            .filter(|c| c.status != crate::model::CoverageStatus::Complete)
+        {
+            for e in &c.errors {
+                eprintln!("nhiscan: incomplete: {}: {e}", c.connector);
+            }
+            if c.errors.is_empty() {
+                eprintln!("nhiscan: incomplete: {} ({:?})", c.connector, c.status);
+            }
+        }
+        if file.coverage.is_empty() {
+            eprintln!("nhiscan: incomplete: no sources were scanned");
         }
     }
     let open = file

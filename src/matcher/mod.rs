@@ -70,6 +70,12 @@ const KNOWN_EXAMPLES: &[&[u8]] = &[
     b"gX1fBat3bV",
     b"0685bd9184jfhq22",
     b"ad180jjd733klru7",
+    // The Azure Storage emulator's (Azurite's) account key for `devstoreaccount1` and the
+    // Cosmos DB emulator's key: fixed, published by Microsoft, and accepted only by the
+    // local emulators. Whole bodies, so that any other key under the same account name
+    // is still a finding.
+    b"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    b"C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
 ];
 
 /// One secret found in a buffer.
@@ -615,7 +621,7 @@ impl Compiled {
             && self.rule.credential == "generic_secret"
             && (looks_like_identifier(bytes)
                 || looks_like_path(bytes)
-                || value_restates_name(assigned_name(data, secret.0), bytes))
+                || value_restates_name(assigned_name_in(data, whole.0, secret.0), bytes))
         {
             return;
         }
@@ -627,7 +633,7 @@ impl Compiled {
         }
         if self.generic
             && matches!(self.rule.credential.as_str(), "generic_secret" | "password")
-            && key_names_a_non_secret(assigned_name(data, secret.0))
+            && key_names_a_non_secret(assigned_name_in(data, whole.0, secret.0))
         {
             return;
         }
@@ -1301,6 +1307,33 @@ fn assigned_name(data: &[u8], secret_start: usize) -> &[u8] {
     &data[start..end]
 }
 
+/// Like [`assigned_name`], but for a name/value pair (a Kubernetes env entry
+/// `- name: API_TOKEN` / `value: "…"`, an ECS `{"name": …, "value": …}`) whose match starts
+/// at `name`: the name the pair gives rather than `value`.
+fn assigned_name_in(data: &[u8], match_start: usize, secret_start: usize) -> &[u8] {
+    let name = assigned_name(data, secret_start);
+    if !name.eq_ignore_ascii_case(b"value") {
+        return name;
+    }
+    let head = &data[match_start..secret_start];
+    if !head
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"name"))
+    {
+        return name;
+    }
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    let rest = &head[4..];
+    let Some(s) = rest.iter().position(|&b| is_ident(b)) else {
+        return name;
+    };
+    let e = rest[s..]
+        .iter()
+        .position(|&b| !is_ident(b))
+        .map_or(rest.len(), |e| s + e);
+    &rest[s..e]
+}
+
 /// Name endings that say the value describes a secret rather than being one: its hash or
 /// checksum, where it is stored, what kind it is, how long it lives.
 const NON_SECRET_NAME_SUFFIXES: &[&str] = &[
@@ -1328,6 +1361,9 @@ const NON_SECRET_NAME_SUFFIXES: &[&str] = &[
     "expiry",
     "expiresat",
     "name",
+    // `private_key_id` (a GCP service-account file), `access_key_id`, `signing_keyId`:
+    // which key, not the key. Not a bare `id`: Vault's `secret_id` is a credential.
+    "keyid",
 ];
 
 /// Tokens that are not credentials, by name (the whole name or its ending): API paging
@@ -2179,6 +2215,65 @@ mod tests {
     }
 
     #[test]
+    fn key_ids_emulator_keys_and_env_pairs() {
+        let b62 = "Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR";
+        let hex = "3f9a1c07b24d58e91f2a6b3c8d4e70f15a9b2c6d";
+        // Which key, not the key; but `secret_id` (Vault AppRole) is a credential.
+        for name in ["private_key_id", "access_key_id", "signingKeyId"] {
+            let text = format!("\"{name}\": \"{hex}\",");
+            assert!(matcher().scan(text.as_bytes()).is_empty(), "{text}");
+        }
+        for name in ["secret_id", "client_secret_id"] {
+            let text = format!("{name} = \"{}\"", &b62[..30]);
+            assert_eq!(
+                ids(&matcher().scan(text.as_bytes())),
+                vec!["nhi.generic.secret-assignment.1"],
+                "{text}"
+            );
+        }
+        // The storage emulator's published key, under any name; another key is reported.
+        let azurite = [
+            "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq",
+            "/K1SZFPTOtr/KBHBeksoGMGw==",
+        ]
+        .concat();
+        let other = format!("{}{}{}==", &b62[..30], &b62[..30], &b62[..26]);
+        let conn = |key: &str| {
+            format!("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};")
+        };
+        assert!(matcher().scan(conn(&azurite).as_bytes()).is_empty());
+        let text = format!("AZURE_STORAGE_KEY={azurite}");
+        assert!(matcher().scan(text.as_bytes()).is_empty());
+        assert_eq!(
+            ids(&matcher().scan(conn(&other).as_bytes())),
+            vec!["nhi.azure.storage-connection-string.1"]
+        );
+        // Kubernetes env entries: the value's line, quoted or not; references and
+        // placeholders are not values.
+        let pw = &b62[..16];
+        let tok = &b62[..32];
+        let manifest = format!(
+            "env:\n  - name: ADMIN_PASSWORD\n    value: \"{pw}\"\n  - name: GH_TOKEN\n    value: {tok}\n  \
+             - name: A_TOKEN\n    valueFrom:\n      secretKeyRef: {{name: a, key: b}}\n  \
+             - name: B_TOKEN\n    value: $(A_TOKEN)\n  - name: C_PASSWORD\n    value: changeme\n  \
+             - name: D_PASSWORD\n    value: \"\"\n  - name: API_TOKEN_FILE\n    value: /run/s/{tok}\n"
+        );
+        let ms = matcher().scan(manifest.as_bytes());
+        let got: Vec<(&str, u64, &[u8])> = ms
+            .iter()
+            .map(|m| (m.rule.id.as_str(), m.line, m.secret.expose()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("nhi.generic.env-pair-password.1", 3, pw.as_bytes()),
+                ("nhi.generic.env-pair-secret.1", 5, tok.as_bytes()),
+            ],
+            "{manifest}"
+        );
+    }
+
+    #[test]
     fn planted_secrets_are_found() {
         let b32 = "QZK3TRW7PLMXN4BV";
         let b62 = "Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR";
@@ -2254,6 +2349,8 @@ mod tests {
             "nhi.generic.password-assignment.1",
             "nhi.azure.storage-account-key.1",
             "nhi.aws.secret-access-key.1",
+            "nhi.generic.env-pair-password.1",
+            "nhi.generic.env-pair-secret.1",
         ] {
             let c = m.compiled.iter().find(|c| c.rule.id == id).unwrap();
             assert!(

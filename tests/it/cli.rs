@@ -964,3 +964,70 @@ fn sweep_reports_a_leavers_key_in_an_active_colleagues_authorized_keys() {
         "{evidence}"
     );
 }
+
+/// `-q` prints no summary, but an incomplete scan still says why on stderr: exit 3 alone
+/// gives a CI log nothing to act on.
+#[test]
+fn quiet_still_says_why_a_scan_was_incomplete() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("a.txt"), "nothing here\n").unwrap();
+    let a = nhiscan()
+        .current_dir(tmp.path())
+        .args([
+            "secrets",
+            "-q",
+            "--no-progress",
+            "-o",
+            "f.json",
+            "a.txt",
+            "missing-dir",
+        ])
+        .assert()
+        .code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("incomplete") && err.contains("missing-dir"),
+        "{err}"
+    );
+}
+
+/// A scan of one directory of a repository (a per-service CI job) uses the repository's
+/// `.nhiscanignore`, as a scan of the whole repository does.
+#[test]
+fn a_subdirectory_scan_uses_its_repositorys_allowlist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("mono");
+    std::fs::create_dir_all(repo.join("svc/fixtures")).unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(&repo)
+            .env("GIT_CONFIG_GLOBAL", "/nonexistent/nhiscan-test-gitconfig")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(["-c", "user.name=T", "-c", "user.email=t@acme.example"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    git(&["init", "-q"]);
+    // FAKE, assembled here so that no token-shaped literal sits in the source.
+    let token = nhiscan::rules::with_github_checksum("ghp_", "FAKE0nhiscan0Subdir0Tok0aB3dE5");
+    std::fs::write(
+        repo.join("svc/fixtures/test.env"),
+        format!("GITHUB_TOKEN={token}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join(".nhiscanignore"),
+        "fixtures/ # fake test tokens\n",
+    )
+    .unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "fixtures"]);
+    nhiscan()
+        .current_dir(repo.join("svc"))
+        .args(["secrets", ".", "-q", "--no-progress", "-o"])
+        .arg(tmp.path().join("f.json"))
+        .assert()
+        .code(0);
+}
