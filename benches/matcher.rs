@@ -45,7 +45,8 @@ fn source_like(size: usize, with_keywords: bool) -> Vec<u8> {
 
 fn planted(mut data: Vec<u8>) -> Vec<u8> {
     let secrets = [
-        format!("aws_access_key_id = AKIAQ{}\n", "ZK3TRW7PLMXN4BV2"),
+        // AKIA and 16 base32 characters (one more would be no key id at all).
+        format!("aws_access_key_id = AKIA{}\n", "QZK3TRW7PLMXN4BV"),
         // Split so that this file holds no token-shaped literal (the project scans itself).
         format!(
             "GITHUB_TOKEN={}\n",

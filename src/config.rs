@@ -41,7 +41,8 @@ pub struct ScanConfig {
     /// Extra rules directory, added to the built-in rules.
     #[serde(default)]
     pub rules: Option<PathBuf>,
-    /// Files larger than this are skipped (counted in coverage). Bytes; default 10 MiB.
+    /// Files larger than this are not scanned: counted in coverage, and the scan is partial
+    /// unless they are binary. Bytes; default 64 MiB.
     #[serde(default)]
     pub max_file_size: Option<u64>,
     /// Allowlist file (finding ids and path globs). Default: `.nhiscanignore` beside the config.

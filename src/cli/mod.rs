@@ -83,7 +83,8 @@ pub struct Global {
     /// config's directory or the scanned path).
     #[arg(long, global = true)]
     pub ignore: Option<PathBuf>,
-    /// Skip files larger than this many bytes (default 10 MiB).
+    /// Largest file or blob scanned, in bytes (default 64 MiB); a text file over it makes
+    /// the scan partial (exit 3), a binary one is only counted as skipped.
     #[arg(long, global = true)]
     pub max_file_size: Option<u64>,
 }

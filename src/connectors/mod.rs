@@ -65,14 +65,15 @@ impl Progress {
 /// Limits for reading files and blobs.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Files and blobs larger than this are skipped and counted (`too_large`). Bytes.
+    /// Files and blobs larger than this are not read: counted (`too_large`), and a coverage
+    /// error (partial) unless binary. Bytes; default 64 MiB.
     pub max_file_size: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_file_size: 10 * 1024 * 1024,
+            max_file_size: 64 * 1024 * 1024,
         }
     }
 }

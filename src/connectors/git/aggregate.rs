@@ -27,6 +27,9 @@ pub(crate) struct CommitInfo {
     pub author_email: String,
     /// Author time.
     pub time: Option<DateTime<Utc>>,
+    /// A shallow clone's cut point: its parents are missing, so what it holds was
+    /// introduced there or in a commit before it, by an author nobody can tell.
+    pub shallow_boundary: bool,
 }
 
 impl CommitInfo {
@@ -161,13 +164,20 @@ fn history_location(
     in_head: bool,
 ) -> Location {
     let ci = view.commits.get(&commit);
+    // A shallow boundary commit's author did not necessarily introduce anything: keep
+    // the commit, not an author that reports would present as the one who did.
+    let author = ci.filter(|c| !c.shallow_boundary);
     Location {
         repo: Some(view.repo.to_string()),
         path: path.to_string(),
         line,
         commit: ci.map(|c| c.id.clone()),
-        author_name: ci.map(|c| c.author_name.clone()).filter(|s| !s.is_empty()),
-        author_email: ci.map(|c| c.author_email.clone()).filter(|s| !s.is_empty()),
+        author_name: author
+            .map(|c| c.author_name.clone())
+            .filter(|s| !s.is_empty()),
+        author_email: author
+            .map(|c| c.author_email.clone())
+            .filter(|s| !s.is_empty()),
         committed_at: ci.and_then(|c| c.time),
         in_head,
     }
@@ -225,6 +235,9 @@ fn build(view: &RepoView<'_>, rule_id: &str, sha: &str, k: KeyAgg) -> Option<Nhi
 
     let rule = &k.rule;
     let suffix = match commit {
+        Some(c) if c.shallow_boundary => {
+            format!(" (present at the shallow-clone boundary {})", c.short())
+        }
         Some(c) => {
             let who = if c.author_email.is_empty() {
                 &c.author_name
@@ -260,7 +273,34 @@ fn build(view: &RepoView<'_>, rule_id: &str, sha: &str, k: KeyAgg) -> Option<Nhi
     }
     nhi.join_keys = k.join_keys.into_iter().collect();
 
-    if let Some(c) = commit {
+    if let Some(c) = commit.filter(|c| c.shallow_boundary) {
+        // History before the cut was not fetched: the secret is at least this old, and
+        // whoever authored the boundary commit only had it in their tree.
+        nhi.attributes
+            .insert("introduced".into(), "at_or_before".into());
+        let ev = Evidence::new(
+            "git:commit",
+            format!(
+                "present at the shallow-clone boundary {}: introduced at or before it, by an \
+                 unknown author",
+                c.id
+            ),
+        );
+        if !c.author_email.is_empty() {
+            nhi.hints.push(OwnerHint::new(
+                c.author_email.clone(),
+                Signal::Contributor,
+                ev.clone(),
+            ));
+        }
+        if !c.author_name.is_empty() && c.author_name != c.author_email {
+            nhi.hints.push(OwnerHint::new(
+                c.author_name.clone(),
+                Signal::Contributor,
+                ev,
+            ));
+        }
+    } else if let Some(c) = commit {
         nhi.created_at = c.time;
         let date = c
             .time

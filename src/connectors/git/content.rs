@@ -12,6 +12,54 @@ pub(crate) const SKIP_BINARY: &str = "binary";
 pub(crate) const SKIP_TOO_LARGE: &str = "too_large";
 pub(crate) const SKIP_ALLOWLISTED: &str = "allowlisted";
 
+/// How much of a file's start [`is_binary`] looks at.
+pub(crate) const BINARY_SNIFF: usize = 8 * 1024;
+
+/// The coverage error for a text file or blob over the size limit: it was not scanned,
+/// so the scan is incomplete (a skipped 30 MB SQL dump must not look clean). Names what,
+/// how big, and how to fix it. Binary content over the limit is only counted.
+pub(crate) fn too_large_error(what: &str, size: u64, max: u64) -> String {
+    format!(
+        "{what}: {} ({size} bytes) is over the size limit of {} and was not scanned: \
+         raise --max-file-size or [scan] max_file_size, or allowlist the path",
+        human_size(size),
+        human_size(max)
+    )
+}
+
+fn human_size(n: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB {
+        let tenths = n * 10 / MIB;
+        if tenths % 10 == 0 {
+            format!("{} MiB", tenths / 10)
+        } else {
+            format!("{}.{} MiB", tenths / 10, tenths % 10)
+        }
+    } else if n >= 1024 {
+        format!("{} KiB", n / 1024)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Archives, media, images, fonts, compiled code and disk images: binary by format, for
+/// content too large to read (an over-limit packed blob) whose first bytes cannot be
+/// sniffed. Everything else over the limit is treated as text.
+pub(crate) fn binary_by_name(path: &str) -> bool {
+    const EXT: &[&str] = &[
+        "7z", "a", "apk", "avi", "bin", "bmp", "bz2", "class", "deb", "dll", "dmg", "dylib", "ear",
+        "exe", "flac", "gif", "gz", "ico", "iso", "jar", "jpeg", "jpg", "lib", "lz4", "mkv", "mov",
+        "mp3", "mp4", "o", "obj", "ogg", "otf", "pdf", "png", "psd", "pyc", "qcow2", "rar", "rpm",
+        "so", "tar", "tgz", "tif", "tiff", "ttf", "vmdk", "war", "wasm", "wav", "webm", "webp",
+        "whl", "woff", "woff2", "xz", "zip", "zst",
+    ];
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && EXT.iter().any(|e| e.eq_ignore_ascii_case(ext))
+    })
+}
+
 /// A NUL byte in the first 8 KiB: the same test git and ripgrep use.
 pub(crate) fn is_binary(data: &[u8]) -> bool {
     crate::matcher::is_probably_binary(data)
@@ -118,5 +166,25 @@ mod tests {
             lines.extend_from_slice(b"some ordinary line of code;\n");
         }
         assert!(!is_minified(&lines));
+    }
+
+    #[test]
+    fn too_large_error_names_size_limit_and_fix() {
+        let e = too_large_error("repo/events_dump.sql", 31_457_280, 64 * 1024 * 1024);
+        assert!(
+            e.starts_with("repo/events_dump.sql: 30 MiB (31457280 bytes)"),
+            "{e}"
+        );
+        assert!(e.contains("limit of 64 MiB"), "{e}");
+        assert!(e.contains("--max-file-size or [scan] max_file_size"), "{e}");
+        assert!(e.contains("allowlist the path"), "{e}");
+        assert_eq!(human_size(1536 * 1024), "1.5 MiB");
+        assert_eq!(human_size(2048), "2 KiB");
+        assert_eq!(human_size(12), "12 bytes");
+        assert!(binary_by_name("assets/video.MP4"));
+        assert!(binary_by_name("dist/app.tar.gz"));
+        assert!(!binary_by_name("db/events_dump.sql"));
+        assert!(!binary_by_name(".zip"));
+        assert!(!binary_by_name("zip"));
     }
 }

@@ -235,6 +235,7 @@ pub(crate) fn scan_repo(
         matcher: ctx.matcher,
         max: ctx.limits.max_file_size,
         head: &head,
+        order: &graph.order,
         agg: Mutex::new(agg),
         tally,
         errs: &errs,
@@ -248,7 +249,7 @@ pub(crate) fn scan_repo(
     );
     let agg = shared.agg.into_inner().unwrap_or_else(|e| e.into_inner());
     meta.history_scanned = true;
-    meta.commits = commit_infos(&repo, &graph.order, agg.commits_needed());
+    meta.commits = commit_infos(&repo, &graph.order, &shallow, agg.commits_needed());
     errs.finish();
     meta
 }
@@ -319,7 +320,10 @@ fn shallow_commits(repo: &Repository, name: &str, tally: &Tally<'_>) -> HashSet<
         None => "the shallow boundary".to_string(),
     };
     tally.error(format!(
-        "{name} is a shallow clone: history before {what} not scanned"
+        "{name} is a shallow clone: history before {what} not scanned, and secrets present \
+         at the cut were introduced there or earlier, by an unknown author: fetch the full \
+         history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) or pass \
+         --no-history (`history = false` in a git connector's config)"
     ));
     cut.into_iter().collect()
 }
@@ -562,6 +566,8 @@ struct Shared<'a, 't> {
     matcher: &'a Matcher,
     max: u64,
     head: &'a HashMap<Oid, Vec<Arc<str>>>,
+    /// The walk order, to name a blob's introducing commit in errors.
+    order: &'a [(Oid, Oid)],
     agg: Mutex<&'a mut RepoAgg>,
     tally: &'a Tally<'t>,
     errs: &'a RepoErrors<'a, 't>,
@@ -705,6 +711,17 @@ fn scan_batch(shared: &Shared<'_, '_>, jobs: Vec<BlobJob>) {
         match odb.read_header(job.oid) {
             Ok((size, _)) if size as u64 > shared.max => {
                 shared.tally.skip(SKIP_TOO_LARGE);
+                // Binary content would be skipped anyway; text over the limit is a hole
+                // in the scan, so an error (partial), not just a count.
+                if !too_large_is_binary(&odb, job.oid, &job.path) {
+                    let at = shared.order.get(job.commit as usize).map_or_else(
+                        || format!("blob {} ({})", job.oid, job.path),
+                        |(c, _)| format!("blob {} ({} in commit {c})", job.oid, job.path),
+                    );
+                    shared
+                        .errs
+                        .error(content::too_large_error(&at, size as u64, shared.max));
+                }
                 continue;
             }
             Ok(_) => {}
@@ -751,10 +768,29 @@ fn scan_batch(shared: &Shared<'_, '_>, jobs: Vec<BlobJob>) {
     }
 }
 
+/// Whether a blob too large to read whole is binary: its first 8 KiB when the object
+/// database can stream it (loose objects), else (packed objects, which libgit2 only
+/// inflates whole) its name, for formats that are binary by definition.
+fn too_large_is_binary(odb: &git2::Odb<'_>, oid: Oid, path: &str) -> bool {
+    use std::io::Read;
+    if let Ok((reader, _, _)) = odb.reader(oid) {
+        let mut head = Vec::with_capacity(content::BINARY_SNIFF);
+        if reader
+            .take(content::BINARY_SNIFF as u64)
+            .read_to_end(&mut head)
+            .is_ok()
+        {
+            return content::is_binary(&head);
+        }
+    }
+    content::binary_by_name(path)
+}
+
 /// Author details of the introducing commits the findings reference.
 fn commit_infos(
     repo: &Repository,
     order: &[(Oid, Oid)],
+    shallow: &HashSet<Oid>,
     needed: BTreeSet<u32>,
 ) -> HashMap<u32, CommitInfo> {
     needed
@@ -769,6 +805,7 @@ fn commit_infos(
                         author_name: String::from_utf8_lossy(a.name_bytes()).trim().to_string(),
                         author_email: String::from_utf8_lossy(a.email_bytes()).trim().to_string(),
                         time: to_utc(a.when().seconds()),
+                        shallow_boundary: shallow.contains(oid),
                     }
                 }
                 Err(_) => CommitInfo {
@@ -776,6 +813,7 @@ fn commit_infos(
                     author_name: String::new(),
                     author_email: String::new(),
                     time: None,
+                    shallow_boundary: shallow.contains(oid),
                 },
             };
             Some((i, info))

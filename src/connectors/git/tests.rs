@@ -415,7 +415,24 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
     // Committed ones once (history), untracked ones once (files).
     assert_eq!(s.cov.skipped.get("binary"), Some(&2));
     assert_eq!(s.cov.skipped.get("too_large"), Some(&2));
-    assert!(s.cov.is_complete());
+    // Text that was not scanned is a hole in the scan: one error each, naming it.
+    assert_eq!(s.cov.status, CoverageStatus::Partial);
+    assert_eq!(s.cov.errors.len(), 2, "{:?}", s.cov.errors);
+    assert!(
+        s.cov
+            .errors
+            .iter()
+            .any(|e| e.contains("blob ") && e.contains("(big.txt in commit ")),
+        "{:?}",
+        s.cov.errors
+    );
+    assert!(
+        s.cov.errors.iter().any(|e| e.contains("big2.txt")
+            && e.contains("over the size limit of 1 KiB")
+            && e.contains("--max-file-size")),
+        "{:?}",
+        s.cov.errors
+    );
 }
 
 #[test]
@@ -494,12 +511,15 @@ fn shallow_clone_is_recorded_in_coverage() {
     ]);
     run(c);
 
+    // Named after its origin URL (`.../origin`), not its directory.
     let s = scan(&clones.join("shallow"));
     assert_eq!(s.cov.status, CoverageStatus::Partial);
     assert!(
         s.cov.errors.iter().any(
-            |e| e.starts_with("shallow is a shallow clone: history before ")
-                && e.ends_with("not scanned")
+            |e| e.starts_with("origin is a shallow clone: history before ")
+                && e.contains("not scanned")
+                && e.contains("git fetch --unshallow")
+                && e.ends_with("--no-history (`history = false` in a git connector's config)")
         ),
         "{:?}",
         s.cov.errors
@@ -507,11 +527,34 @@ fn shallow_clone_is_recorded_in_coverage() {
     assert_eq!(s.cov.errors.len(), 1, "{:?}", s.cov.errors);
     // What is there is still scanned.
     assert_eq!(s.nhis.len(), 1);
-    assert_eq!(loc(&s.nhis[0]).path, "new.env");
+    let n = &s.nhis[0];
+    assert_eq!(loc(n).path, "new.env");
+    // Bob's commit is the cut point: the secret was introduced there or earlier, by
+    // someone the clone cannot tell. Not a confirmed author; a weak contributor hint.
+    assert!(loc(n).commit.is_some());
+    assert_eq!(loc(n).author_email, None);
     assert_eq!(
-        loc(&s.nhis[0]).author_email.as_deref(),
-        Some("bob@acme.example")
+        n.attributes.get("introduced").map(String::as_str),
+        Some("at_or_before")
     );
+    assert!(!n.hints.iter().any(|h| h.signal == Signal::CommitAuthor));
+    let h = n
+        .hints
+        .iter()
+        .find(|h| h.identifier == "bob@acme.example")
+        .expect("bob hinted");
+    assert_eq!(h.signal, Signal::Contributor);
+    assert!(
+        h.evidence
+            .detail
+            .starts_with("present at the shallow-clone boundary ")
+            && h.evidence
+                .detail
+                .ends_with(": introduced at or before it, by an unknown author"),
+        "{}",
+        h.evidence.detail
+    );
+    assert_eq!(n.created_at, None);
 }
 
 #[test]
@@ -603,9 +646,11 @@ fn many_repositories_and_loose_files_under_one_root() {
     let resources: Vec<&str> = s.nhis.iter().map(|n| n.resource.as_str()).collect();
     assert_eq!(
         resources,
+        // The bare clone's origin is `one`: two repositories named `one` are told apart
+        // by their path under the root.
         vec![
-            "one-bare:k.env:1",
-            "one:k.env:1",
+            "repos/one-bare:k.env:1",
+            "repos/one:k.env:1",
             "repos:notes.txt:1",
             "three:k.env:1",
             "two:k.env:1"

@@ -359,7 +359,11 @@ pub(crate) fn basename(p: &Path) -> String {
 }
 
 enum FileRead {
-    TooLarge,
+    /// Over the limit: `size` bytes (at least), `binary` judged from its first 8 KiB.
+    TooLarge {
+        size: u64,
+        binary: bool,
+    },
     Clean,
     Data(Vec<u8>),
 }
@@ -374,7 +378,13 @@ fn read_limited(path: &Path, max: u64, clean: Option<&StatSig>) -> std::io::Resu
     }
     let len = meta.len();
     if len > max {
-        return Ok(FileRead::TooLarge);
+        let mut head = Vec::with_capacity(content::BINARY_SNIFF);
+        (&f).take(content::BINARY_SNIFF as u64)
+            .read_to_end(&mut head)?;
+        return Ok(FileRead::TooLarge {
+            size: len,
+            binary: content::is_binary(&head),
+        });
     }
     // The size is known: one read fills the buffer (reading through `take` would go in
     // chunks of 8, 16, 32 KiB...), then one more finds the end or a file that grew.
@@ -392,7 +402,10 @@ fn read_limited(path: &Path, max: u64, clean: Option<&StatSig>) -> std::io::Resu
     (&f).take(max.saturating_add(1).saturating_sub(filled as u64))
         .read_to_end(&mut buf)?;
     if buf.len() as u64 > max {
-        return Ok(FileRead::TooLarge);
+        return Ok(FileRead::TooLarge {
+            size: buf.len() as u64,
+            binary: content::is_binary(&buf),
+        });
     }
     Ok(FileRead::Data(buf))
 }
@@ -414,8 +427,17 @@ fn scan_file(
         Ok(FileRead::Data(d)) => d,
         // HEAD's copy of this very content is read by the history scan.
         Ok(FileRead::Clean) => return,
-        Ok(FileRead::TooLarge) => {
+        // Binary content would be skipped anyway; text over the limit is a hole in the
+        // scan, so an error (partial), not just a count.
+        Ok(FileRead::TooLarge { size, binary }) => {
             tally.skip(SKIP_TOO_LARGE);
+            if !binary {
+                tally.error(content::too_large_error(
+                    &path.display().to_string(),
+                    size,
+                    ctx.limits.max_file_size,
+                ));
+            }
             return;
         }
         Err(e) => {

@@ -221,9 +221,15 @@ impl<'a> RootScan<'a> {
                 Ok(Arc::new(bytes))
             }
             Err(ReadError::Missing) => Err(Unread::Absent),
+            // Host files are account databases, sudoers, keys and crontabs: one not read
+            // is a hole in the scan, so an error (partial), not just a count.
             Err(ReadError::TooLarge(n)) => {
-                tracing::debug!(path = %rel, size = n, "Skipping large file");
                 self.cov.skip("too_large");
+                self.cov.error(format!(
+                    "{}: {rel} over the size limit ({n} bytes, limit {} bytes): not read; \
+                     raise --max-file-size or [scan] max_file_size",
+                    self.connector, self.ctx.limits.max_file_size
+                ));
                 Err(Unread::TooLarge)
             }
             Err(ReadError::Io(e)) => {
