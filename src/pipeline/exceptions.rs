@@ -46,14 +46,18 @@ impl Exceptions {
     }
 
     /// Attach each unexpired exception to the findings it names (by id or resource).
-    pub fn apply(&self, findings: &mut [Finding], today: NaiveDate) {
+    /// Returns the unexpired exceptions that named no finding, by their `finding` value.
+    pub fn apply(&self, findings: &mut [Finding], today: NaiveDate) -> Vec<String> {
+        let mut used = vec![false; self.items.len()];
         for f in findings.iter_mut() {
             // Ids are hex: match them in any case (copied from a ticket, upper-cased).
-            let hit = self.items.iter().find(|(e, expires)| {
+            let hit = self.items.iter().position(|(e, expires)| {
                 let name = e.finding.trim();
                 *expires >= today && (name.eq_ignore_ascii_case(&f.id) || name == f.resource)
             });
-            if let Some((e, _)) = hit {
+            if let Some(i) = hit {
+                used[i] = true;
+                let e = &self.items[i].0;
                 f.exception = Some(ExceptionRef {
                     reason: e.reason.clone(),
                     approved_by: e.approved_by.clone(),
@@ -61,6 +65,12 @@ impl Exceptions {
                 });
             }
         }
+        self.items
+            .iter()
+            .zip(used)
+            .filter(|((_, expires), used)| *expires >= today && !used)
+            .map(|((e, _), _)| e.finding.trim().to_string())
+            .collect()
     }
 
     /// Warnings about exceptions that no longer apply.
@@ -184,6 +194,31 @@ mod tests {
         let ex = Exceptions::new(&[cfg("2026-11-26")]).unwrap();
         assert!(ex.warnings(today).is_empty());
         assert!(Exceptions::new(&[cfg("soon")]).is_err());
+    }
+
+    #[test]
+    fn exceptions_that_name_nothing_are_returned() {
+        let mut findings = crate::report::testdata::sample().findings;
+        for f in findings.iter_mut() {
+            f.exception = None;
+        }
+        let cfg = |name: &str, exp: &str| ExceptionConfig {
+            finding: name.into(),
+            reason: "legal hold".into(),
+            approved_by: "ciso@acme.example".into(),
+            expires: exp.into(),
+        };
+        let hit = findings[0].resource.clone();
+        let ex = Exceptions::new(&[
+            cfg(&hit, "2999-01-01"),
+            cfg("gone:old.env:1", "2999-01-01"),
+            cfg("expired:x:1", "2000-01-01"),
+        ])
+        .unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        // The expired one is reported by `warnings`, not here.
+        assert_eq!(ex.apply(&mut findings, today), ["gone:old.env:1"]);
+        assert!(findings[0].exception.is_some());
     }
 
     #[test]

@@ -126,7 +126,7 @@ pub fn run(spec: RunSpec) -> FindingsFile {
     let today = started.date_naive();
     let mut findings = policy::select(spec.mode, dir, spec.subject, attributed);
     findings.retain(|f| !spec.ignore.ignores(&f.id));
-    spec.exceptions.apply(&mut findings, today);
+    let unmatched = spec.exceptions.apply(&mut findings, today);
     // The file lists findings in the order to act on them, as the terminal summary does.
     findings.sort_by(crate::report::action_order);
 
@@ -153,6 +153,16 @@ pub fn run(spec: RunSpec) -> FindingsFile {
 
     let mut warnings = spec.warnings;
     warnings.extend(spec.exceptions.warnings(today));
+    // An exception that names nothing no longer protects what it was written for (a
+    // resource `repo:path:line` becomes `repo@commit:path:line` once the secret leaves
+    // HEAD). A leaver scan sees one person's findings, so there it proves nothing.
+    if spec.mode != Mode::Leaver {
+        warnings.extend(unmatched.into_iter().map(|name| {
+            format!(
+                "exception for {name} matched no finding: it may name a resource that changed (use the finding id) or something already fixed"
+            )
+        }));
+    }
     let finished = Utc::now();
     let mut file = FindingsFile {
         schema_version: SCHEMA_VERSION.into(),

@@ -7,6 +7,7 @@ use crate::connectors::Mode;
 use crate::hr::{Directory, Person, Risk};
 use crate::model::{
     Action, Confidence, Evidence, Finding, Kind, Nhi, NhiStatus, Relation, Remediation, Severity,
+    Signal,
 };
 
 /// Relations that make a person accountable for an NHI (has_access does not).
@@ -136,6 +137,50 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
             && a.confidence >= Confidence::Likely
             && person(a).is_some_and(|p| p.status.is_active())
     });
+    // A secret whose author nobody in HR is (a contractor outside HR, a personal address
+    // never listed as an alias): the outsider knows the value, whoever owns it now.
+    if has_active_owner && matches!(nhi.kind, Kind::SecretInRepo | Kind::SecretOnHost) {
+        let authored = attrs.iter().any(|a| a.relation == Relation::Authored);
+        let outsider = nhi
+            .hints
+            .iter()
+            .filter(|h| h.signal == Signal::CommitAuthor)
+            .find(|h| h.identifier.contains('@') && dir.lookup(&h.identifier).is_empty());
+        if let (false, Some(h)) = (authored, outsider) {
+            let mut evidence = vec![
+                h.evidence.clone(),
+                Evidence::new(
+                    "hr",
+                    format!(
+                        "author {} is nobody in HR (never listed, or an alias missing from the roster)",
+                        h.identifier
+                    ),
+                ),
+            ];
+            for o in attrs.iter().filter(|o| accountable(nhi, o)) {
+                if let Some(op) = person(o).filter(|op| op.status.is_active()) {
+                    evidence.push(Evidence::new(
+                        "attribution",
+                        format!(
+                            "{} {} it ({}) and can rotate it",
+                            op.email,
+                            o.relation.as_str(),
+                            o.confidence.as_str()
+                        ),
+                    ));
+                }
+            }
+            return Some(finding(
+                nhi,
+                None,
+                Some(Relation::Authored),
+                Confidence::Confirmed,
+                evidence,
+                base_severity(nhi),
+                remediation(nhi, Some(Relation::Authored), None),
+            ));
+        }
+    }
     if has_active_owner {
         return None;
     }
@@ -493,6 +538,22 @@ pub fn remediation(nhi: &Nhi, relation: Option<Relation>, to: Option<&str>) -> R
                 nhi.resource
             ),
         ),
+        // Access to something the person never owned (a role whose trust policy names
+        // them): take the access away; ownership stays where it is.
+        (Kind::AwsIamRole, Some(Relation::HasAccess)) => (
+            Action::Revoke,
+            format!(
+                "Remove the person's principal from the trust policy of {}, then revoke the role's active sessions (IAM: revoke sessions issued before now); the role stays with its owners.",
+                nhi.resource
+            ),
+        ),
+        (_, Some(Relation::HasAccess)) => (
+            Action::Revoke,
+            format!(
+                "Remove the person's access to {} (group membership, grant or shared login), then rotate anything they could read through it; it stays with its owners.",
+                nhi.resource
+            ),
+        ),
         _ => (
             Action::TransferOwnership,
             format!(
@@ -502,4 +563,26 @@ pub fn remediation(nhi: &Nhi, relation: Option<Relation>, to: Option<&str>) -> R
         ),
     };
     Remediation { action, detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_to_a_role_is_revoked_not_transferred() {
+        let role = Nhi::new(
+            "aws:prod",
+            Kind::AwsIamRole,
+            "arn:aws:iam::1:role/break-glass",
+            "role",
+        );
+        let r = remediation(&role, Some(Relation::HasAccess), Some("boss@acme.example"));
+        assert_eq!(r.action, Action::Revoke);
+        assert!(r.detail.contains("trust policy"), "{}", r.detail);
+        // A role the person owns is still handed over.
+        let r = remediation(&role, Some(Relation::Owns), Some("boss@acme.example"));
+        assert_eq!(r.action, Action::TransferOwnership);
+        assert!(r.detail.contains("boss@acme.example"), "{}", r.detail);
+    }
 }

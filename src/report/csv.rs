@@ -3,7 +3,8 @@
 //! Columns (fixed order; new ones are only ever appended): id, kind, connector, resource,
 //! title, owner, relation, confidence, severity, status, created_at, last_used_at,
 //! secret_redacted, secret_sha256, rule, repo, path, line, commit, author_email, in_head,
-//! remediation_action, remediation_detail, exception_reason, exception_expires, evidence.
+//! remediation_action, remediation_detail, exception_reason, exception_expires, evidence,
+//! exception_approved_by.
 //! Absent values are empty cells; `evidence` is `source: detail` items joined by ` | `.
 //!
 //! Findings carry attacker-controlled strings (commit author names, file paths, tags), and
@@ -16,7 +17,7 @@ use crate::model::Finding;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-pub(crate) const COLUMNS: [&str; 26] = [
+pub(crate) const COLUMNS: [&str; 27] = [
     "id",
     "kind",
     "connector",
@@ -43,6 +44,7 @@ pub(crate) const COLUMNS: [&str; 26] = [
     "exception_reason",
     "exception_expires",
     "evidence",
+    "exception_approved_by",
 ];
 
 /// Neutralise a cell against spreadsheet formula injection (see the module doc).
@@ -110,6 +112,10 @@ fn row(f: &Finding) -> Vec<String> {
             .map(|e| format!("{}: {}", e.source, e.detail))
             .collect::<Vec<_>>()
             .join(" | "),
+        f.exception
+            .as_ref()
+            .map(|e| e.approved_by.clone())
+            .unwrap_or_default(),
     ]
 }
 
