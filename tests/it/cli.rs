@@ -1031,3 +1031,59 @@ fn a_subdirectory_scan_uses_its_repositorys_allowlist() {
         .assert()
         .code(0);
 }
+
+/// Sweep: a secret committed by someone nobody in HR is (a freelancer's address) is
+/// reported even though an active person owns the path through CODEOWNERS: the outsider
+/// knows the value. Owner null (nobody in HR), relation `authored`, the owner for routing.
+#[test]
+fn sweep_reports_a_secret_an_outsider_committed_under_an_active_owners_path() {
+    let env = example_env();
+    let repo = env.path().join("repos/payments-api");
+    // FAKE, assembled here so that no token-shaped literal sits in the source.
+    let token = nhiscan::rules::with_github_checksum("ghp_", "FAKE0nhiscan0Ghost0Tok0aB3dE5f");
+    std::fs::write(repo.join("ghost.sh"), format!("GITHUB_TOKEN={token}\n")).unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(&repo)
+            .env("GIT_CONFIG_GLOBAL", "/nonexistent/nhiscan-test-gitconfig")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args([
+                "-c",
+                "user.name=Ghost",
+                "-c",
+                "user.email=ghost@freelance.example",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    git(&["add", "ghost.sh"]);
+    git(&["commit", "-q", "-m", "deploy helper"]);
+    let cfg = env.path().join("ghost.toml");
+    std::fs::write(
+        &cfg,
+        "[hr]\nroster = \"hr/roster.csv\"\n[[connector]]\ntype = \"git\"\npaths = [\"repos\"]\n",
+    )
+    .unwrap();
+    let out = env.path().join("sweep.json");
+    nhiscan()
+        .current_dir(env.path())
+        .args(["sweep", "--no-progress", "-q", "-c"])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let v = read_json(&out);
+    let f = find(&v, "secret_in_repo", "payments-api:ghost.sh")
+        .unwrap_or_else(|| panic!("outsider's secret not reported: {v}"));
+    assert!(f["owner"].is_null(), "{f}");
+    assert_eq!(f["relation"], "authored");
+    let evidence = f["evidence"].to_string();
+    assert!(
+        evidence.contains("ghost@freelance.example is nobody in HR"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("bob@acme.example"), "{evidence}");
+}
