@@ -9,7 +9,8 @@
 //!   clean. `resolved` + `unverified` is every id that disappeared.
 //! - `unchanged`: ids in both (the new file's version of each finding).
 //! - `changed`: the subset of `unchanged` whose severity, status, owner, relation,
-//!   confidence or exception changed, with each field's old and new value.
+//!   confidence, resource, `location.in_head` or exception changed, with each field's old
+//!   and new value.
 //!
 //! Order: `new` and `unchanged` follow the new file, `resolved` and `unverified` the old.
 //! A duplicated id in one file counts once (its first occurrence).
@@ -61,6 +62,17 @@ fn changes(old: &Finding, new: &Finding) -> Vec<FieldChange> {
         ("owner", old.owner.clone(), new.owner.clone()),
         ("relation", word(&old.relation), word(&new.relation)),
         ("confidence", word(&old.confidence), word(&new.confidence)),
+        // A secret removed from HEAD moves from `repo:path:line` to `repo@commit:...`.
+        (
+            "resource",
+            Some(old.resource.clone()),
+            Some(new.resource.clone()),
+        ),
+        (
+            "in_head",
+            old.location.as_ref().map(|l| l.in_head.to_string()),
+            new.location.as_ref().map(|l| l.in_head.to_string()),
+        ),
         (
             "exception",
             old.exception.as_ref().map(|e| e.reason.clone()),
@@ -229,6 +241,26 @@ mod tests {
     use super::*;
     use crate::model::{Coverage, Severity};
     use crate::report::testdata::sample;
+
+    #[test]
+    fn a_secret_leaving_head_is_a_change_of_resource_and_in_head() {
+        let old = sample();
+        let mut new = sample();
+        let f = new
+            .findings
+            .iter_mut()
+            .find(|f| f.location.is_some())
+            .expect("a finding with a location");
+        let id = f.id.clone();
+        f.resource = format!("{}@moved", f.resource);
+        if let Some(l) = f.location.as_mut() {
+            l.in_head = !l.in_head;
+        }
+        let d = diff(&old, &new);
+        let c = d.changed.iter().find(|c| c.id == id).expect("changed");
+        let fields: Vec<&str> = c.fields.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(fields, ["resource", "in_head"]);
+    }
 
     #[test]
     fn diff_by_id() {
