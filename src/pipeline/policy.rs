@@ -74,6 +74,37 @@ fn accountable(nhi: &Nhi, a: &Attribution) -> bool {
         || (nhi.kind == Kind::SshAuthorizedKey && a.relation == Relation::HasAccess)
 }
 
+/// Evidence naming each active accountable owner (other than `except`) as the one who
+/// can act on a finding reported for someone else: rotate the secret, remove the key.
+fn active_owners(
+    nhi: &Nhi,
+    attrs: &[Attribution],
+    dir: &Directory,
+    except: Option<usize>,
+) -> Vec<Evidence> {
+    let act = if nhi.kind == Kind::SshAuthorizedKey {
+        "can remove the key"
+    } else {
+        "can rotate it"
+    };
+    attrs
+        .iter()
+        .filter(|o| accountable(nhi, o) && Some(o.person) != except)
+        .filter_map(|o| {
+            let op = dir.people.get(o.person).filter(|p| p.status.is_active())?;
+            Some(Evidence::new(
+                "attribution",
+                format!(
+                    "{} {} it ({}) and {act}",
+                    op.email,
+                    o.relation.as_str(),
+                    o.confidence.as_str()
+                ),
+            ))
+        })
+        .collect()
+}
+
 fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Finding> {
     let person = |a: &Attribution| dir.people.get(a.person);
     // Access a departed person still holds is reported whoever owns the NHI now: a secret
@@ -101,29 +132,9 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
             "hr",
             format!("{role} {} is {} in HR", p.email, p.status.as_str()),
         ));
-        let mut routed = false;
-        for o in attrs
-            .iter()
-            .filter(|o| accountable(nhi, o) && o.person != a.person)
-        {
-            if let Some(op) = person(o).filter(|op| op.status.is_active()) {
-                routed = true;
-                let act = if nhi.kind == Kind::SshAuthorizedKey {
-                    "can remove the key"
-                } else {
-                    "can rotate it"
-                };
-                f.evidence.push(Evidence::new(
-                    "attribution",
-                    format!(
-                        "{} {} it ({}) and {act}",
-                        op.email,
-                        o.relation.as_str(),
-                        o.confidence.as_str()
-                    ),
-                ));
-            }
-        }
+        let routing = active_owners(nhi, attrs, dir, Some(a.person));
+        let routed = !routing.is_empty();
+        f.evidence.extend(routing);
         if !routed && nhi.kind != Kind::SshAuthorizedKey {
             f.evidence.push(Evidence::new(
                 "attribution",
@@ -157,19 +168,7 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
                     ),
                 ),
             ];
-            for o in attrs.iter().filter(|o| accountable(nhi, o)) {
-                if let Some(op) = person(o).filter(|op| op.status.is_active()) {
-                    evidence.push(Evidence::new(
-                        "attribution",
-                        format!(
-                            "{} {} it ({}) and can rotate it",
-                            op.email,
-                            o.relation.as_str(),
-                            o.confidence.as_str()
-                        ),
-                    ));
-                }
-            }
+            evidence.extend(active_owners(nhi, attrs, dir, None));
             return Some(finding(
                 nhi,
                 None,
