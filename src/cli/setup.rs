@@ -138,11 +138,7 @@ pub fn load_ignore(
     }
     // A scan of a subdirectory (a per-service CI job) uses its repository's allowlist:
     // finding ids and paths are the whole repository's anyway.
-    for r in scan_roots
-        .iter()
-        .map(PathBuf::as_path)
-        .chain([Path::new(".")])
-    {
+    for r in scan_roots {
         if let Some(top) = enclosing_work_tree(r) {
             candidates.push(top.join(".nhiscanignore"));
         }
