@@ -125,7 +125,9 @@ pub fn run(spec: RunSpec) -> FindingsFile {
 
     let today = started.date_naive();
     let mut findings = policy::select(spec.mode, dir, spec.subject, attributed);
+    let before = findings.len();
     findings.retain(|f| !spec.ignore.ignores(&f.id));
+    let allowlisted = (before - findings.len()) as u64;
     let unmatched = spec.exceptions.apply(&mut findings, today);
     // The file lists findings in the order to act on them, as the terminal summary does.
     findings.sort_by(crate::report::action_order);
@@ -177,7 +179,10 @@ pub fn run(spec: RunSpec) -> FindingsFile {
         },
         coverage,
         findings,
-        summary: Default::default(),
+        summary: crate::report::Summary {
+            allowlisted,
+            ..Default::default()
+        },
     };
     file.summarize();
     file

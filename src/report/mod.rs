@@ -83,6 +83,10 @@ pub struct Summary {
     /// Extension: findings covered by an approved, unexpired exception.
     #[serde(default)]
     pub excepted: u64,
+    /// Extension: findings dropped because their id is in the allowlist file (they are
+    /// not in `findings`; counted so that nothing vanishes silently).
+    #[serde(default)]
+    pub allowlisted: u64,
 }
 
 /// The findings file, exactly per the contract (`schema_version` "1").
@@ -97,9 +101,13 @@ pub struct FindingsFile {
 }
 
 impl FindingsFile {
-    /// Recompute `summary` from `findings`.
+    /// Recompute `summary` from `findings` (`allowlisted` counts findings that are not in
+    /// the file, so it is kept).
     pub fn summarize(&mut self) {
-        let mut s = Summary::default();
+        let mut s = Summary {
+            allowlisted: self.summary.allowlisted,
+            ..Summary::default()
+        };
         for f in &self.findings {
             s.total += 1;
             *s.by_severity

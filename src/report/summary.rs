@@ -178,6 +178,13 @@ fn build(out: &mut String, file: &FindingsFile, top: usize) -> std::fmt::Result 
             .map(|n| format!("{} {n}", s.as_str()))
     })
     .collect();
+    if file.summary.allowlisted > 0 {
+        writeln!(
+            out,
+            "Allowlisted: {} finding(s) dropped by id (.nhiscanignore)",
+            file.summary.allowlisted
+        )?;
+    }
     if file.findings.is_empty() {
         if file.is_complete() && !file.coverage.is_empty() {
             writeln!(out, "Findings: none")?;

@@ -1087,3 +1087,39 @@ fn sweep_reports_a_secret_an_outsider_committed_under_an_active_owners_path() {
     );
     assert!(evidence.contains("bob@acme.example"), "{evidence}");
 }
+
+/// A finding dropped by its id in the allowlist file does not vanish silently: the
+/// summary counts it (`summary.allowlisted`) and the terminal says so.
+#[test]
+fn findings_dropped_by_id_are_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    // FAKE, assembled here so that no token-shaped literal sits in the source.
+    let token = nhiscan::rules::with_github_checksum("ghp_", "FAKE0nhiscan0Allow0Tok0aB3dE5f");
+    std::fs::write(tmp.path().join("a.env"), format!("GITHUB_TOKEN={token}\n")).unwrap();
+    let out = tmp.path().join("f.json");
+    let scan = |code: i32| {
+        let a = nhiscan()
+            .current_dir(tmp.path())
+            .args(["secrets", "--no-progress", "-o"])
+            .arg(&out)
+            .arg("a.env")
+            .assert()
+            .code(code);
+        (
+            read_json(&out),
+            String::from_utf8_lossy(&a.get_output().stdout).to_string(),
+        )
+    };
+    let (v, _) = scan(1);
+    let id = v["findings"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(v["summary"]["allowlisted"], 0);
+    std::fs::write(
+        tmp.path().join(".nhiscanignore"),
+        format!("{id} # test value\n"),
+    )
+    .unwrap();
+    let (v, stdout) = scan(0);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(v["summary"]["allowlisted"], 1);
+    assert!(stdout.contains("Allowlisted: 1"), "{stdout}");
+}
