@@ -6,6 +6,7 @@
 
 pub mod attribution;
 pub mod cli;
+pub mod codec;
 pub mod config;
 pub mod connectors;
 pub mod hr;

@@ -1077,33 +1077,7 @@ fn decode_base64_text(data: &[u8]) -> Option<Vec<u8>> {
     if data.len() < 12 || data.len() % 4 != 0 {
         return None;
     }
-    let body = data
-        .strip_suffix(b"==")
-        .or_else(|| data.strip_suffix(b"="))
-        .unwrap_or(data);
-    let mut out = Vec::with_capacity(body.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &b in body {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            let byte = (acc >> bits) as u8;
-            if !(0x20..0x7f).contains(&byte) {
-                return None;
-            }
-            out.push(byte);
-        }
-    }
-    Some(out)
+    crate::codec::base64_decode(data, true).filter(|t| t.iter().all(|b| (0x20..0x7f).contains(b)))
 }
 
 /// Credentials people choose rather than generate (passwords, and registry `auth`
@@ -1167,33 +1141,10 @@ fn k8s_data_entry(line: &[u8]) -> Option<(&[u8], (usize, usize))> {
 /// Standard base64 decoded, when the result is text (printable ASCII, tabs and line
 /// breaks: a token, a URL, a PEM block); `None` for binary data or bad input.
 fn decode_base64_to_text(data: &[u8]) -> Option<Vec<u8>> {
-    let body = data
-        .strip_suffix(b"==")
-        .or_else(|| data.strip_suffix(b"="))
-        .unwrap_or(data);
-    let mut out = Vec::with_capacity(body.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &b in body {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            let byte = (acc >> bits) as u8;
-            if !((0x20..0x7f).contains(&byte) || matches!(byte, b'\n' | b'\r' | b'\t')) {
-                return None;
-            }
-            out.push(byte);
-        }
-    }
-    Some(out)
+    crate::codec::base64_decode(data, false).filter(|t| {
+        t.iter()
+            .all(|&b| (0x20..0x7f).contains(&b) || matches!(b, b'\n' | b'\r' | b'\t'))
+    })
 }
 
 /// `<password>`, `[token]`, `%SECRET%` or `$VAR`: a name standing in for a value.
