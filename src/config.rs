@@ -133,8 +133,13 @@ impl Config {
     pub fn load(path: &Path) -> anyhow::Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading config {}", path.display()))?;
-        let mut cfg: Config = toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), e.to_string().trim()))?;
+        let mut cfg: Config = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "config {}: {}",
+                path.display(),
+                crate::model::toml_error_line(&e, &text)
+            )
+        })?;
         cfg.hr
             .columns
             .validate()
@@ -165,6 +170,23 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_errors_name_line_and_column_but_never_quote_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        // FAKE token pasted without quotes (a syntax error), then as a wrong-typed value.
+        let tok = format!("ghp_{}", "FAKE0config0Leak0Tok0aB3dE5fG7hJk9Q");
+        for (text, line) in [
+            (format!("[hr]\nroster = \"r.csv\"\n\n[[connector]]\ntype = \"github\"\norg = \"a\"\ntoken_env={tok}\n"), 7),
+            (format!("[[connector]]\ntype = \"git\"\npaths = \"{tok}\"\n"), 1),
+        ] {
+            std::fs::write(&p, &text).unwrap();
+            let err = format!("{:#}", Config::load(&p).unwrap_err());
+            assert!(!err.contains(&tok), "{err}");
+            assert!(err.contains("c.toml") && err.contains(&format!("line {line}")), "{err}");
+        }
+    }
 
     #[test]
     fn unknown_key_in_connector_is_an_error_naming_it() {

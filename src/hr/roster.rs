@@ -8,6 +8,7 @@
 
 use super::ident::{is_valid_email, normalize_identifier};
 use super::{ColumnMapping, Person, PersonStatus, PersonType, Risk, RosterIssue};
+use crate::model::shown;
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -180,7 +181,7 @@ impl Columns {
                     path.display(),
                     mapped,
                     col,
-                    headers.join(", ")
+                    header_list(headers)
                 ),
             }
         }
@@ -204,7 +205,7 @@ impl Columns {
                 path.display(),
                 if missing.len() > 1 { "s" } else { "" },
                 missing.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
-                headers.join(", "),
+                header_list(headers),
                 missing[0]
             );
         }
@@ -318,7 +319,7 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 
 fn parse_date_inner(s: &str) -> Result<NaiveDate, String> {
     let s = s.trim();
-    let expected = || format!("invalid end_date `{s}` (expected YYYY-MM-DD)");
+    let expected = || format!("invalid end_date `{}` (expected YYYY-MM-DD)", shown(s));
     let date = match s.char_indices().nth(10) {
         Some((i, 'T' | 't' | ' ')) if s.as_bytes().get(4) == Some(&b'-') => &s[..i],
         _ => s,
@@ -377,7 +378,8 @@ fn parse_date_inner(s: &str) -> Result<NaiveDate, String> {
                 (false, false) if a == b => (a, b),
                 (false, false) => {
                     return Err(format!(
-                        "ambiguous end_date `{s}` (month/day or day/month?); write it as YYYY-MM-DD"
+                        "ambiguous end_date `{}` (month/day or day/month?); write it as YYYY-MM-DD",
+                        shown(s)
                     ))
                 }
                 (true, true) => return Err(expected()),
@@ -388,6 +390,16 @@ fn parse_date_inner(s: &str) -> Result<NaiveDate, String> {
     Err(expected())
 }
 
+/// The header cells for an error message. A file without a header row puts its first
+/// data row here, so each cell is shown like any other input value.
+fn header_list(headers: &[String]) -> String {
+    headers
+        .iter()
+        .map(|h| shown(h))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// One file's rows: valid people (with `source` set) and issues.
 pub fn read_file(
     path: &Path,
@@ -395,6 +407,12 @@ pub fn read_file(
 ) -> anyhow::Result<(Vec<Person>, Vec<RosterIssue>)> {
     let bytes =
         std::fs::read(path).with_context(|| format!("reading HR roster {}", path.display()))?;
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        bail!(
+            "HR roster {}: the file is UTF-16 (Excel's \"Unicode Text\"); save it as CSV UTF-8",
+            path.display()
+        );
+    }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -572,7 +590,7 @@ fn parse_row(cols: &Columns, fields: &[String]) -> Result<(Person, Vec<String>),
     if email.is_empty() {
         problems.push("missing email".to_string());
     } else if !is_valid_email(email) {
-        problems.push(format!("invalid email `{email}`"));
+        problems.push(format!("invalid email `{}`", shown(email)));
     }
     let status_raw = get("status");
     let status = if status_raw.is_empty() {
@@ -582,7 +600,8 @@ fn parse_row(cols: &Columns, fields: &[String]) -> Result<(Person, Vec<String>),
         let s = parse_status(status_raw);
         if s.is_none() {
             problems.push(format!(
-                "unknown status `{status_raw}` (expected active, terminated or leave)"
+                "unknown status `{}` (expected active, terminated or leave)",
+                shown(status_raw)
             ));
         }
         s
@@ -602,7 +621,8 @@ fn parse_row(cols: &Columns, fields: &[String]) -> Result<(Person, Vec<String>),
     let type_raw = get("type");
     let person_type = parse_type(type_raw).unwrap_or_else(|| {
         warnings.push(format!(
-            "unknown type `{type_raw}` (expected employee, contractor or vendor); row loaded as employee"
+            "unknown type `{}` (expected employee, contractor or vendor); row loaded as employee",
+            shown(type_raw)
         ));
         PersonType::Employee
     });
@@ -610,14 +630,16 @@ fn parse_row(cols: &Columns, fields: &[String]) -> Result<(Person, Vec<String>),
     // Under-rating a dismissal is the costly mistake: a risk nobody can read is high.
     let risk = parse_risk(risk_raw).unwrap_or_else(|| {
         warnings.push(format!(
-            "unknown risk `{risk_raw}` (expected standard or high); row loaded as high"
+            "unknown risk `{}` (expected standard or high); row loaded as high",
+            shown(risk_raw)
         ));
         Risk::High
     });
     let manager = get("manager_email");
     let manager = if !manager.is_empty() && !is_valid_email(manager) {
         warnings.push(format!(
-            "invalid manager_email `{manager}`; row loaded without manager"
+            "invalid manager_email `{}`; row loaded without manager",
+            shown(manager)
         ));
         ""
     } else {
@@ -728,7 +750,8 @@ impl Merger {
                 let first = &self.people[a];
                 self.issues.push(issue(format!(
                     "duplicate employee_id `{}` (first at {}); row skipped",
-                    p.employee_id, first.source
+                    shown(&p.employee_id),
+                    first.source
                 )));
             }
             (None, Some(b)) => {

@@ -699,3 +699,37 @@ fn a_stray_quote_costs_one_row_not_the_rest_of_the_file() {
     assert_eq!(d.people[2].name.as_deref(), Some("Dan\nSmith"));
     assert!(d.people[3].source.ends_with(":7"), "{}", d.people[3].source);
 }
+
+#[test]
+fn roster_messages_never_echo_a_long_value_in_full() {
+    // FAKE token pasted into cells that are reported back.
+    let tok = format!("ghp_{}", "FAKE0roster0Leak0Tok0aB3dE5fG7hJk9Q");
+    let body = format!(
+        "employee_id,email,status,end_date,risk\n\
+         E1,{tok},active,,\n\
+         E2,b@acme.example,{tok},,\n\
+         E3,c@acme.example,active,{tok},{tok}\n\
+         E4,not-an-email,active,,\n"
+    );
+    let (_, issues) = load_str(&body);
+    let text: String = issues.iter().map(|i| format!("{i}\n")).collect();
+    assert!(!text.contains(&tok), "{text}");
+    assert!(text.contains("ghp_…Jk9Q"), "{text}");
+    // Short values stay readable.
+    assert!(text.contains("invalid email `not-an-email`"), "{text}");
+}
+
+#[test]
+fn a_utf16_roster_says_to_save_as_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.csv");
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in "employee_id,email,status\n".encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    std::fs::write(&p, bytes).unwrap();
+    let err = crate::hr::roster::read_file(&p, &Default::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("UTF-16") && err.contains("UTF-8"), "{err}");
+}

@@ -347,6 +347,41 @@ pub fn join_key(kind: &str, value: &[u8]) -> String {
     format!("{kind}:{}", hex::encode(Sha256::digest(value)))
 }
 
+/// A value from user input echoed in a message (a roster cell, a config value): shown as
+/// is when short, else redacted like a secret, since a pasted token can sit in any field.
+pub fn shown(value: &str) -> String {
+    if value.chars().count() <= 12 {
+        value.to_string()
+    } else {
+        redact(value.as_bytes())
+    }
+}
+
+/// A TOML parse or type error as one line: line, column and the parser's message, with
+/// quoted values redacted. The parser's own rendering quotes the offending source line,
+/// which may hold a pasted token.
+pub fn toml_error_line(e: &toml::de::Error, text: &str) -> String {
+    let msg = e.message().trim().replace('\n', " ");
+    let msg = QUOTED
+        .get_or_init(|| regex::Regex::new(r#""([^"\\]|\\.)*""#).expect("valid regex"))
+        .replace_all(&msg, |c: &regex::Captures<'_>| {
+            let inner = c[0].trim_matches('"');
+            format!("\"{}\"", shown(inner))
+        })
+        .into_owned();
+    match e.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let col = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+            format!("TOML error at line {line}, column {col}: {msg}")
+        }
+        None => format!("TOML error: {msg}"),
+    }
+}
+
+static QUOTED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+
 /// Redact a secret so that at most 4 leading and 4 trailing characters remain visible.
 pub fn redact(bytes: &[u8]) -> String {
     let s = String::from_utf8_lossy(bytes);

@@ -306,7 +306,7 @@ impl RuleSet {
     pub fn add_file_text(&mut self, path: &Path, text: &str) -> Result<(), RuleError> {
         let file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Parse {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message: crate::model::toml_error_line(&e, text),
         })?;
         let builtin = BUILTIN.iter().any(|(p, _)| Path::new(p) == path);
         for mut rule in file.rule {
@@ -364,8 +364,8 @@ pub fn load_for_lint(dir: Option<&Path>) -> Result<(RuleSet, Vec<LintProblem>), 
             })),
             Err(e) => problems.push(LintProblem {
                 id: "-".into(),
+                message: crate::model::toml_error_line(&e, &text),
                 path,
-                message: e.to_string(),
             }),
         }
     }
