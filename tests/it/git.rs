@@ -632,3 +632,53 @@ fn clones_in_differently_named_directories_share_finding_ids() {
     assert!(!a.is_empty());
     assert_eq!(a, ids("checkout"));
 }
+
+/// A UTF-16 file with its byte-order mark (PowerShell, .reg and config files written by
+/// Windows tools) is text, not binary: its secret is found, on the right line, in the
+/// working tree and in history.
+#[test]
+fn utf16_files_are_scanned_as_text() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("win");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    git(&repo, &["init", "-q"], None);
+    let text = format!("# deploy\r\n$env:GITHUB_TOKEN = \"{}\"\r\n", token());
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    std::fs::write(repo.join("deploy.ps1"), &bytes).expect("write");
+    commit(&repo, ALICE, "2024-03-02T10:00:00Z", "deploy script");
+    let out = tmp.path().join("f.json");
+    nhiscan()
+        .args(["secrets", "--no-progress", "-q", "-o"])
+        .arg(&out)
+        .arg(&repo)
+        .assert()
+        .code(1);
+    let v = read_json(&out);
+    let f = &v["findings"][0];
+    assert_eq!(f["location"]["path"], "deploy.ps1", "{v}");
+    assert_eq!(f["location"]["line"], 2, "{v}");
+    assert_eq!(f["location"]["author_email"], ALICE.1, "{v}");
+    assert_eq!(v["findings"].as_array().expect("findings").len(), 1, "{v}");
+}
+
+/// A device or FIFO named as a PATH is not scanned, and the run says so (exit 3), rather
+/// than reporting a complete scan of nothing.
+#[test]
+fn a_device_named_as_a_path_is_incomplete_not_clean() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("f.json");
+    let a = nhiscan()
+        .args(["secrets", "--no-progress", "-q", "-o"])
+        .arg(&out)
+        .arg("/dev/zero")
+        .assert()
+        .code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("/dev/zero") && err.contains("not scanned"),
+        "{err}"
+    );
+}

@@ -5,6 +5,7 @@
 use crate::matcher::Matcher;
 use crate::model::SecretBytes;
 use crate::rules::Rule;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Why a buffer was not scanned, as counted in coverage.
@@ -58,6 +59,27 @@ pub(crate) fn binary_by_name(path: &str) -> bool {
     name.rsplit_once('.').is_some_and(|(stem, ext)| {
         !stem.is_empty() && EXT.iter().any(|e| e.eq_ignore_ascii_case(ext))
     })
+}
+
+/// UTF-16 text with its byte-order mark (as Windows tools write `.ps1`, `.reg` and config
+/// files) as UTF-8, so that its NUL bytes do not make it look binary and its secrets are
+/// found; anything else unchanged. Line numbers are the same in both forms.
+pub(crate) fn as_utf8_text(data: &[u8]) -> Cow<'_, [u8]> {
+    let le = data.starts_with(&[0xFF, 0xFE]);
+    if !(le || data.starts_with(&[0xFE, 0xFF])) {
+        return Cow::Borrowed(data);
+    }
+    let units = data[2..].chunks_exact(2).map(|c| {
+        if le {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Cow::Owned(text.into_bytes())
 }
 
 /// A NUL byte in the first 8 KiB: the same test git and ripgrep use.

@@ -747,13 +747,13 @@ fn scan_batch(shared: &Shared<'_, '_>, jobs: Vec<BlobJob>) {
                 continue;
             }
         };
-        let data = obj.data();
-        if content::is_binary(data) {
+        let data = content::as_utf8_text(obj.data());
+        if content::is_binary(&data) {
             shared.tally.skip(SKIP_BINARY);
             continue;
         }
         shared.tally.scanned(data.len() as u64);
-        let hits = content::scan(shared.matcher, data);
+        let hits = content::scan(shared.matcher, &data);
         shared.tally.matched(hits.len());
         for hit in hits {
             found.push((hit, job.oid, job.commit, job.path.clone()));

@@ -107,6 +107,15 @@ pub(crate) fn walk(
                 continue;
             }
         };
+        // A FIFO or device named on the command line was asked for and cannot be read
+        // (it could block or never end): say so, never a clean scan of nothing.
+        if !meta.is_file() && !meta.is_dir() {
+            tally.error(format!(
+                "{}: not a regular file or directory (a FIFO, socket or device): not scanned",
+                p.display()
+            ));
+            continue;
+        }
         let root_idx = out.roots.len();
         // A path inside a repository's working tree (not its root) belongs to that
         // repository: its files are named from the repository root, attributed to their
@@ -445,6 +454,7 @@ fn scan_file(
             return;
         }
     };
+    let data = content::as_utf8_text(&data);
     if content::is_binary(&data) {
         tally.skip(SKIP_BINARY);
         return;
