@@ -258,7 +258,14 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
             ));
         }
     }
-    let confidence = if nhi.hints.is_empty() {
+    let tags_unread = nhi
+        .attributes
+        .get("unread")
+        .is_some_and(|u| u.contains("owner tags"));
+    let confidence = if tags_unread {
+        // No owner among what was read; the owner tags were not read at all.
+        Confidence::Possible
+    } else if nhi.hints.is_empty() {
         evidence.push(Evidence::new(
             nhi.connector.clone(),
             "no owner tag, creator, author or account name to resolve",
@@ -322,6 +329,14 @@ fn finding(
     remediation: Remediation,
 ) -> Finding {
     let mut evidence = evidence;
+    if let Some(u) = nhi.attributes.get("unread") {
+        evidence.push(Evidence::new(
+            nhi.connector.clone(),
+            format!(
+                "its {u} could not be read (see coverage): owner and severity rest on what was read"
+            ),
+        ));
+    }
     let mut seen = std::collections::HashSet::new();
     evidence.retain(|e| seen.insert((e.source.clone(), e.detail.clone())));
     Finding {
@@ -567,6 +582,38 @@ pub fn remediation(nhi: &Nhi, relation: Option<Relation>, to: Option<&str>) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_orphan_whose_owner_tags_were_not_read_is_only_possible_and_says_why() {
+        let dir = Directory::from_people(Vec::new());
+        let mut user = Nhi::new(
+            "aws:prod",
+            Kind::AwsIamUser,
+            "arn:aws:iam::1:user/ci-bot",
+            "IAM user ci-bot",
+        );
+        user.hints.push(crate::model::OwnerHint::new(
+            "aws:ci-bot",
+            Signal::Account,
+            Evidence::new("aws:iam", "IAM user ci-bot"),
+        ));
+        let mut unread = user.clone();
+        unread
+            .attributes
+            .insert("unread".into(), "owner tags".into());
+        let f = select(Mode::Sweep, &dir, None, vec![(user, Vec::new())]);
+        assert_eq!(f[0].confidence, Confidence::Likely);
+        let f = select(Mode::Sweep, &dir, None, vec![(unread, Vec::new())]);
+        assert_eq!(f[0].relation, Some(Relation::Orphaned));
+        assert_eq!(f[0].confidence, Confidence::Possible);
+        assert!(
+            f[0].evidence
+                .iter()
+                .any(|e| e.detail.contains("owner tags could not be read")),
+            "{:?}",
+            f[0].evidence
+        );
+    }
 
     #[test]
     fn access_to_a_role_is_revoked_not_transferred() {

@@ -768,11 +768,12 @@ async fn fetch_user(c: &AccountClients, mut u: UserData) -> Option<UserData> {
             (items, listed)
         }};
     }
-    let (tags, _) = or_gone!(collect_items!(
+    let (tags, tags_listed) = or_gone!(collect_items!(
         c,
         "iam:ListUserTags",
         c.iam.list_user_tags().user_name(&name)
     ));
+    u.tags_unread = tags_listed != Listed::Ok;
     u.tags = tags
         .iter()
         .map(|t| (t.key().to_string(), t.value().to_string()))
@@ -803,17 +804,19 @@ async fn fetch_user(c: &AccountClients, mut u: UserData) -> Option<UserData> {
         c.iam.list_mfa_devices().user_name(&name)
     ));
     u.mfa_devices = mfa.iter().map(|d| d.serial_number().to_string()).collect();
-    let (groups, _) = or_gone!(collect_items!(
+    let (groups, groups_listed) = or_gone!(collect_items!(
         c,
         "iam:ListGroupsForUser",
         c.iam.list_groups_for_user().user_name(&name)
     ));
+    u.admin_unread |= groups_listed != Listed::Ok;
     u.groups = groups.iter().map(|g| g.group_name().to_string()).collect();
-    let (attached, _) = or_gone!(collect_items!(
+    let (attached, attached_listed) = or_gone!(collect_items!(
         c,
         "iam:ListAttachedUserPolicies",
         c.iam.list_attached_user_policies().user_name(&name)
     ));
+    u.admin_unread |= attached_listed != Listed::Ok;
     u.attached = attached
         .iter()
         .map(|p| AttachedPolicy {
@@ -821,13 +824,15 @@ async fn fetch_user(c: &AccountClients, mut u: UserData) -> Option<UserData> {
             arn: p.policy_arn().unwrap_or_default().to_string(),
         })
         .collect();
-    let (inline_names, _) = or_gone!(collect_items!(
+    let (inline_names, inline_listed) = or_gone!(collect_items!(
         c,
         "iam:ListUserPolicies",
         c.iam.list_user_policies().user_name(&name)
     ));
+    u.admin_unread |= inline_listed != Listed::Ok;
     for p in inline_names {
         if c.skip("iam:GetUserPolicy") {
+            u.admin_unread = true;
             break;
         }
         match c
@@ -846,6 +851,7 @@ async fn fetch_user(c: &AccountClients, mut u: UserData) -> Option<UserData> {
             Err(e) if not_found(&e) => {}
             Err(e) => {
                 c.fail("iam:GetUserPolicy", &e);
+                u.admin_unread = true;
             }
         }
     }

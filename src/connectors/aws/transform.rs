@@ -107,6 +107,10 @@ pub struct UserData {
     pub login_profile_unread: bool,
     /// ListAccessKeys failed: the user's keys are unknown.
     pub access_keys_unread: bool,
+    /// ListUserTags failed: owner tags are unknown, so "no owner" is not established.
+    pub tags_unread: bool,
+    /// A group or policy listing failed: whether the user is an admin is unknown.
+    pub admin_unread: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -643,6 +647,7 @@ fn user_nhis(
     audit: &BTreeMap<Created, Vec<OwnerHint>>,
     out: &mut Vec<Nhi>,
 ) {
+    let start = out.len();
     let what = format!("IAM user {}", u.name);
     let tags = tag_hints(&u.tags, &format!("user {}", u.name));
     let admin_via = admin_reason(&u.attached, &u.inline, &data.policy_docs, "").or_else(|| {
@@ -809,6 +814,20 @@ fn user_nhis(
                 n.attributes.insert("service".into(), s.clone());
             }
             out.push(n);
+        }
+    }
+    // What could not be read is said on every record it affects: a sweep must not call a
+    // user orphaned with confidence, or rate it below admin, on facts it never saw.
+    let unread: Vec<&str> = [
+        (u.tags_unread, "owner tags"),
+        (u.admin_unread, "admin rights"),
+    ]
+    .into_iter()
+    .filter_map(|(flag, what)| flag.then_some(what))
+    .collect();
+    if !unread.is_empty() {
+        for n in &mut out[start..] {
+            n.attributes.insert("unread".into(), unread.join(", "));
         }
     }
 }
@@ -1112,6 +1131,33 @@ mod tests {
         assert_eq!(account_nhis("aws:test", &d)[0].status, NhiStatus::Unknown);
         d.users[0].access_keys_unread = false;
         assert_eq!(account_nhis("aws:test", &d)[0].status, NhiStatus::Inactive);
+    }
+
+    #[test]
+    fn what_could_not_be_read_is_marked_on_the_user_and_its_credentials() {
+        let mut d = sample();
+        let user_arn = d.users[0].arn.clone();
+        d.users[0].tags_unread = true;
+        d.users[0].admin_unread = true;
+        let nhis = account_nhis("aws:test", &d);
+        let of_user: Vec<&Nhi> = nhis
+            .iter()
+            .filter(|n| n.resource.starts_with(&user_arn))
+            .collect();
+        assert!(of_user.len() > 1, "the user and at least one credential");
+        for n in of_user {
+            assert_eq!(
+                n.attributes.get("unread").map(String::as_str),
+                Some("owner tags, admin rights"),
+                "{}",
+                n.resource
+            );
+        }
+        d.users[0].tags_unread = false;
+        d.users[0].admin_unread = false;
+        assert!(account_nhis("aws:test", &d)
+            .iter()
+            .all(|n| !n.attributes.contains_key("unread")));
     }
 
     #[test]
