@@ -82,6 +82,16 @@ impl AwsConnector {
             }
             _ => {}
         }
+        // A typo in a configured account id is a config error, not an account that failed.
+        if let Some(bad) = cfg
+            .accounts
+            .iter()
+            .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+        {
+            anyhow::bail!(
+                "aws connector {name}: `accounts` entry {bad:?} is not an AWS account id (12 digits)"
+            );
+        }
         if let Some(r) = &cfg.region {
             // The SDK would only fail at the first call, with an endpoint-resolution error.
             let valid = !r.is_empty()
@@ -413,6 +423,16 @@ assume_role = "arn:aws:iam::{account}:role/nhiscan-readonly""#),
             );
         }
         assert!(AwsConnector::new(&cfg(r#"region = "us-gov-west-1""#), base).is_ok());
+        let role = r#"assume_role = "arn:aws:iam::{account}:role/r""#;
+        let e = AwsConnector::new(&cfg(&format!("accounts = [\"1234\"]\n{role}")), base)
+            .err()
+            .expect("a short account id is refused");
+        assert!(e.to_string().contains("\"1234\""), "{e}");
+        assert!(AwsConnector::new(
+            &cfg(&format!("accounts = [\"111111111111\"]\n{role}")),
+            base
+        )
+        .is_ok());
     }
 
     #[test]
