@@ -136,9 +136,14 @@ files_mode() {
     for t in $TOOLS; do
         case $t in
         nhiscan)
-            run_timed nhiscan /dev/null "$NHISCAN" secrets corpus --no-history --no-progress -o "$OUT/nhiscan.json"
+            # An explicit, empty allowlist: bench-out/ may sit inside this checkout, whose own
+            # .nhiscanignore (found from the scanned path) allowlists bench-out/.
+            : >"$RUN/empty.nhiscanignore"
+            run_timed nhiscan /dev/null "$NHISCAN" secrets corpus --no-history --no-progress \
+                --ignore "$RUN/empty.nhiscanignore" -o "$OUT/nhiscan.json"
             cp -f "$OUT/nhiscan.json" "$RUN/nhiscan.out" 2>/dev/null || true
-            startup nhiscan "$NHISCAN" secrets empty --no-history --no-progress -o "$RUN/empty-nhiscan.json" ;;
+            startup nhiscan "$NHISCAN" secrets empty --no-history --no-progress \
+                --ignore "$RUN/empty.nhiscanignore" -o "$RUN/empty-nhiscan.json" ;;
         kingfisher)
             # --no-validate: no network; --git-history none: files only; --no-update-check.
             # (The first run compiles Kingfisher's Vectorscan rule cache; run it once on empty/ first.)
@@ -225,7 +230,9 @@ git_mode() {
     for t in $TOOLS; do
         case $t in
         nhiscan)
-            run_timed nhiscan /dev/null "$NHISCAN" secrets repo --no-progress -o "$G/nhiscan.json"
+            : >"$G/empty.nhiscanignore"
+            run_timed nhiscan /dev/null "$NHISCAN" secrets repo --no-progress \
+                --ignore "$G/empty.nhiscanignore" -o "$G/nhiscan.json"
             cp -f "$G/nhiscan.json" "$RUN/nhiscan.out" 2>/dev/null || true ;;
         kingfisher)
             run_timed kingfisher /dev/null "$KF" scan repo --no-validate --git-history full --no-update-check \
