@@ -1,7 +1,7 @@
 //! Integration tests: the leaver, sweep and secrets jobs end to end through the real
 //! binary, on the bundled example environment and on bad input.
 
-use crate::support::{fixture, nhiscan};
+use crate::support::{fixture, git, nhiscan};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -722,32 +722,9 @@ fn company_env() -> tempfile::TempDir {
     copy_dir(&fixture("company"), tmp.path());
     let repo = tmp.path().join("repos/legacy-etl");
     std::fs::create_dir_all(&repo).expect("mkdir repo");
+    let when = "2025-05-02T10:00:00Z";
     let git = |args: &[&str], who: Option<(&str, &str)>| {
-        let mut c = std::process::Command::new("git");
-        c.current_dir(&repo)
-            .env("GIT_CONFIG_GLOBAL", "/nonexistent/nhiscan-test-gitconfig")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .args([
-                "-c",
-                "init.defaultBranch=main",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args);
-        if let Some((name, email)) = who {
-            for (k, v) in [
-                ("GIT_AUTHOR_NAME", name),
-                ("GIT_AUTHOR_EMAIL", email),
-                ("GIT_COMMITTER_NAME", name),
-                ("GIT_COMMITTER_EMAIL", email),
-                ("GIT_AUTHOR_DATE", "2025-05-02T10:00:00Z"),
-                ("GIT_COMMITTER_DATE", "2025-05-02T10:00:00Z"),
-            ] {
-                c.env(k, v);
-            }
-        }
-        let out = c.output().expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {out:?}");
+        git(&repo, args, who.map(|(n, e)| (n, e, when)));
     };
     git(&["init", "-q"], None);
     // FAKE, assembled here so that no token-shaped literal sits in the source.
@@ -999,15 +976,11 @@ fn a_subdirectory_scan_uses_its_repositorys_allowlist() {
     let repo = tmp.path().join("mono");
     std::fs::create_dir_all(repo.join("svc/fixtures")).unwrap();
     let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .current_dir(&repo)
-            .env("GIT_CONFIG_GLOBAL", "/nonexistent/nhiscan-test-gitconfig")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .args(["-c", "user.name=T", "-c", "user.email=t@acme.example"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {out:?}");
+        git(
+            &repo,
+            args,
+            Some(("T", "t@acme.example", "2025-05-02T10:00:00Z")),
+        );
     };
     git(&["init", "-q"]);
     // FAKE, assembled here so that no token-shaped literal sits in the source.
@@ -1043,20 +1016,11 @@ fn sweep_reports_a_secret_an_outsider_committed_under_an_active_owners_path() {
     let token = nhiscan::rules::with_github_checksum("ghp_", "FAKE0nhiscan0Ghost0Tok0aB3dE5f");
     std::fs::write(repo.join("ghost.sh"), format!("GITHUB_TOKEN={token}\n")).unwrap();
     let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .current_dir(&repo)
-            .env("GIT_CONFIG_GLOBAL", "/nonexistent/nhiscan-test-gitconfig")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .args([
-                "-c",
-                "user.name=Ghost",
-                "-c",
-                "user.email=ghost@freelance.example",
-            ])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {out:?}");
+        git(
+            &repo,
+            args,
+            Some(("Ghost", "ghost@freelance.example", "2025-06-01T10:00:00Z")),
+        );
     };
     git(&["add", "ghost.sh"]);
     git(&["commit", "-q", "-m", "deploy helper"]);

@@ -2,43 +2,13 @@
 //! `git` CLI (fixed authors and dates): exit codes, commit-author attribution in the
 //! findings file, and no raw secret in it. Secrets are fake and assembled at run time.
 
-use crate::support::nhiscan;
+use crate::support::{git, nhiscan};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// A FAKE GitHub token with a valid checksum (built here: no token-shaped literal in source).
 fn token() -> String {
     nhiscan::rules::with_github_checksum("ghp_", "FAKEs7q2x9Lm4Np8Rs3Tv6Wy1Zb5Cd")
-}
-
-fn git(dir: &Path, args: &[&str], who: Option<(&str, &str, &str)>) -> String {
-    let mut c = Command::new("git");
-    c.current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/nonexistent/nhiscan-test-gitconfig")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args);
-    if let Some((name, email, date)) = who {
-        c.env("GIT_AUTHOR_NAME", name)
-            .env("GIT_AUTHOR_EMAIL", email)
-            .env("GIT_AUTHOR_DATE", date)
-            .env("GIT_COMMITTER_NAME", name)
-            .env("GIT_COMMITTER_EMAIL", email)
-            .env("GIT_COMMITTER_DATE", date);
-    }
-    let out = c.output().expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn commit(dir: &Path, who: (&str, &str), date: &str, msg: &str) -> String {
