@@ -1,6 +1,7 @@
 //! The one integration test binary: drives the real `nhiscan` binary (assert_cmd) and the
 //! connectors against local servers (moto on 127.0.0.1). Never the internet.
 
+mod attribution_eval;
 mod aws;
 mod cli;
 mod git;
