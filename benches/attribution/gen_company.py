@@ -25,7 +25,8 @@ contractors.csv (committing from a personal address the roster lists); people on
 terminated managers; outsiders nobody in HR knew committing secrets and holding host accounts;
 active people's own accounts, keys (comment `user@macbook`) and crontab secrets (weak tie only);
 a shared `deploy` account in `sudo` trusting a leaver's laptop key; a nologin
-`svc-<leaver>-backup`; secrets in repositories a leaver merely committed to (exposure).
+`svc-<leaver>-backup`; an account `<leaver>-build` whose GECOS names the look-alike's email;
+secrets in repositories a leaver merely committed to (exposure).
 
 With --aws ENDPOINT (a fresh moto server; benches/attribution.sh starts one with AWS=1) it also
 seeds IAM users, access keys, owner tags in the spellings teams use, AWS-created roles
@@ -519,6 +520,7 @@ def build_hosts(co, out):
     for p in (la, mu):
         backup_active.setdefault(rng.randrange(nh), []).append(p)
     outsider_hosts = set(rng.sample(range(nh), max(1, nh // 3)))
+    co.build_account_host = rng.randrange(nh)  # `<leaver>-build`, whose GECOS names the look-alike
     os.makedirs(os.path.join(out, "hosts"), exist_ok=True)
     for h, hn in enumerate(hosts):
         build_host(co, out, hn, h, [co.by_email[e] for e in sorted(members[h])],
@@ -627,6 +629,17 @@ def build_host(co, out, hn, h, people, deploy_keys, root_keys, guest, backup, ba
         else:
             co.item(res, "host_account", conn, "nologin svc-<leaver>-backup", [(p, "owns")],
                     sweep="neutral")
+    # An account named with the look-alike leaver's token whose GECOS names the look-alike's email.
+    if h == co.build_account_host:
+        lk, la = co.roles["lookalike_leaver"], co.roles["lookalike_active"]
+        u = f"{lk.local}-build"
+        passwd.append(f"{u}:x:{uid}:{uid}:build runner,,,,{la.email}:/home/{u}:/bin/bash")
+        shadow.append(f"{u}:!:19700:0:99999:7:::")
+        groups.append(f"{u}:x:{uid}:")
+        uid += 1
+        co.item(f"{hn}:{u}", "host_account", conn,
+                "account named with the leaver's token, GECOS email of the look-alike", [(la, "owns")],
+                sweep="must_not")
     # Outsiders nobody in HR knew, with an account and a key.
     if outsider:
         f, ln = rng.choice(OUT_FIRST), rng.choice(OUT_LAST)

@@ -20,7 +20,9 @@ What counts:
   account's CI key, items whose right answer issue 8 does not settle) count neither way.
 - A matched finding whose owner (or, for sweep, relation) differs from the truth is still a TP,
   and is listed as "right item, other owner/relation" (column attr!=).
-Connector: `git`, `host` (every host:NAME), `aws` (every aws:NAME); n/a where the truth has none.
+Connector: `git`, `host` (every host:NAME), `aws` (every aws:NAME), and any other connector type the
+truth has items for (`github`, `saas`, ...: a generator function that calls Company.item() for them
+is all a new connector needs); n/a where the truth has none.
 """
 import argparse
 import collections
@@ -165,7 +167,7 @@ def report(dirpath, paths, json_out=None, quiet=False):
         scan, findings = load_findings(p)
         label, mode, t, misses, fps, attrs = score_job(truth, scan, findings)
         print(f"== {label}: {len(findings)} findings ({os.path.basename(p)})")
-        for c in ("git", "host", "aws"):
+        for c in ["git", "host", "aws"] + sorted(conns_in_truth - {"git", "host", "aws"}):
             if c not in conns_in_truth:
                 print(f"  {c:5} recall n/a  precision n/a  (nothing generated for {c})")
                 continue
