@@ -210,6 +210,8 @@ class Company:
         pub, fp = ssh_key(rng)
         comment = f"{p.login}@{rng.choice(['macbook', 'laptop', 'workstation'])}" \
             if rng.random() < 0.6 else p.email
+        if old and rng.random() < 0.3:
+            comment = old[0]  # an address only the roster's aliases know
         p.key = (pub, fp, comment)
         self.people.append(p)
         self.by_email[p.email] = p
@@ -235,6 +237,7 @@ class Company:
         lk = self.add_person(f, s1, status="terminated", local=f.lower())
         la = self.add_person(f, s2, status="active", local=f"{f}.{s2}".lower())
         la.aliases.append(f"aws:{la.local}")
+        la.commit_ids.append((f, la.email))  # commits signed with the shared first name only
         if not la.gh:
             la.gh = f"{la.local.replace('.', '-')}-dev"
             la.aliases.append(f"github:{la.gh}")
@@ -359,7 +362,7 @@ def build_repos(co, out):
     put(hr, 1)                  # from the noreply address (chosen below)
     put(hr, 0)
     put(hr, 0)                  # exposure x2
-    put(mg, 1)
+    led = put(mg, 1)               # and CODEOWNERS names them there: they own its secrets
     put(mg, 0)
     put(r["username_is_first_name"], 2)
     put(cnt, 1)
@@ -373,14 +376,14 @@ def build_repos(co, out):
 
     os.makedirs(os.path.join(out, "repos"), exist_ok=True)
     for i, name in enumerate(names):
-        build_repo(co, out, name, plan[i], [o for j, o in out_plan if j == i], i)
+        build_repo(co, out, name, plan[i], [o for j, o in out_plan if j == i], i, mg if i == led else None)
 
 
 # git without the user's or the system's config, so every machine builds the same repositories.
 GIT_ENV = dict(os.environ, GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
 
 
-def build_repo(co, out, name, plan, outsiders, idx):
+def build_repo(co, out, name, plan, outsiders, idx, leaver_lead=None):
     rng = random.Random(co.seed * 1_000_003 + idx)
     path = os.path.join(out, "repos", name)
     # Deduplicate people (a person may be planted twice): sum their secrets.
@@ -403,6 +406,9 @@ def build_repo(co, out, name, plan, outsiders, idx):
     files = {}
     if actives and rng.random() < 0.4:
         lead = rng.choice(actives)
+    if leaver_lead is not None:
+        lead = leaver_lead
+    if lead is not None:
         ref = f"@{lead.gh}" if lead.gh and rng.random() < 0.5 else lead.email
         files[".github/CODEOWNERS"] = f"* {ref}\n"
     files["README.md"] = f"# {name}\n"
@@ -468,8 +474,14 @@ def build_repo(co, out, name, plan, outsiders, idx):
         else:
             trap = "secret authored by an active person" + (" (on leave)" if author.status == "leave" else "")
             if author is co.roles["lookalike_active"]:
-                trap = "secret authored by the look-alike (alice.smithson)"
+                trap = "secret authored by the look-alike (alice.<surname>)"
             sweep, owner, rels = "must_not", None, []
+            if lead is not None and not lead.active():
+                # an active author, a departed CODEOWNERS owner: issue 8 does not say
+                trap += ", CODEOWNERS names a leaver"
+                sweep = "neutral"
+        if lead is not None and not lead.active() and lead is not author:
+            trap += " (CODEOWNERS: the leaver owns it)"
         co.item(resource, "secret_in_repo", "git", trap, ties, exposure, sweep, owner, rels)
 
 
@@ -571,7 +583,7 @@ def build_host(co, out, hn, h, people, deploy_keys, root_keys, guest, backup, ba
         if p.active():
             trap = "active person's own host account"
             if p is co.roles["lookalike_active"]:
-                trap = "the look-alike's host account (alice.smithson)"
+                trap = "the look-alike's host account (alice.<surname>)"
             elif p is co.roles["username_is_first_name"]:
                 trap = "account named after an active person who shares the leaver's first name"
             ties = [(p, "is")]

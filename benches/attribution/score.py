@@ -13,7 +13,8 @@ What counts:
 - precision = TP / (TP + FP), where TP are findings matching a must, and FP are findings that
   match a must-not, or land on an item the generator knows (any kind) that is not the job's:
     leaver: an item not tied to the leaver (another person's, a look-alike's, an outsider's),
-            or one the leaver merely could read (exposure: opt-in behind --exposure);
+            or one the leaver merely could read (exposure: opt-in behind --exposure; reported
+            as more than has_access, it is classed as another person's item);
     sweep:  an active person's item (`must_not`), or any generated item reported with an owner
             who is not among the people the item is really tied to (a wrong person).
   Findings on resources the generator did not plant or left neutral (system accounts, the deploy
@@ -122,15 +123,17 @@ def score_job(truth, scan, findings):
                 attrs.append((conn, m["trap"], f, want))
             continue
         why = None
-        if key in must_not:
+        if key in must_not and (mode == "sweep" or it is None):
             why = must_not[key]["why"]
         elif it is not None:
             ties = {norm(x["person"]) for x in it["ties"]}
             if mode == "leaver":
                 if subject in ties:
                     why = f"kind {f.get('kind')} for an item truth files as {it['kind']}"
-                elif subject in it["exposure"]:
+                elif subject in it["exposure"] and rel == "has_access":
                     why = "exposure only (committed to the repository): opt-in behind --exposure"
+                elif key in must_not and subject not in it["exposure"]:
+                    why = must_not[key]["why"]
                 else:
                     why = f"another person's item: {it['trap']}"
             elif owner is not None and owner not in ties:
