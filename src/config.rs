@@ -48,6 +48,11 @@ pub struct ScanConfig {
     /// Allowlist file (finding ids and path globs). Default: `.nhiscanignore` beside the config.
     #[serde(default)]
     pub ignore_file: Option<PathBuf>,
+    /// Leaver: also list, as low-severity findings, the secrets the leaver could read only
+    /// because they committed to the repository (`--exposure`). Default false: the
+    /// summary counts them.
+    #[serde(default)]
+    pub exposure: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -129,6 +134,74 @@ fn date_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Erro
     }
 }
 
+/// The TOML error, at the line of the key it is about. A `[[connector]]` table is read on
+/// its own (see [`numbered_connectors`]), so the parser can only point at the start of the
+/// array; the line is found again here from the table's number and the key the message
+/// names (`type` for an unknown connector type), else the table's own header line.
+fn error_at_own_line(e: &toml::de::Error, text: &str) -> String {
+    let shown = crate::model::toml_error_line(e, text);
+    let msg = e.message();
+    let Some(n) = msg
+        .strip_prefix("[[connector]] number ")
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|d| d.parse::<usize>().ok())
+    else {
+        return shown;
+    };
+    let key = if msg.contains("unknown variant") {
+        Some("type")
+    } else {
+        msg.split_once("unknown field `")
+            .and_then(|(_, r)| r.split_once('`'))
+            .map(|(k, _)| k)
+    };
+    let Some((line, col)) = connector_line(text, n, key) else {
+        return shown;
+    };
+    match shown.split_once(": ") {
+        Some((_, rest)) => format!("TOML error at line {line}, column {col}: {rest}"),
+        None => shown,
+    }
+}
+
+/// Line and column (1-based) of `key` in the `n`th `[[connector]]` table of `text`, else
+/// of that table's header.
+fn connector_line(text: &str, n: usize, key: Option<&str>) -> Option<(usize, usize)> {
+    let mut seen = 0;
+    let mut header = None;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            if header.is_some() {
+                break;
+            }
+            let name = t.trim_start_matches('[');
+            if t.starts_with("[[") && name.trim_start().starts_with("connector") {
+                let rest = name
+                    .trim_start()
+                    .trim_start_matches("connector")
+                    .trim_start();
+                if rest.starts_with(']') {
+                    seen += 1;
+                    if seen == n {
+                        header = Some((i + 1, line.len() - t.len() + 1));
+                    }
+                }
+            }
+            continue;
+        }
+        if header.is_none() {
+            continue;
+        }
+        let Some(k) = key else { continue };
+        let lhs = t.split('=').next().unwrap_or("").trim();
+        if t.contains('=') && lhs.trim_matches(|c| c == '"' || c == '\'') == k {
+            return Some((i + 1, line.len() - t.len() + 1));
+        }
+    }
+    header
+}
+
 impl Config {
     pub fn load(path: &Path) -> anyhow::Result<Config> {
         let text = std::fs::read_to_string(path)
@@ -137,7 +210,7 @@ impl Config {
             anyhow::anyhow!(
                 "config {}: {}",
                 path.display(),
-                crate::model::toml_error_line(&e, &text)
+                error_at_own_line(&e, &text)
             )
         })?;
         cfg.hr
@@ -242,6 +315,23 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("ISO date"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_connector_is_reported_at_its_own_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        for (text, line) in [
+            ("[[connector]]\ntype = \"git\"\npaths = [\".\"]\n\n[[connector]]\ntype = \"aws\"\nname = \"x\"\n  bogus = 2\n", "line 8, column 3"),
+            ("[hr]\nroster = \"r.csv\"\n[[connector]]\ntype = \"gitx\"\n", "line 4, column 1"),
+            // A wrong type names no key: the table's own header, not the first table's.
+            ("[[connector]]\ntype = \"git\"\npaths = [\".\"]\n[[connector]]\ntype = \"host\"\nroots = 5\n", "line 4, column 1"),
+            ("[scan]\nmax_file_size = 1\nbogus = 1\n", "line 3, column 1"),
+        ] {
+            std::fs::write(&p, text).unwrap();
+            let err = format!("{:#}", Config::load(&p).unwrap_err());
+            assert!(err.contains(line), "{line}: {err}");
+        }
     }
 
     #[test]

@@ -45,6 +45,19 @@ pub struct Attribution {
     pub confidence: Confidence,
     /// Every piece of evidence that tied the NHI to this person (with ambiguity notes).
     pub evidence: Vec<Evidence>,
+    /// The signals behind the chosen relation (policy tells exposure, a tie only through
+    /// [`Signal::Contributor`], from ownership).
+    pub signals: Vec<Signal>,
+}
+
+impl Attribution {
+    /// Whether the tie is exposure only: the person could read the secret because they
+    /// committed to its repository, and nothing else ties them to it.
+    pub fn is_exposure_only(&self) -> bool {
+        self.relation == Relation::HasAccess
+            && !self.signals.is_empty()
+            && self.signals.iter().all(|s| *s == Signal::Contributor)
+    }
 }
 
 /// The relation a signal supports and the most confidence it can carry on its own.
@@ -64,15 +77,7 @@ pub fn signal_relation(signal: Signal) -> (Relation, Confidence) {
 /// Strength of a relation for picking a person's strongest tie (higher is stronger):
 /// `is` > `created` > `authored` > `owns` > `approved` > `has_access` > `orphaned`.
 pub fn relation_rank(relation: Relation) -> u8 {
-    match relation {
-        Relation::Is => 6,
-        Relation::Created => 5,
-        Relation::Authored => 4,
-        Relation::Owns => 3,
-        Relation::Approved => 2,
-        Relation::HasAccess => 1,
-        Relation::Orphaned => 0,
-    }
+    relation.rank()
 }
 
 /// One hint's contribution to one person.
@@ -80,8 +85,39 @@ struct Contribution {
     relation: Relation,
     confidence: Confidence,
     signal: Signal,
+    /// The identifier matched the person only weakly (derived username, display name,
+    /// another namespace).
+    weak: bool,
+    /// The identifier matched several people.
+    ambiguous: bool,
+    /// The hint's identifier, lowercased (for naming-token coverage).
+    identifier: String,
     /// Index into the person's evidence list.
     evidence: usize,
+}
+
+impl Contribution {
+    /// An exact identifier of the person in a signal that states identity or ownership:
+    /// an account name, a creator field, an owner tag, a commit email that the roster
+    /// lists. Such a hint outranks every guess about anyone else.
+    fn is_exact_claim(&self) -> bool {
+        !self.weak && !self.ambiguous && is_claim_signal(self.signal)
+    }
+}
+
+/// Signals that claim who the NHI is or belongs to (as opposed to who can use it, or a
+/// name that merely contains a word).
+fn is_claim_signal(s: Signal) -> bool {
+    matches!(
+        s,
+        Signal::Account
+            | Signal::CreatorField
+            | Signal::AuditEvent
+            | Signal::OwnerTag
+            | Signal::Codeowners
+            | Signal::CommitAuthor
+            | Signal::Approval
+    )
 }
 
 #[derive(Default)]
@@ -108,6 +144,47 @@ impl PersonAcc {
                 self.evidence.len() - 1
             }
         }
+    }
+
+    /// Drop evidence no remaining contribution refers to (after
+    /// [`suppress_weaker_claims`] removed some), and the ambiguity notes when no
+    /// ambiguous contribution is left.
+    fn compact(&mut self) {
+        let n = self.evidence.len();
+        let mut used = vec![false; n];
+        for c in &self.contributions {
+            used[c.evidence] = true;
+        }
+        let any_ambiguous = self.contributions.iter().any(|c| c.ambiguous);
+        for (i, e) in self.evidence.iter().enumerate() {
+            if e.source == ATTRIBUTION_SOURCE && any_ambiguous {
+                used[i] = true;
+            }
+        }
+        if used.iter().all(|u| *u) {
+            return;
+        }
+        let mut new_index = vec![0usize; n];
+        let mut kept = 0;
+        for (i, u) in used.iter().enumerate() {
+            if *u {
+                new_index[i] = kept;
+                kept += 1;
+            }
+        }
+        for c in &mut self.contributions {
+            c.evidence = new_index[c.evidence];
+        }
+        let mut i = 0;
+        self.evidence.retain(|_| {
+            i += 1;
+            used[i - 1]
+        });
+        let mut i = 0;
+        self.raw.retain(|_| {
+            i += 1;
+            used[i - 1]
+        });
     }
 
     /// One connector observation often yields several hints (a commit's email and its
@@ -186,6 +263,9 @@ pub fn attribute(nhi: &Nhi, dir: &Directory) -> Vec<Attribution> {
                 relation,
                 confidence,
                 signal: hint.signal,
+                weak: m.strength == MatchStrength::Weak,
+                ambiguous: note.is_some(),
+                identifier: hint.identifier.trim().to_lowercase(),
                 evidence,
             });
             if let Some(n) = &note {
@@ -194,6 +274,7 @@ pub fn attribute(nhi: &Nhi, dir: &Directory) -> Vec<Attribution> {
         }
     }
 
+    suppress_weaker_claims(&mut acc);
     let mut out: Vec<Attribution> = acc
         .into_iter()
         .filter_map(|(person, p)| finish(person, p))
@@ -207,9 +288,104 @@ pub fn attribute(nhi: &Nhi, dir: &Directory) -> Vec<Attribution> {
     out
 }
 
+/// Precedence between people: an exact identifier of one person beats every guess
+/// towards anyone else.
+///
+/// - When some person is named by an exact claim ([`Contribution::is_exact_claim`]: an
+///   IAM user that is their listed `aws:` alias, an owner tag with their email, their
+///   commit email), every other person loses their naming-convention hints and their
+///   weak or ambiguous claims of the same kinds (`alice` in `alice.smithson` when the
+///   roster lists `aws:alice.smithson` for someone else). Access hints (a key comment, a
+///   trust policy, having committed to the repository) are other facts and stay.
+/// - A name token that resolves exactly to someone (a listed username), or a two-word
+///   token (`alice.smithson`) that resolves to someone at all, covers its parts: the
+///   single words inside it no longer attribute the NHI to other people by name.
+///
+/// Contributions are dropped, not lowered; a person left with none is no candidate.
+fn suppress_weaker_claims(acc: &mut BTreeMap<usize, PersonAcc>) {
+    let exact: Vec<usize> = acc
+        .iter()
+        .filter(|(_, p)| p.contributions.iter().any(Contribution::is_exact_claim))
+        .map(|(i, _)| *i)
+        .collect();
+    if !exact.is_empty() {
+        for (i, p) in acc.iter_mut() {
+            if exact.contains(i) {
+                continue;
+            }
+            p.contributions.retain(|c| {
+                c.signal != Signal::Naming
+                    && !(is_claim_signal(c.signal) && (c.weak || c.ambiguous))
+            });
+        }
+    }
+    // Naming tokens covered by a more specific name match of someone else.
+    let mut covered: Vec<(usize, String)> = Vec::new();
+    for (i, p) in acc.iter() {
+        for c in p
+            .contributions
+            .iter()
+            .filter(|c| c.signal == Signal::Naming)
+        {
+            let specific = c.identifier.contains('.');
+            if specific && !c.ambiguous {
+                for part in c.identifier.split('.') {
+                    covered.push((*i, part.to_string()));
+                }
+            }
+            if !c.weak && !c.ambiguous {
+                covered.push((*i, c.identifier.clone()));
+            }
+        }
+    }
+    if !covered.is_empty() {
+        for (i, p) in acc.iter_mut() {
+            p.contributions.retain(|c| {
+                c.signal != Signal::Naming
+                    || !covered
+                        .iter()
+                        .any(|(j, t)| j != i && *t == c.identifier && (c.weak || c.ambiguous))
+            });
+        }
+    }
+    acc.retain(|_, p| !p.contributions.is_empty());
+}
+
 /// One person's contributions → relation, confidence and ordered evidence.
 fn finish(person: usize, mut p: PersonAcc) -> Option<Attribution> {
+    p.compact();
     p.fold_weak_duplicates();
+    // Two independent weak signals that agree (the account's own authorized_keys and a
+    // key comment naming the same person; an account name and a crontab in it) make the
+    // tie `likely`. Naming has its own rule below; having committed to a repository says
+    // nothing about one secret in it, so neither counts here. One observation that gave
+    // several hints (a comment's email and its local part) is one signal.
+    let mut weak_signals: Vec<Signal> = Vec::new();
+    for c in p.contributions.iter().filter(|c| {
+        c.confidence == Confidence::Possible
+            && !c.ambiguous
+            && !matches!(c.signal, Signal::Naming | Signal::Contributor)
+    }) {
+        if !weak_signals.contains(&c.signal) {
+            weak_signals.push(c.signal);
+        }
+    }
+    if weak_signals.len() >= 2 {
+        for c in p.contributions.iter_mut().filter(|c| {
+            c.confidence == Confidence::Possible && !c.ambiguous && weak_signals.contains(&c.signal)
+        }) {
+            c.confidence = Confidence::Likely;
+        }
+        let names: Vec<&str> = weak_signals.iter().map(|s| signal_name(*s)).collect();
+        p.evidence.push(Evidence::new(
+            ATTRIBUTION_SOURCE,
+            format!(
+                "independent weak signals agree on this person ({})",
+                names.join(", ")
+            ),
+        ));
+        p.raw.push(p.evidence[p.evidence.len() - 1].clone());
+    }
     // Naming is weak alone; any other signal for the same person corroborates it.
     let corroborated = p.contributions.iter().any(|c| c.signal != Signal::Naming);
     let mut naming_raised = false;
@@ -275,11 +451,18 @@ fn finish(person: usize, mut p: PersonAcc) -> Option<Attribution> {
         .collect();
     evidence.sort_by_key(|(g, _)| *g);
     let evidence = evidence.into_iter().map(|(_, e)| e).collect();
+    let mut signals: Vec<Signal> = Vec::new();
+    for c in p.contributions.iter().filter(|c| c.relation == relation) {
+        if !signals.contains(&c.signal) {
+            signals.push(c.signal);
+        }
+    }
     Some(Attribution {
         person,
         relation,
         confidence,
         evidence,
+        signals,
     })
 }
 

@@ -470,3 +470,151 @@ fn weak_copy_of_evidence_that_also_matched_strongly_is_folded() {
     assert_eq!(weak.confidence, Likely);
     assert!(weak.evidence[0].detail.contains("display name"), "{weak:?}");
 }
+
+// Hint precedence (issue: attribution precision).
+
+/// 0 alice@acme.example (leaver), 1 alice.smithson@acme.example with the alias
+/// `aws:alice.smithson`, 2 bob@acme.example (active, derived username `bob`).
+fn lookalikes() -> Directory {
+    let mut alice = person("1", "alice@acme.example", Some("Alice Liddell"), &[]);
+    alice.status = PersonStatus::Terminated;
+    let mut smithson = person(
+        "2",
+        "alice.smithson@acme.example",
+        Some("Alice Smithson"),
+        &["aws:alice.smithson"],
+    );
+    smithson.status = PersonStatus::Active;
+    let mut bob = person("3", "bob@acme.example", Some("Bob Jones"), &[]);
+    bob.status = PersonStatus::Active;
+    Directory::from_people(vec![alice, smithson, bob])
+}
+
+fn hints(list: &[(&str, Signal, &str)]) -> Nhi {
+    let mut n = Nhi::new("test", Kind::AwsIamUser, "arn:aws:iam::1:user/x", "x");
+    n.hints = list
+        .iter()
+        .map(|(id, s, ev)| OwnerHint::new(*id, *s, Evidence::new("test:src", *ev)))
+        .collect();
+    n
+}
+
+#[test]
+fn an_exact_identifier_of_one_person_suppresses_a_naming_hint_towards_another() {
+    let n = hints(&[
+        (
+            "aws:alice.smithson",
+            Signal::Account,
+            "IAM user alice.smithson",
+        ),
+        ("alice.smithson@acme.example", Signal::OwnerTag, "tag email"),
+        ("alice", Signal::Naming, "name contains alice"),
+        ("smithson", Signal::Naming, "name contains smithson"),
+    ]);
+    let out = attribute(&n, &lookalikes());
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].person, 1);
+    assert_eq!(out[0].relation, Relation::Is);
+}
+
+#[test]
+fn a_two_word_name_token_covers_its_parts() {
+    // No exact claim at all: `alice.smithson` derives from person 1's email, and covers
+    // the `alice` that would otherwise name the leaver.
+    let n = hints(&[
+        ("alice", Signal::Naming, "name contains alice"),
+        (
+            "alice.smithson",
+            Signal::Naming,
+            "name contains alice.smithson",
+        ),
+    ]);
+    let out = attribute(&n, &lookalikes());
+    assert!(out.iter().all(|a| a.person != 0), "{out:#?}");
+    assert!(out.iter().any(|a| a.person == 1), "{out:#?}");
+}
+
+#[test]
+fn an_exact_claim_keeps_another_person_s_access_hints() {
+    // Bob's own account (listed email in GECOS) holds a key whose comment names alice:
+    // bob's exact claim must not hide that alice can log in.
+    let n = hints(&[
+        ("bob@acme.example", Signal::Account, "GECOS names bob"),
+        ("alice", Signal::KeyComment, "comment alice@laptop"),
+    ]);
+    let out = attribute(&n, &lookalikes());
+    let alice = out.iter().find(|a| a.person == 0).expect("alice kept");
+    assert_eq!(alice.relation, Relation::HasAccess);
+}
+
+#[test]
+fn a_weak_claim_loses_to_another_person_s_exact_claim() {
+    // Host account `bob` (bob's derived username) whose GECOS email is alice.smithson's.
+    let n = hints(&[
+        ("host:bob", Signal::Account, "account bob"),
+        (
+            "alice.smithson@acme.example",
+            Signal::Account,
+            "GECOS email",
+        ),
+    ]);
+    let out = attribute(&n, &lookalikes());
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].person, 1);
+}
+
+#[test]
+fn two_independent_weak_signals_that_agree_make_a_tie_likely() {
+    // bob's key in bob's own authorized_keys (account name = derived username) with the
+    // comment bob@macbook (local part = derived username).
+    let n = hints(&[
+        (
+            "host:bob",
+            Signal::OwnerTag,
+            "key in bob's own authorized_keys",
+        ),
+        ("bob", Signal::KeyComment, "comment bob@macbook"),
+    ]);
+    let out = attribute(&n, &lookalikes());
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].relation, Relation::Owns);
+    assert_eq!(out[0].confidence, Likely);
+    assert!(out[0]
+        .evidence
+        .iter()
+        .any(|e| e.detail.contains("independent weak signals agree")));
+}
+
+#[test]
+fn one_weak_signal_stays_possible_and_two_hints_of_one_signal_are_not_two_signals() {
+    let n = hints(&[("host:bob", Signal::Access, "crontab of bob")]);
+    let out = attribute(&n, &lookalikes());
+    assert_eq!(out[0].confidence, Possible);
+    let n = hints(&[
+        ("host:bob", Signal::Access, "crontab of bob"),
+        ("bob", Signal::Access, "crontab of bob again"),
+    ]);
+    let out = attribute(&n, &lookalikes());
+    assert_eq!(out[0].confidence, Possible);
+}
+
+#[test]
+fn exposure_only_is_a_contributor_tie_and_nothing_else() {
+    let n = hints(&[(
+        "alice@acme.example",
+        Signal::Contributor,
+        "committed to repo",
+    )]);
+    let out = attribute(&n, &lookalikes());
+    assert!(out[0].is_exposure_only());
+    let n = hints(&[
+        (
+            "alice@acme.example",
+            Signal::Contributor,
+            "committed to repo",
+        ),
+        ("alice@acme.example", Signal::CommitAuthor, "introduced it"),
+    ]);
+    let out = attribute(&n, &lookalikes());
+    assert!(!out[0].is_exposure_only());
+}

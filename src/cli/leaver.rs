@@ -14,6 +14,11 @@ pub struct LeaverArgs {
     /// Repeatable. Also lets a person who is not in the roster be scanned.
     #[arg(long = "alias", value_name = "ID")]
     pub aliases: Vec<String>,
+    /// Also list the secrets the person could read only because they committed to the
+    /// repository that holds them (exposure), as low-severity findings; without it the
+    /// summary counts them. Config: `[scan] exposure = true`.
+    #[arg(long)]
+    pub exposure: bool,
 }
 
 pub fn run(g: &Global, a: &LeaverArgs) -> anyhow::Result<ExitCode> {
@@ -63,10 +68,11 @@ pub fn run(g: &Global, a: &LeaverArgs) -> anyhow::Result<ExitCode> {
             Vec::new(),
         ),
     };
-    let connectors = setup::connectors_or_default(cfg)?;
+    let connectors = setup::connectors_or_default(g, cfg)?;
     let mut spec = setup::base_spec(g, cfg, Mode::Leaver, connectors, &[])?;
     spec.directory = Some(directory);
     spec.subject = Some(subject);
     spec.warnings = warnings;
+    spec.exposure |= a.exposure;
     setup::finish(g, spec)
 }

@@ -58,9 +58,10 @@ pub struct Global {
     /// Config file (default: ./nhiscan.toml if present).
     #[arg(short = 'c', long, global = true)]
     pub config: Option<PathBuf>,
-    /// Findings file to write (`-` for stdout).
-    #[arg(short = 'o', long, global = true, default_value = "findings.json")]
-    pub output: PathBuf,
+    /// Where to write (`-` for stdout): the scan commands default to findings.json,
+    /// `report` and `diff` to stdout. Each command's --help says its own default.
+    #[arg(short = 'o', long, global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Output format.
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
@@ -89,6 +90,47 @@ pub struct Global {
     pub max_file_size: Option<u64>,
 }
 
+/// The scan commands' findings file when `-o` is not given.
+pub const DEFAULT_FINDINGS: &str = "findings.json";
+
+impl Global {
+    /// The scan commands' findings file: `-o`, else [`DEFAULT_FINDINGS`].
+    pub fn findings_path(&self) -> PathBuf {
+        self.output
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_FINDINGS))
+    }
+}
+
+/// `-o` is one global flag, but what it does differs by command: each command's --help
+/// says its own default (a `report --help` promising `findings.json` would be wrong), and
+/// `rules`, which writes no file, does not list it.
+fn per_command_help(mut cmd: clap::Command) -> clap::Command {
+    // A subcommand that already has the global flag keeps its own copy when the globals
+    // are propagated, and values still flow through it as for any global flag.
+    let Some(output) = cmd
+        .get_arguments()
+        .find(|a| a.get_id() == "output")
+        .cloned()
+    else {
+        return cmd;
+    };
+    let scan = "Findings file to write (`-` for stdout) [default: findings.json]";
+    let render = "Write to FILE instead of stdout (`-` is stdout) [default: stdout]";
+    for (sub, help) in [
+        ("leaver", scan),
+        ("sweep", scan),
+        ("secrets", scan),
+        ("report", render),
+        ("diff", render),
+    ] {
+        let arg = output.clone().help(help);
+        cmd = cmd.mut_subcommand(sub, |s| s.arg(arg));
+    }
+    let hidden = output.hide(true);
+    cmd.mut_subcommand("rules", |r| r.arg(hidden))
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Everything tied to one person who left (or is leaving).
@@ -106,7 +148,11 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = per_command_help(Cli::command())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -130,7 +176,10 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("nhiscan: error: {e:#}");
+            eprintln!(
+                "nhiscan: error: {}",
+                crate::model::scrub::redact_urls_in(&format!("{e:#}"))
+            );
             if e.downcast_ref::<UsageError>().is_some()
                 || e.downcast_ref::<crate::rules::RuleError>().is_some()
             {
@@ -158,11 +207,27 @@ fn init_logging(g: &Global) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("nhiscan={level}")));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Through the progress display, which lifts its line first: a WARN printed while
+        // the line is drawn would otherwise be glued onto its end.
+        .with_writer(|| LogWriter)
         .with_ansi(
             std::io::IsTerminal::is_terminal(&std::io::stderr())
                 && std::env::var_os("NO_COLOR").is_none(),
         )
         .with_target(false)
         .try_init();
+}
+
+/// Log lines to stderr by way of [`crate::pipeline::progress::write_stderr`]. tracing
+/// writes each event with one `write_all`, so a line is never split around a redraw.
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        crate::pipeline::progress::write_stderr(buf)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -97,13 +97,8 @@ pub fn load_directory(
         Directory::load(&roster, &extra, &mapping).map_err(|e| usage(format!("{e:#}")))?;
     // Each issue says itself whether its row was skipped or loaded without a bad field.
     let warnings: Vec<String> = issues.iter().map(|i| format!("HR roster: {i}")).collect();
-    // The terminal summary repeats them at the end; with --quiet there is no summary, and a
-    // dropped roster row must still be said somewhere.
-    if g.quiet {
-        for w in &warnings {
-            eprintln!("nhiscan: warning: {w}");
-        }
-    }
+    // The terminal summary repeats them at the end. With --quiet they are only in the
+    // findings file's `scan.warnings`: quiet means errors only.
     Ok(Some((dir, warnings)))
 }
 
@@ -173,8 +168,12 @@ pub fn limits(g: &Global, cfg: Option<&Config>) -> Limits {
 }
 
 /// Connectors from the config; with none configured, the current directory (files and
-/// history) and the local host.
-pub fn connectors_or_default(cfg: Option<&Config>) -> anyhow::Result<Vec<Box<dyn Connector>>> {
+/// history) and the local host, which stderr says (unless `-q`): a config with only `[hr]`
+/// must not scan the live host without a word.
+pub fn connectors_or_default(
+    g: &Global,
+    cfg: Option<&Config>,
+) -> anyhow::Result<Vec<Box<dyn Connector>>> {
     let configured: Vec<Box<dyn Connector>> = match cfg {
         Some(c) => c
             .connector
@@ -205,6 +204,18 @@ pub fn connectors_or_default(cfg: Option<&Config>) -> anyhow::Result<Vec<Box<dyn
     if !configured.is_empty() {
         return Ok(configured);
     }
+    if !g.quiet {
+        let why = match cfg.and_then(|c| c.path.as_ref()) {
+            Some(p) => format!("config {} has no [[connector]] table", p.display()),
+            None => "no config (-c FILE, or ./nhiscan.toml)".to_string(),
+        };
+        let cwd = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| ".".into());
+        eprintln!(
+            "nhiscan: note: {why}: using the defaults, the current directory ({cwd}: files and git history) and the live host (/)"
+        );
+    }
     Ok(vec![
         Box::new(connectors::git::GitConnector::from_paths(
             vec![PathBuf::from(".")],
@@ -231,7 +242,7 @@ pub fn output_format(g: &Global) -> Format {
     if let Some(f) = g.format {
         return f;
     }
-    format_for_path(&g.output)
+    format_for_path(&g.findings_path())
 }
 
 pub(crate) fn format_for_path(output: &Path) -> Format {
@@ -250,12 +261,115 @@ pub(crate) fn format_for_path(output: &Path) -> Format {
     }
 }
 
+/// Refuse a `--format` that contradicts the output file's extension (`--format markdown
+/// -o findings.json`): `report` and `diff` could not read the file back, and whoever opens
+/// it by its name gets something else. `.json` holds any JSON rendering (json, jsonl,
+/// sarif, ocsf); a name with no known extension, or stdout, takes any format.
+pub fn check_format_fits(g: &Global, output: &Path) -> anyhow::Result<()> {
+    let Some(given) = g.format else {
+        return Ok(());
+    };
+    if writes_to_stdout(output) {
+        return Ok(());
+    }
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let Some((_, ext)) = name.rsplit_once('.') else {
+        return Ok(());
+    };
+    let json_family = |f: Format| {
+        matches!(
+            f,
+            Format::Json | Format::Jsonl | Format::Sarif | Format::Ocsf
+        )
+    };
+    let fits = match ext {
+        "json" => json_family(given),
+        "jsonl" | "ndjson" | "csv" | "sarif" | "ocsf" | "md" | "markdown" => {
+            format_for_path(output) == given || (ext == "sarif" && given == Format::Json)
+        }
+        _ => true,
+    };
+    if fits {
+        return Ok(());
+    }
+    let stem = output
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let suggestion = output.with_file_name(format!("{stem}.{}", extension(given)));
+    Err(usage(format!(
+        "--format {} does not fit the output name {}: its extension says {}; write to {} (or leave out --format: the extension picks it)",
+        given.as_str(),
+        output.display(),
+        ext,
+        suggestion.display()
+    )))
+}
+
+/// The file extension nhiscan uses for a format.
+fn extension(f: Format) -> &'static str {
+    match f {
+        Format::Json => "json",
+        Format::Jsonl => "jsonl",
+        Format::Csv => "csv",
+        Format::Sarif => "sarif",
+        Format::Ocsf => "ocsf.json",
+        Format::Markdown => "md",
+    }
+}
+
 /// Run, write, summarise, and pick the exit code.
 pub fn finish(g: &Global, spec: RunSpec) -> anyhow::Result<ExitCode> {
+    let output = g.findings_path();
     // Before scanning: a run that cannot write its findings has produced nothing.
-    report::check_output(&g.output).map_err(|e| usage(format!("{e:#}")))?;
+    report::check_output(&output).map_err(|e| usage(format!("{e:#}")))?;
+    check_format_fits(g, &output)?;
+    probe_output(&output).map_err(|e| usage(format!("{e:#}")))?;
     let file = pipeline::run(spec);
     write_and_exit(g, &file)
+}
+
+/// Create and remove the temporary file the final write will create, where it will
+/// create it, so an unwritable directory (permissions, a read-only mount) stops the run
+/// before the scan rather than after it. A device or FIFO (`-o /dev/null`, `-o >(gzip)`)
+/// is written in place and not opened here: opening a FIFO early would block, or end the
+/// reader's input before the findings arrive.
+fn probe_output(output: &Path) -> anyhow::Result<()> {
+    if writes_to_stdout(output) {
+        return Ok(());
+    }
+    let name = output.display();
+    if matches!(std::fs::metadata(output), Ok(m) if !m.is_file() && !m.is_dir()) {
+        return Ok(());
+    }
+    if output.starts_with("/dev") || output.starts_with("/proc") {
+        // Written in place (never replaced), so it must already exist and be writable.
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(output)
+            .map(drop)
+            .map_err(|e| anyhow::anyhow!("cannot write {name}: {e} (choose another -o path)"));
+    }
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".nhiscan-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| {
+            // The kind of error alone: the probe's random temporary name means nothing.
+            let e = std::io::Error::from(e.kind());
+            anyhow::anyhow!(
+                "cannot write {name}: creating a file in {} failed: {e} (choose another -o path, or make the directory writable)",
+                dir.display()
+            )
+        })
 }
 
 /// `-`, and the device paths that name standard output.
@@ -266,18 +380,84 @@ fn writes_to_stdout(output: &Path) -> bool {
         || output == Path::new("/proc/self/fd/1")
 }
 
+/// The results of a scan whose output could not be written after all (the directory was
+/// removed or made read-only during the scan, the disk filled up): a new file of mode 0600
+/// in `$TMPDIR`, else in the current directory, named after the output so its extension
+/// still says its format. Returns where they went.
+fn save_fallback(file: &FindingsFile, format: Format, output: &Path) -> anyhow::Result<PathBuf> {
+    let base = if writes_to_stdout(output) {
+        format!("findings.{}", extension(format))
+    } else {
+        output
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| format!("findings.{}", extension(format)))
+    };
+    let mut last = None;
+    for dir in [std::env::temp_dir(), PathBuf::from(".")] {
+        let attempt = (|| -> anyhow::Result<PathBuf> {
+            // tempfile creates the file 0600 and with a name nobody else holds.
+            let mut tmp = tempfile::Builder::new()
+                .prefix("nhiscan-")
+                .suffix(&format!("-{base}"))
+                .tempfile_in(&dir)?;
+            {
+                use std::io::Write;
+                let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+                report::render(file, format, &mut w).and_then(|()| w.flush())?;
+            }
+            tmp.as_file().sync_all()?;
+            let (_, path) = tmp.keep()?;
+            Ok(std::fs::canonicalize(&path).unwrap_or(path))
+        })();
+        match attempt {
+            Ok(p) => return Ok(p),
+            Err(e) => last = Some(format!("{}: {e:#}", dir.display())),
+        }
+    }
+    anyhow::bail!(
+        "no fallback file could be written either ({})",
+        last.unwrap_or_default()
+    )
+}
+
 pub fn write_and_exit(g: &Global, file: &FindingsFile) -> anyhow::Result<ExitCode> {
-    report::write_output(file, output_format(g), &g.output)?;
+    let output = g.findings_path();
+    let format = output_format(g);
+    // Where the findings ended up, or None when nowhere: a failed write loses neither the
+    // results (a fallback file) nor the summary, and it always exits 3.
+    let (written, write_failed) = match report::write_output(file, format, &output) {
+        Ok(()) => (Some(output.clone()), false),
+        Err(e) => {
+            eprintln!("nhiscan: error: {e:#}");
+            match save_fallback(file, format, &output) {
+                Ok(p) => {
+                    eprintln!(
+                        "nhiscan: the findings were NOT written to {}; they were saved to {} instead (mode 0600)",
+                        output.display(),
+                        p.display()
+                    );
+                    (Some(p), true)
+                }
+                Err(e) => {
+                    eprintln!("nhiscan: error: {e:#}; the findings are only in the summary below");
+                    (None, true)
+                }
+            }
+        }
+    };
     if !g.quiet {
         let summary = report::terminal_summary(file, 10);
+        let tail = match (&written, write_failed) {
+            (Some(p), false) if writes_to_stdout(p) => String::new(),
+            (Some(p), _) => format!("Findings written to {}\n", p.display()),
+            (None, _) => "Findings NOT written: see the errors above\n".to_string(),
+        };
         // When the findings go to stdout, stdout carries nothing else.
-        if writes_to_stdout(&g.output) {
-            eprint!("{summary}");
+        if writes_to_stdout(&output) {
+            eprint!("{summary}{tail}");
         } else {
-            super::out(&format!(
-                "{summary}Findings written to {}\n",
-                g.output.display()
-            ));
+            super::out(&format!("{summary}{tail}"));
         }
     } else if !pipeline::complete(file) {
         // Quiet still says why a scan was incomplete: exit 3 alone is no reason to act on.
@@ -302,13 +482,15 @@ pub fn write_and_exit(g: &Global, file: &FindingsFile) -> anyhow::Result<ExitCod
         .iter()
         .filter(|f| f.exception.is_none())
         .count();
-    Ok(ExitCode::from(if !pipeline::complete(file) {
-        EXIT_INCOMPLETE
-    } else if open > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    }))
+    Ok(ExitCode::from(
+        if write_failed || !pipeline::complete(file) {
+            EXIT_INCOMPLETE
+        } else if open > 0 {
+            EXIT_FINDINGS
+        } else {
+            EXIT_CLEAN
+        },
+    ))
 }
 
 /// The common part of a RunSpec.
@@ -334,6 +516,8 @@ pub fn base_spec(
         exceptions: exceptions(cfg)?,
         show_progress: show_progress(g),
         warnings: Vec::new(),
+        exposure: cfg.is_some_and(|c| c.scan.exposure),
+        unconfirmed: false,
     })
 }
 

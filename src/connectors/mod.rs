@@ -9,15 +9,19 @@
 //! Registering a connector type: add its config struct to [`ConnectorConfig`] and a line
 //! to [`build`]. That is the whole registry, kept greppable on purpose.
 
+mod allowlist;
 pub mod aws;
 pub mod git;
 pub mod host;
+
+pub use allowlist::{AllowEntry, PathAllowlist, Verdict};
 
 use crate::matcher::Matcher;
 use crate::model::{Coverage, Nhi};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Which job is running: connectors may skip work a job does not need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,15 +46,81 @@ pub trait Sink: Sync {
     fn emit(&self, nhi: Nhi);
 }
 
-/// Counters the terminal progress display reads. Connectors bump them as they go.
+/// Counters the terminal progress display reads. Connectors bump them as they go, and
+/// say which phase each running connector (or unit: one host root) is in, so a long API
+/// crawl shows what it is doing rather than a count that stands still.
 #[derive(Debug, Default)]
 pub struct Progress {
     pub items: AtomicU64,
     pub bytes: AtomicU64,
     pub findings: AtomicU64,
+    /// Running connectors by name, in the order they started, with their current phase.
+    running: Mutex<Vec<(String, Phase)>>,
+}
+
+/// What one running connector is doing: `what` (`users`, `repos`, `accounts`; empty when
+/// it only runs), `done` so far and the `total` when it is known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Phase {
+    pub what: String,
+    pub done: u64,
+    pub total: Option<u64>,
+}
+
+/// Marks a connector (or unit) as running until dropped; see [`Progress::start`].
+pub struct Running<'a> {
+    progress: &'a Progress,
+    name: String,
+}
+
+impl Running<'_> {
+    /// The same as [`Progress::phase`] for this connector.
+    pub fn phase(&self, what: &str, done: u64, total: Option<u64>) {
+        self.progress.phase(&self.name, what, done, total);
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.progress.finish(&self.name);
+    }
 }
 
 impl Progress {
+    /// `name` (`git`, `aws:prod`, `host:web-1`) is running until the guard is dropped,
+    /// whichever way its scan returns.
+    pub fn start(&self, name: &str) -> Running<'_> {
+        self.phase(name, "", 0, None);
+        Running {
+            progress: self,
+            name: name.to_string(),
+        }
+    }
+    /// `name` is now in phase `what`, `done` of `total` (when known) through it.
+    pub fn phase(&self, name: &str, what: &str, done: u64, total: Option<u64>) {
+        let phase = Phase {
+            what: what.to_string(),
+            done,
+            total,
+        };
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        match running.iter_mut().find(|(n, _)| n == name) {
+            Some((_, p)) => *p = phase,
+            None => running.push((name.to_string(), phase)),
+        }
+    }
+    /// `name` is no longer running.
+    pub fn finish(&self, name: &str) {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        running.retain(|(n, _)| n != name);
+    }
+    /// The running connectors and their phases, in the order they started.
+    pub fn running(&self) -> Vec<(String, Phase)> {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
     pub fn add_items(&self, n: u64) {
         self.items.fetch_add(n, Ordering::Relaxed);
     }
@@ -75,19 +145,6 @@ impl Default for Limits {
         Limits {
             max_file_size: 64 * 1024 * 1024,
         }
-    }
-}
-
-/// Path allowlist from `.nhiscanignore` files and `--ignore FILE` (gitignore-style globs).
-/// Finding ids in those files are applied later, by the pipeline.
-#[derive(Debug, Default, Clone)]
-pub struct PathAllowlist {
-    pub globs: Option<globset::GlobSet>,
-}
-
-impl PathAllowlist {
-    pub fn is_allowed(&self, path: &str) -> bool {
-        self.globs.as_ref().is_some_and(|g| g.is_match(path))
     }
 }
 

@@ -5,6 +5,9 @@
 //! A raw secret only ever lives in [`SecretBytes`], which cannot be serialised and whose
 //! `Debug` redacts; everything that leaves the process carries a [`SecretRef`] instead.
 
+pub mod coverage_unit;
+pub mod scrub;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -42,6 +45,10 @@ pub enum Kind {
     SaasOauthGrant,
     SaasServiceAccount,
     SaasAdmin,
+    /// Extension: a credential in a cloud or SaaS record's metadata (a tag, a description,
+    /// a webhook URL, a token's label). Git and host metadata use `secret_in_repo` and
+    /// `secret_on_host`.
+    SecretInMetadata,
 }
 
 impl Kind {
@@ -72,6 +79,7 @@ impl Kind {
             Kind::SaasOauthGrant => "saas_oauth_grant",
             Kind::SaasServiceAccount => "saas_service_account",
             Kind::SaasAdmin => "saas_admin",
+            Kind::SecretInMetadata => "secret_in_metadata",
         }
     }
 
@@ -109,6 +117,20 @@ pub enum Relation {
 }
 
 impl Relation {
+    /// Strength of a relation for picking a person's strongest tie (higher is stronger):
+    /// `is` > `created` > `authored` > `owns` > `approved` > `has_access` > `orphaned`.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Relation::Is => 6,
+            Relation::Created => 5,
+            Relation::Authored => 4,
+            Relation::Owns => 3,
+            Relation::Approved => 2,
+            Relation::HasAccess => 1,
+            Relation::Orphaned => 0,
+        }
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Relation::Is => "is",
@@ -444,6 +466,11 @@ pub struct Nhi {
     /// Part of the stable identity of the finding in addition to connector/kind/resource
     /// (e.g. the secret hash for secrets, so that line moves keep the same id).
     pub fingerprint_basis: Option<String>,
+    /// Set for NHIs that are reported only when something ties them to a person: roles
+    /// AWS creates for itself (`aws_managed_role`), no-login system accounts without keys
+    /// (`idle_system_account`). Untied, they are counted in `summary.not_reported` under
+    /// this reason instead of being called orphaned.
+    pub tie_required: Option<&'static str>,
 }
 
 impl Nhi {
@@ -471,6 +498,7 @@ impl Nhi {
             attributes: BTreeMap::new(),
             join_keys: Vec::new(),
             fingerprint_basis: None,
+            tie_required: None,
         }
     }
 
@@ -527,6 +555,10 @@ pub struct Coverage {
     /// Bytes read, for file and history scans.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub bytes_scanned: u64,
+    /// How the source was read where it differs from what the user may expect, without
+    /// being an error (an allowlist entry set aside for a path named explicitly).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -543,18 +575,23 @@ impl Coverage {
             skipped: BTreeMap::new(),
             throttled: 0,
             bytes_scanned: 0,
+            notes: Vec::new(),
         }
     }
-    /// Record an error: the source becomes `partial` (unless already `failed`).
+    /// Record an error: the source becomes `partial` (unless already `failed`). A URL's
+    /// userinfo in `msg` is hidden ([`scrub::redact_urls_in`]).
     pub fn error(&mut self, msg: impl Into<String>) {
-        self.errors.push(msg.into());
+        self.errors
+            .push(scrub::redact_urls_in(&msg.into()).into_owned());
         if self.status == CoverageStatus::Complete {
             self.status = CoverageStatus::Partial;
         }
     }
-    /// Record a fatal error: nothing (more) could be read from this source.
+    /// Record a fatal error: nothing (more) could be read from this source. A URL's
+    /// userinfo in `msg` is hidden.
     pub fn fail(&mut self, msg: impl Into<String>) {
-        self.errors.push(msg.into());
+        self.errors
+            .push(scrub::redact_urls_in(&msg.into()).into_owned());
         self.status = CoverageStatus::Failed;
     }
     pub fn skip(&mut self, reason: &str) {

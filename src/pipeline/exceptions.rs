@@ -6,13 +6,14 @@
 //! remove them (path globs before scanning, finding ids after).
 
 use crate::config::ExceptionConfig;
-use crate::connectors::PathAllowlist;
+use crate::connectors::{AllowEntry, PathAllowlist};
 use crate::model::{ExceptionRef, Finding};
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
-use globset::{Glob, GlobSetBuilder};
+use globset::Glob;
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Debug, Default)]
 pub struct Exceptions {
@@ -100,13 +101,20 @@ impl IgnoreList {
     pub fn load(path: &Path) -> anyhow::Result<IgnoreList> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading allowlist {}", path.display()))?;
-        Self::parse(&text).with_context(|| format!("allowlist {}", path.display()))
+        Self::parse_from(&text, &path.display().to_string())
+            .with_context(|| format!("allowlist {}", path.display()))
     }
 
     pub fn parse(text: &str) -> anyhow::Result<IgnoreList> {
+        Self::parse_from(text, "allowlist")
+    }
+
+    /// Parse the allowlist `text` read from `source` (named with each entry's line in
+    /// what the scan reports about it).
+    pub fn parse_from(text: &str, source: &str) -> anyhow::Result<IgnoreList> {
+        let source: Arc<str> = source.into();
         let mut ids = HashSet::new();
-        let mut globs = GlobSetBuilder::new();
-        let mut any_glob = false;
+        let mut entries = Vec::new();
         for (n, raw) in text.lines().enumerate() {
             let line = raw.split(" #").next().unwrap_or("").trim();
             if line.is_empty() || line.starts_with('#') {
@@ -119,11 +127,8 @@ impl IgnoreList {
             // gitignore: a leading `/` (or `./`) anchors the pattern at the root.
             let rooted = line.starts_with('/') || line.starts_with("./");
             let pat = line.trim_start_matches("./").trim_start_matches('/');
-            let mut add = |p: String| -> anyhow::Result<()> {
-                globs.add(
-                    Glob::new(&p).with_context(|| format!("line {}: bad glob {line:?}", n + 1))?,
-                );
-                Ok(())
+            let glob = |p: String| -> anyhow::Result<Glob> {
+                Glob::new(&p).with_context(|| format!("line {}: bad glob {line:?}", n + 1))
             };
             // gitignore: a pattern with no slash but a trailing one (`tests/`, `*.lock`)
             // matches at any depth; one with a slash at its start or in the middle
@@ -135,14 +140,17 @@ impl IgnoreList {
             } else {
                 format!("**/{body}")
             };
-            add(base.clone())?;
-            add(format!("{base}/**"))?;
-            any_glob = true;
+            let globs = vec![glob(base.clone())?, glob(format!("{base}/**"))?];
+            let entry = AllowEntry {
+                source: source.clone(),
+                line: n + 1,
+                pattern: line.to_string(),
+            };
+            entries.push((entry, globs));
         }
-        let globs = if any_glob { Some(globs.build()?) } else { None };
         Ok(IgnoreList {
             ids,
-            paths: PathAllowlist { globs },
+            paths: PathAllowlist::new(entries)?,
         })
     }
 

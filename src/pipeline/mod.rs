@@ -4,8 +4,10 @@
 
 pub mod correlate;
 pub mod exceptions;
+pub mod metadata;
 pub mod policy;
 pub mod progress;
+pub mod reach;
 
 use crate::attribution::{self, Attribution};
 use crate::connectors::{Connector, Limits, Mode, PathAllowlist, Progress, ScanContext, Sink};
@@ -36,6 +38,10 @@ pub struct RunSpec {
     pub show_progress: bool,
     /// Problems with the input that did not stop the run (bad roster rows).
     pub warnings: Vec<String>,
+    /// Leaver: list exposure-only secrets as findings (`--exposure`).
+    pub exposure: bool,
+    /// Sweep: list NHIs with an unconfirmed active owner (`--unconfirmed`).
+    pub unconfirmed: bool,
 }
 
 /// Collects NHIs from connector threads.
@@ -104,8 +110,14 @@ pub fn run(spec: RunSpec) -> FindingsFile {
         allow_paths: &spec.allow_paths,
     };
     let display = progress::Display::start(progress.clone(), spec.show_progress);
-    let (mut items, coverage) = collect(&spec.connectors, &ctx);
+    let (mut items, mut coverage) = collect(&spec.connectors, &ctx);
     display.finish();
+    metadata::scrub(
+        &mut items,
+        &mut coverage,
+        &spec.matcher,
+        spec.directory.as_ref(),
+    );
 
     correlate::correlate(&mut items);
 
@@ -123,8 +135,21 @@ pub fn run(spec: RunSpec) -> FindingsFile {
         })
         .collect();
 
+    let mut attributed = attributed;
+    reach::add_key_access(&mut attributed);
+
     let today = started.date_naive();
-    let mut findings = policy::select(spec.mode, dir, spec.subject, attributed);
+    let selection = policy::select_with(
+        spec.mode,
+        dir,
+        spec.subject,
+        attributed,
+        policy::Options {
+            exposure: spec.exposure,
+            unconfirmed: spec.unconfirmed,
+        },
+    );
+    let mut findings = selection.findings;
     let before = findings.len();
     findings.retain(|f| !spec.ignore.ignores(&f.id));
     let allowlisted = (before - findings.len()) as u64;
@@ -181,6 +206,9 @@ pub fn run(spec: RunSpec) -> FindingsFile {
         findings,
         summary: crate::report::Summary {
             allowlisted,
+            unconfirmed: selection.unconfirmed,
+            exposure: selection.exposure,
+            not_reported: selection.not_reported,
             ..Default::default()
         },
     };

@@ -18,6 +18,30 @@ fn is_ownership(r: Relation) -> bool {
     )
 }
 
+/// What the caller asked the policy to list beyond the default findings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Leaver: also list the secrets the leaver could read only because they committed to
+    /// the repository (`--exposure`, `[scan] exposure = true`).
+    pub exposure: bool,
+    /// Sweep: also list the NHIs whose only tie is one weak signal to an active person
+    /// (`--unconfirmed`).
+    pub unconfirmed: bool,
+}
+
+/// The policy's result: the findings, and the counts of what was left out on purpose
+/// (which the summary states, so nothing vanishes silently).
+#[derive(Debug, Default)]
+pub struct Selection {
+    pub findings: Vec<Finding>,
+    /// Sweep: NHIs with an unconfirmed active owner (listed only with `--unconfirmed`).
+    pub unconfirmed: u64,
+    /// Leaver: exposure-only secrets (listed only with `--exposure`).
+    pub exposure: u64,
+    /// NHIs that need a tie to be reported and had none, by reason.
+    pub not_reported: std::collections::BTreeMap<String, u64>,
+}
+
 /// Turn attributed NHIs into findings for `mode`.
 pub fn select(
     mode: Mode,
@@ -25,20 +49,107 @@ pub fn select(
     subject: Option<usize>,
     attributed: Vec<(Nhi, Vec<Attribution>)>,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
+    select_with(mode, dir, subject, attributed, Options::default()).findings
+}
+
+/// [`select`] with options, returning what was left out as counts.
+pub fn select_with(
+    mode: Mode,
+    dir: &Directory,
+    subject: Option<usize>,
+    attributed: Vec<(Nhi, Vec<Attribution>)>,
+    opts: Options,
+) -> Selection {
+    let mut out = Selection::default();
     for (nhi, attrs) in attributed {
         let f = match mode {
             Mode::Leaver => subject.and_then(|s| {
                 let a = attrs.iter().find(|a| a.person == s)?;
                 let p = dir.people.get(s)?;
+                if a.is_exposure_only() {
+                    out.exposure += 1;
+                    return opts
+                        .exposure
+                        .then(|| exposure_finding(&nhi, a, p, &attrs, dir));
+                }
                 Some(tied(&nhi, a, p, dir))
             }),
-            Mode::Sweep => sweep_one(&nhi, &attrs, dir),
+            Mode::Sweep => match sweep_one(&nhi, &attrs, dir) {
+                Sweep::Finding(f) => Some(*f),
+                Sweep::Unconfirmed(f) => {
+                    if let Some(reason) = nhi.tie_required {
+                        *out.not_reported.entry(reason.to_string()).or_default() += 1;
+                        None
+                    } else {
+                        out.unconfirmed += 1;
+                        opts.unconfirmed.then_some(*f)
+                    }
+                }
+                Sweep::Orphan(f) => match nhi.tie_required {
+                    Some(reason) => {
+                        *out.not_reported.entry(reason.to_string()).or_default() += 1;
+                        None
+                    }
+                    None => Some(*f),
+                },
+                Sweep::Nothing => None,
+            },
             Mode::Secrets => Some(secret_one(&nhi, &attrs, dir)),
         };
-        out.extend(f);
+        out.findings.extend(f);
     }
     out
+}
+
+/// A secret the leaver could read because they committed to its repository: listed on
+/// request, `low` (one step up for a high-risk exit), to be rotated by whoever owns it.
+fn exposure_finding(
+    nhi: &Nhi,
+    a: &Attribution,
+    p: &Person,
+    attrs: &[Attribution],
+    dir: &Directory,
+) -> Finding {
+    let mut sev = Severity::Low;
+    if p.risk == Risk::High {
+        sev = sev.raise();
+    }
+    // Who rotates it: the secret's author when active, else a CODEOWNERS owner.
+    let rotator = attrs
+        .iter()
+        .filter(|o| o.person != a.person)
+        .filter(|o| matches!(o.relation, Relation::Authored | Relation::Owns))
+        .filter_map(|o| dir.people.get(o.person).map(|q| (o, q)))
+        .find(|(_, q)| q.status.is_active())
+        .map(|(o, q)| format!("{} ({} it)", q.email, o.relation.as_str()))
+        .or_else(|| {
+            nhi.location
+                .as_ref()
+                .and_then(|l| l.author_email.clone())
+                .map(|e| format!("{e} (committed it)"))
+        })
+        .unwrap_or_else(|| "the owner of the system it unlocks".to_string());
+    let remediation = Remediation {
+        action: Action::Rotate,
+        detail: format!(
+            "{} could read this secret in {} (they committed to the repository). {rotator} should rotate it and update its consumers; then remove it from the repository.",
+            p.email, nhi.resource
+        ),
+    };
+    let mut evidence = a.evidence.clone();
+    evidence.push(Evidence::new(
+        "attribution",
+        "exposure: the leaver committed to this repository; nothing ties them to this secret itself",
+    ));
+    finding(
+        nhi,
+        Some(p.email.clone()),
+        Some(a.relation),
+        a.confidence,
+        evidence,
+        sev,
+        remediation,
+    )
 }
 
 fn tied(nhi: &Nhi, a: &Attribution, p: &Person, dir: &Directory) -> Finding {
@@ -105,15 +216,38 @@ fn active_owners(
         .collect()
 }
 
-fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Finding> {
+/// What a sweep makes of one NHI.
+enum Sweep {
+    /// Reported: tied to someone who left, or held by someone outside.
+    Finding(Box<Finding>),
+    /// Only one weak signal ties it to an active person: not orphaned, not a finding by
+    /// default (the summary counts it; `--unconfirmed` lists it).
+    Unconfirmed(Box<Finding>),
+    /// No active owner could be resolved at all.
+    Orphan(Box<Finding>),
+    /// An active person owns it.
+    Nothing,
+}
+
+fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Sweep {
+    match sweep_decide(nhi, attrs, dir) {
+        Some(s) => s,
+        None => Sweep::Nothing,
+    }
+}
+
+fn sweep_decide(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Sweep> {
     let person = |a: &Attribution| dir.people.get(a.person);
     // Access a departed person still holds is reported whoever owns the NHI now: a secret
     // they committed (they know the value), or an SSH key of theirs (its comment names
     // them) authorized for an active colleague's account. Reported with the departed
     // person; the active owner is named for routing.
+    // An account they can still log into (their key in its authorized_keys, a sudoers
+    // runas grant) is access they hold too.
     let holds = |a: &Attribution| match nhi.kind {
         Kind::SecretInRepo | Kind::SecretOnHost => a.relation == Relation::Authored,
         Kind::SshAuthorizedKey => matches!(a.relation, Relation::HasAccess | Relation::Owns),
+        Kind::HostAccount | Kind::HostAdmin => a.relation == Relation::HasAccess,
         _ => false,
     };
     if let Some(a) = attrs.iter().find(|a| {
@@ -141,7 +275,7 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
                 "no active person owns or authored it: whoever runs the system it unlocks must rotate it",
             ));
         }
-        return Some(f);
+        return Some(Sweep::Finding(Box::new(f)));
     }
     let has_active_owner = attrs.iter().any(|a| {
         accountable(nhi, a)
@@ -169,7 +303,7 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
                 ),
             ];
             evidence.extend(active_owners(nhi, attrs, dir, None));
-            return Some(finding(
+            return Some(Sweep::Finding(Box::new(finding(
                 nhi,
                 None,
                 Some(Relation::Authored),
@@ -177,7 +311,7 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
                 evidence,
                 base_severity(nhi),
                 remediation(nhi, Some(Relation::Authored), None),
-            ));
+            ))));
         }
     }
     if has_active_owner {
@@ -204,7 +338,45 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
             "hr",
             format!("owner {} is {} in HR", p.email, p.status.as_str()),
         ));
-        return Some(f);
+        return Some(Sweep::Finding(Box::new(f)));
+    }
+    // A weak tie to an active person is never `orphaned`: one signal (an account named
+    // like their username, a crontab in that account) is a guess to confirm, not proof
+    // that nobody owns it. Exposure (having committed to the repository) is no tie here.
+    // Only a tie that would make them its owner counts (or, for a credential in a host
+    // file, the account it sits in): being able to log into an account is no claim to it.
+    if let Some(a) = attrs.iter().find(|a| {
+        !a.is_exposure_only()
+            && (accountable(nhi, a) || nhi.kind == Kind::SecretOnHost)
+            && person(a).is_some_and(|p| p.status.is_active())
+    }) {
+        let p = person(a)?;
+        let mut evidence = a.evidence.clone();
+        evidence.push(Evidence::new(
+            "attribution",
+            format!(
+                "only a weak signal ties it to {} (active): confirm the owner, then record it (an owner tag, or the identifier as an alias in the roster)",
+                p.email
+            ),
+        ));
+        let mut f = finding(
+            nhi,
+            Some(p.email.clone()),
+            Some(a.relation),
+            a.confidence,
+            evidence,
+            Severity::Info,
+            Remediation {
+                action: Action::Review,
+                detail: format!(
+                    "Ask {} to confirm they own {}; record the owner so the next sweep resolves it.",
+                    p.email, nhi.resource
+                ),
+            },
+        );
+        f.attributes
+            .insert("unconfirmed_owner".into(), p.email.clone());
+        return Some(Sweep::Unconfirmed(Box::new(f)));
     }
     // No active owner could be resolved at all: orphaned.
     // One evidence line per piece of evidence: a connector often offers one account under
@@ -276,7 +448,7 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
     };
     let sev = base_severity(nhi);
     let remediation = remediation(nhi, Some(Relation::Orphaned), None);
-    Some(finding(
+    Some(Sweep::Orphan(Box::new(finding(
         nhi,
         None,
         Some(Relation::Orphaned),
@@ -284,7 +456,7 @@ fn sweep_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Findin
         evidence,
         sev,
         remediation,
-    ))
+    ))))
 }
 
 fn secret_one(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Finding {
@@ -335,6 +507,12 @@ fn finding(
             format!(
                 "its {u} could not be read (see coverage): owner and severity rest on what was read"
             ),
+        ));
+    }
+    if in_test_path(nhi) {
+        evidence.push(Evidence::new(
+            "policy",
+            "under a test or fixture path: most likely a test value, so one severity step lower (still rotate it if it is real)",
         ));
     }
     let mut seen = std::collections::HashSet::new();
@@ -396,7 +574,7 @@ pub fn base_severity(nhi: &Nhi) -> Severity {
                 (false, _) => Medium,
             }
         }
-        Kind::SecretOnHost => High,
+        Kind::SecretOnHost | Kind::SecretInMetadata => High,
         Kind::HostAdmin | Kind::SaasAdmin => High,
         Kind::SshAuthorizedKey => Medium,
         _ => Medium,
@@ -416,7 +594,55 @@ pub fn base_severity(nhi: &Nhi) -> Severity {
     {
         sev = sev.lower();
     }
+    if in_test_path(nhi) {
+        sev = sev.lower();
+    }
     sev
+}
+
+/// Whether a secret sits under a test or fixture path (`tests/`, `testdata/`,
+/// `fixtures/`, `spec/`, `*_test.go`, `test_x.py`, `x.test.js`): most likely a test value,
+/// still reported, one severity step lower, and the evidence says why.
+pub fn in_test_path(nhi: &Nhi) -> bool {
+    if !matches!(nhi.kind, Kind::SecretInRepo) {
+        return false;
+    }
+    let Some(path) = nhi.location.as_ref().map(|l| l.path.as_str()) else {
+        return false;
+    };
+    is_test_path(path)
+}
+
+/// Pure path test behind [`in_test_path`].
+pub fn is_test_path(path: &str) -> bool {
+    const DIRS: &[&str] = &[
+        "test",
+        "tests",
+        "testdata",
+        "test-data",
+        "test_data",
+        "fixtures",
+        "fixture",
+        "__tests__",
+        "__fixtures__",
+        "spec",
+        "specs",
+        "testing",
+    ];
+    let lower = path.to_ascii_lowercase();
+    let mut parts: Vec<&str> = lower.split('/').filter(|p| !p.is_empty()).collect();
+    let Some(file) = parts.pop() else {
+        return false;
+    };
+    if parts.iter().any(|d| DIRS.contains(d)) {
+        return true;
+    }
+    let stem = file.split('.').next().unwrap_or(file);
+    stem.ends_with("_test")
+        || stem.ends_with("_spec")
+        || stem.starts_with("test_")
+        || file.contains(".test.")
+        || file.contains(".spec.")
 }
 
 fn credential_name(nhi: &Nhi) -> String {
@@ -496,7 +722,7 @@ pub fn handover_to(p: &Person, dir: &Directory) -> Option<String> {
 pub fn remediation(nhi: &Nhi, relation: Option<Relation>, to: Option<&str>) -> Remediation {
     let to = to.unwrap_or("a new accountable owner").to_string();
     let (action, detail) = match (nhi.kind, relation) {
-        (Kind::SecretInRepo | Kind::SecretOnHost, _) => (
+        (Kind::SecretInRepo | Kind::SecretOnHost | Kind::SecretInMetadata, _) => (
             Action::Rotate,
             format!(
                 "Rotate the {} in {} now (whoever committed or could read it knows the value), update its consumers, then remove it from {}{}.",
@@ -549,6 +775,15 @@ pub fn remediation(nhi: &Nhi, relation: Option<Relation>, to: Option<&str>) -> R
             Action::Revoke,
             format!(
                 "Check its last use, deactivate {}, confirm nothing breaks, then delete it; issue a replacement to {to} if a service still needs it.",
+                nhi.resource
+            ),
+        ),
+        // An account the person can become (their key in its authorized_keys, a sudoers
+        // runas grant): take the way in away, then assume they read what it holds.
+        (Kind::HostAccount | Kind::HostAdmin, Some(Relation::HasAccess)) => (
+            Action::Revoke,
+            format!(
+                "Remove the person's way into {} (their key from its authorized_keys, their sudoers runas grant), then rotate the account's own password, keys and the secrets it holds (crontab, dotfiles), and review its sudo grant.",
                 nhi.resource
             ),
         ),
@@ -613,6 +848,29 @@ mod tests {
             "{:?}",
             f[0].evidence
         );
+    }
+
+    #[test]
+    fn test_and_fixture_paths_are_recognised_and_real_code_is_not() {
+        for p in [
+            "tests/fixtures/x.env",
+            "src/testdata/key.pem",
+            "pkg/auth/auth_test.go",
+            "app/__tests__/api.js",
+            "test_settings.py",
+            "web/login.spec.ts",
+            "spec/models/user_spec.rb",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in [
+            "src/config.rs",
+            "contest/app.py",
+            "latest/settings.py",
+            "attestation.go",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! A duplicated id in one file counts once (its first occurrence).
 
 use super::FindingsFile;
-use crate::model::{CoverageStatus, Finding};
+use crate::model::{coverage_unit, CoverageStatus, Finding};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -90,16 +90,13 @@ fn changes(old: &Finding, new: &Finding) -> Vec<FieldChange> {
         .collect()
 }
 
-/// Whether `scan` covered `connector` completely. A finding's connector matches coverage
-/// entries of the same name or, for sources split further (`git:repo`), its sub-entries.
-fn covered(scan: &FindingsFile, connector: &str) -> bool {
+/// Whether `scan` covered the finding `f`'s coverage unit completely: at least one entry
+/// covers it ([`coverage_unit::covers`]: its own unit, such as `aws:prod/111111111111`,
+/// or its whole connector) and every entry that covers it is complete.
+fn covered(scan: &FindingsFile, f: &Finding) -> bool {
     let mut seen = false;
     for c in &scan.coverage {
-        let same = c.connector == connector
-            || c.connector
-                .strip_prefix(connector)
-                .is_some_and(|rest| rest.starts_with(':'));
-        if same {
+        if coverage_unit::covers(&c.connector, &f.connector, &f.resource) {
             seen = true;
             if c.status != CoverageStatus::Complete {
                 return false;
@@ -142,7 +139,7 @@ pub fn diff(old: &FindingsFile, new: &FindingsFile) -> Diff {
         if new_ids.contains(f.id.as_str()) || !old_seen.insert(f.id.as_str()) {
             continue;
         }
-        if covered(new, &f.connector) {
+        if covered(new, f) {
             d.resolved.push(f.clone());
         } else {
             d.unverified.push(f.clone());
@@ -314,13 +311,42 @@ mod tests {
 
     #[test]
     fn coverage_matching() {
-        let mut f = sample();
-        f.coverage = vec![Coverage::new("git:repo-a"), Coverage::new("aws:prod")];
-        assert!(covered(&f, "git"));
-        assert!(covered(&f, "aws:prod"));
-        assert!(!covered(&f, "aws:pro"));
-        assert!(!covered(&f, "host:web-1"));
-        f.coverage[0].error("boom");
-        assert!(!covered(&f, "git"));
+        let mut file = sample();
+        let finding = |connector: &str, resource: &str| {
+            let mut f = file_finding();
+            f.connector = connector.into();
+            f.resource = resource.into();
+            f
+        };
+        let key = "arn:aws:iam::111111111111:user/svc#AKIAIOSFODNN7EXAMPLE";
+        file.coverage = vec![
+            Coverage::new("git"),
+            Coverage::new("aws:prod/111111111111"),
+            Coverage::new("host:web-1"),
+        ];
+        assert!(covered(&file, &finding("git", "repo:a:1")));
+        assert!(covered(&file, &finding("aws:prod", key)));
+        assert!(!covered(
+            &file,
+            &finding("aws:prod", &key.replace("1111", "2222"))
+        ));
+        assert!(!covered(&file, &finding("aws:pro", key)));
+        assert!(covered(&file, &finding("host:web-1", "web-1:alice")));
+        assert!(!covered(&file, &finding("host:web-2", "web-2:alice")));
+        assert!(!covered(&file, &finding("git:main", "repo:a:1")));
+        file.coverage[1].error("boom");
+        assert!(!covered(&file, &finding("aws:prod", key)));
+        // A failure of the whole connector (no account list) leaves every account open.
+        file.coverage[1] = Coverage::new("aws:prod/111111111111");
+        let mut whole = Coverage::new("aws:prod");
+        whole.fail("the organization's accounts are unknown");
+        file.coverage.push(whole);
+        assert!(!covered(&file, &finding("aws:prod", key)));
+        file.coverage[0].error("boom");
+        assert!(!covered(&file, &finding("git", "repo:a:1")));
+    }
+
+    fn file_finding() -> Finding {
+        sample().findings[0].clone()
     }
 }

@@ -10,8 +10,20 @@ use std::path::Path;
 
 /// Read a findings file in either form nhiscan writes: the JSON document or JSON Lines
 /// (told apart by content, not by extension). `-` reads stdin. Refuses any
-/// `schema_version` but "1". Every error names the file.
+/// `schema_version` but "1", and a file that is not whole (a JSON Lines file missing its
+/// promised closing line, a `summary.total` that disagrees with the findings). Every
+/// error names the file. What could not be checked (a JSON Lines file from an earlier
+/// version) is printed to stderr as a warning; [`read_findings_checked`] returns it instead.
 pub fn read_findings(path: &Path) -> anyhow::Result<FindingsFile> {
+    let (file, warnings) = read_findings_checked(path)?;
+    for w in warnings {
+        eprintln!("nhiscan: warning: {w}");
+    }
+    Ok(file)
+}
+
+/// [`read_findings`], returning the warnings rather than printing them.
+pub fn read_findings_checked(path: &Path) -> anyhow::Result<(FindingsFile, Vec<String>)> {
     let name = path.display().to_string();
     let mut bytes = Vec::new();
     if path == Path::new("-") {
@@ -29,11 +41,13 @@ pub fn read_findings(path: &Path) -> anyhow::Result<FindingsFile> {
     if text.trim().is_empty() {
         bail!("{name} is empty: not an nhiscan findings file");
     }
-    if json::looks_like_jsonl(text) {
-        json::parse_jsonl(text, &name)
+    let mut warnings = Vec::new();
+    let file = if json::looks_like_jsonl(text) {
+        json::parse_jsonl(text, &name, &mut warnings)?
     } else {
-        json::parse_json(text, &name)
-    }
+        json::parse_json(text, &name)?
+    };
+    Ok((file, warnings))
 }
 
 /// Render `file` as `format` to `output`: `-` is stdout, anything else is written with

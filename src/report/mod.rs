@@ -21,7 +21,7 @@ mod summary;
 pub(crate) mod testdata;
 
 pub use diff::{diff, Change, Diff, FieldChange};
-pub use file::{check_output, read_findings, write_atomic, write_output};
+pub use file::{check_output, read_findings, read_findings_checked, write_atomic, write_output};
 pub use summary::{sanitize_terminal, terminal_summary};
 
 use crate::model::{Coverage, CoverageStatus, Finding};
@@ -87,6 +87,25 @@ pub struct Summary {
     /// not in `findings`; counted so that nothing vanishes silently).
     #[serde(default)]
     pub allowlisted: u64,
+    /// Extension (sweep): NHIs whose only tie is one weak signal to an active person.
+    /// They are not findings (a guess must not call an active person's access
+    /// orphaned); `--unconfirmed` lists them, each naming the person to confirm.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unconfirmed: u64,
+    /// Extension (leaver): secrets the leaver could read only because they committed to
+    /// the repository that holds them. Not findings unless `--exposure` is given (or
+    /// `[scan] exposure = true`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub exposure: u64,
+    /// Extension: NHIs left out on purpose because nothing ties them to anyone, by reason
+    /// (`aws_managed_role`: roles AWS creates for its own services and landing zones;
+    /// `idle_system_account`: a no-login account without keys).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_reported: BTreeMap<String, u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The findings file, exactly per the contract (`schema_version` "1").
@@ -106,6 +125,9 @@ impl FindingsFile {
     pub fn summarize(&mut self) {
         let mut s = Summary {
             allowlisted: self.summary.allowlisted,
+            unconfirmed: self.summary.unconfirmed,
+            exposure: self.summary.exposure,
+            not_reported: std::mem::take(&mut self.summary.not_reported),
             ..Summary::default()
         };
         for f in &self.findings {

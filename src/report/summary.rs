@@ -163,6 +163,20 @@ fn build(out: &mut String, file: &FindingsFile, top: usize) -> std::fmt::Result 
         )?;
     }
 
+    // What the allowlist kept out, and what it was overruled on, is said, never silent.
+    for c in &file.coverage {
+        let name = sanitize_terminal(&c.connector);
+        if let Some(n) = c.skipped.get("allowlisted").filter(|n| **n > 0) {
+            writeln!(
+                out,
+                "Allowlisted: {name}: {n} items not scanned (allowlisted paths)"
+            )?;
+        }
+        for note in &c.notes {
+            writeln!(out, "NOTE: {name}: {}", sanitize_terminal(note))?;
+        }
+    }
+
     let sev: Vec<String> = [
         Severity::Critical,
         Severity::High,
@@ -183,6 +197,33 @@ fn build(out: &mut String, file: &FindingsFile, top: usize) -> std::fmt::Result 
             out,
             "Allowlisted: {} finding(s) dropped by id (.nhiscanignore)",
             file.summary.allowlisted
+        )?;
+    }
+    // Left out on purpose, and how to see it: never silent.
+    if file.summary.unconfirmed > 0 {
+        writeln!(
+            out,
+            "Not reported: {} NHI(s) with an unconfirmed active owner (one weak signal ties each to an active person); list them with `nhiscan sweep --unconfirmed`",
+            file.summary.unconfirmed
+        )?;
+    }
+    if file.summary.exposure > 0 {
+        writeln!(
+            out,
+            "Not listed: {} secret(s) the leaver could read in repositories they committed to (exposure); list them with `--exposure`",
+            file.summary.exposure
+        )?;
+    }
+    for (reason, n) in &file.summary.not_reported {
+        let what = match reason.as_str() {
+            "aws_managed_role" => "role(s) AWS created for its own services and landing zones",
+            "idle_system_account" => "no-login system account(s) without keys",
+            other => other,
+        };
+        writeln!(
+            out,
+            "Not reported: {n} {what}, tied to nobody ({})",
+            sanitize_terminal(reason)
         )?;
     }
     if file.findings.is_empty() {

@@ -367,27 +367,41 @@ fn malformed_roster_rows_are_reported_with_file_and_line_and_the_rest_loads() {
     )
     .unwrap();
     let out = env.path().join("r.json");
-    let a = nhiscan()
-        .current_dir(env.path())
-        .args([
-            "leaver",
-            "alice@acme.example",
-            "--no-progress",
-            "-q",
-            "--hr",
-        ])
-        .arg(&roster)
-        .arg("-c")
-        .arg("nhiscan.toml")
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(1);
-    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
-    assert!(err.contains("broken.csv:3"), "{err}");
-    assert!(err.contains("broken.csv:4"), "{err}");
+    let run = |quiet: bool| {
+        let mut c = nhiscan();
+        c.current_dir(env.path())
+            .args(["leaver", "alice@acme.example", "--no-progress", "--hr"])
+            .arg(&roster)
+            .args(["-c", "nhiscan.toml", "-o"])
+            .arg(&out);
+        if quiet {
+            c.arg("-q");
+        }
+        let a = c.assert().code(1);
+        let o = a.get_output();
+        (
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let (stdout, _) = run(false);
+    assert!(stdout.contains("broken.csv:3"), "{stdout}");
+    assert!(stdout.contains("broken.csv:4"), "{stdout}");
     let v = read_json(&out);
     assert!(!v["scan"]["warnings"].as_array().unwrap().is_empty());
+
+    // Quiet means quiet: the rows are only in the findings file.
+    let (stdout, stderr) = run(true);
+    assert!(
+        stdout.is_empty() && !stderr.contains("broken.csv"),
+        "{stdout}{stderr}"
+    );
+    let v = read_json(&out);
+    let warnings = v["scan"]["warnings"].to_string();
+    assert!(
+        warnings.contains("broken.csv:3") && warnings.contains("broken.csv:4"),
+        "{warnings}"
+    );
 }
 
 #[test]
@@ -816,7 +830,8 @@ fn leaver_remediation_skips_departed_managers_and_evidence_is_not_repeated() {
 
     // The summary says what to do, per finding and in total, with each finding's title.
     assert!(
-        stdout.contains("To do: disable 1, revoke 2, rotate 1"),
+        // revoke 3: the two keys, and an account uma can log into with her key.
+        stdout.contains("To do: disable 1, revoke 3, rotate 1"),
         "{stdout}"
     );
     let top: Vec<&str> = stdout.lines().filter(|l| l.starts_with("  ")).collect();
@@ -831,12 +846,13 @@ fn leaver_remediation_skips_departed_managers_and_evidence_is_not_repeated() {
         "{stdout}"
     );
 
-    // wes (her manager, also gone) could read the token: a weaker tie, ranked lower.
-    let (w, _) = run_company(env.path(), &["leaver", "wes"], "wes.json");
+    // wes (her manager, also gone) could read the token: exposure, listed on request
+    // (`--exposure`) at low severity, counted otherwise.
+    let (w, _) = run_company(env.path(), &["leaver", "wes", "--exposure"], "wes.json");
     let s = find(&w, "secret_in_repo", "legacy-etl:sync.sh").expect("wes has access");
     assert_eq!(s["relation"], "has_access");
     assert_eq!(s["confidence"], "possible");
-    assert_eq!(s["severity"], "medium");
+    assert_eq!(s["severity"], "low");
 }
 
 #[test]
@@ -890,9 +906,14 @@ fn sweep_of_the_company_reports_leavers_not_active_owners() {
         "the sweep says nobody active can route the rotation: {s}"
     );
     // The CI key in deploy's authorized_keys has no owner at all: orphaned, and so is deploy.
-    assert!(findings(&v)
-        .iter()
-        .any(|f| f["relation"] == "orphaned" && f["resource"] == "app-9:deploy"));
+    // deploy is reported: orphaned, or as access a departed person holds (their key in
+    // its authorized_keys), never as an active person's.
+    assert!(
+        findings(&v).iter().any(|f| f["resource"] == "app-9:deploy"
+            && (f["relation"] == "orphaned" || f["relation"] == "has_access")),
+        "{:#}",
+        v["findings"]
+    );
     // One finding per NHI.
     let mut ids: Vec<&str> = findings(&v)
         .iter()
@@ -1086,4 +1107,390 @@ fn findings_dropped_by_id_are_counted() {
     assert_eq!(v["findings"].as_array().unwrap().len(), 0);
     assert_eq!(v["summary"]["allowlisted"], 1);
     assert!(stdout.contains("Allowlisted: 1"), "{stdout}");
+}
+
+/// Issue 7, defect 5: `-o` into a directory the process cannot create files in scanned
+/// everything and then failed (exit 3, no summary). It is found before scanning: exit 2,
+/// a message naming the path, no summary. `/sys` refuses new files even to root; the
+/// chmod variant runs only where a read-only mode actually stops this process.
+#[test]
+fn unwritable_output_directory_exits_2_before_scanning() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("a.txt"), "nothing here\n").unwrap();
+    let mut targets = vec![
+        PathBuf::from("/sys/nhiscan-findings.json"),
+        PathBuf::from("/proc/nhiscan-findings.json"),
+    ];
+    let ro = tmp.path().join("read-only");
+    std::fs::create_dir(&ro).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
+    if std::fs::write(ro.join("probe"), "x").is_err() {
+        targets.push(ro.join("findings.json"));
+    }
+    for out in &targets {
+        let a = nhiscan()
+            .current_dir(tmp.path())
+            .args(["secrets", "a.txt", "--no-progress", "-o"])
+            .arg(out)
+            .assert()
+            .code(2);
+        let o = a.get_output();
+        let (stdout, err) = (
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr),
+        );
+        assert!(
+            err.contains("cannot write") && err.contains(&out.display().to_string()),
+            "{}: {err}",
+            out.display()
+        );
+        assert!(!err.contains(".nhiscan-"), "no temporary name: {err}");
+        assert!(
+            !stdout.contains("Coverage:"),
+            "nothing was scanned: {stdout}"
+        );
+    }
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+/// Issue 7, defect 5: when the output still cannot be written at the end (here its
+/// directory is removed while an AWS call is in flight), the results are not lost: they go
+/// to a 0600 file in $TMPDIR named on stderr, the summary is printed, and the run exits 3.
+#[test]
+fn output_lost_at_the_end_is_saved_to_a_fallback_file() {
+    use std::io::{Read, Write};
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("out");
+    let fallback_dir = tmp.path().join("tmp");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::create_dir_all(&fallback_dir).unwrap();
+    std::fs::create_dir_all(tmp.path().join("repo")).unwrap();
+    std::fs::write(tmp.path().join("repo/a.txt"), "nothing here\n").unwrap();
+    // A local stand-in for STS: the first request removes the output directory, then
+    // every request is refused.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let doomed = out_dir.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let _ = std::fs::remove_dir_all(&doomed);
+            let mut buf = [0u8; 8192];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    std::fs::write(
+        tmp.path().join("nhiscan.toml"),
+        format!(
+            "[[connector]]\ntype = \"git\"\npaths = [\"repo\"]\n\n[[connector]]\ntype = \"aws\"\nname = \"emu\"\nendpoint_url = \"http://127.0.0.1:{port}\"\n"
+        ),
+    )
+    .unwrap();
+    let out = out_dir.join("findings.json");
+    let a = nhiscan()
+        .current_dir(tmp.path())
+        .env("TMPDIR", &fallback_dir)
+        .env("HOME", tmp.path())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args([
+            "leaver",
+            "x@acme.example",
+            "--no-progress",
+            "-c",
+            "nhiscan.toml",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .code(3);
+    let o = a.get_output();
+    let (stdout, err) = (
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    );
+    let saved: Vec<PathBuf> = std::fs::read_dir(&fallback_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(saved.len(), 1, "one fallback file: {saved:?}; {err}");
+    let saved = std::fs::canonicalize(&saved[0]).unwrap();
+    let name = saved.file_name().unwrap().to_string_lossy().to_string();
+    assert!(name.ends_with("-findings.json"), "{name}");
+    assert!(
+        err.contains(&saved.display().to_string()),
+        "named on stderr: {err}"
+    );
+    assert!(err.contains("NOT written to"), "{err}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&saved).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let v = read_json(&saved);
+    let connectors: Vec<&str> = v["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["connector"].as_str().unwrap())
+        .collect();
+    assert!(
+        connectors.contains(&"git") && connectors.contains(&"aws:emu"),
+        "{connectors:?}"
+    );
+    assert!(
+        stdout.contains("Coverage:"),
+        "the summary is still printed: {stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("Findings written to {}", saved.display())),
+        "{stdout}"
+    );
+}
+
+/// Issue 7, defect 9: `report`, `diff` and `rules` help showed `-o [default:
+/// findings.json]`, though `report` and `diff` write to stdout and `rules` writes no file.
+#[test]
+fn help_says_each_commands_own_output_default() {
+    let help = |args: &[&str]| {
+        let a = nhiscan().args(args).arg("--help").assert().code(0);
+        String::from_utf8_lossy(&a.get_output().stdout).to_string()
+    };
+    let output_line = |text: &str| {
+        text.lines()
+            .find(|l| l.contains("--output"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    for cmd in ["report", "diff"] {
+        let line = output_line(&help(&[cmd]));
+        assert!(
+            line.contains("[default: stdout]") && !line.contains("findings.json"),
+            "{cmd}: {line}"
+        );
+    }
+    for cmd in ["leaver", "sweep", "secrets"] {
+        let line = output_line(&help(&[cmd]));
+        assert!(line.contains("[default: findings.json]"), "{cmd}: {line}");
+    }
+    for args in [&["rules"][..], &["rules", "check"]] {
+        assert!(!help(args).contains("--output"), "{args:?} writes no file");
+    }
+    // And `report -o findings.json`, now that it can be told from no -o at all, writes it.
+    let tmp = tempfile::tempdir().unwrap();
+    nhiscan()
+        .current_dir(tmp.path())
+        .arg("report")
+        .arg(fixture("report/old.json"))
+        .args(["-o", "findings.json"])
+        .assert()
+        .code(0)
+        .stdout("");
+    assert!(read_json(&tmp.path().join("findings.json"))["findings"].is_array());
+}
+
+/// Issue 7, defect 9: a UTF-16 roster saved without a byte-order mark gave a garbled
+/// header in the error; it is told apart like the BOM case.
+#[test]
+fn utf16_roster_without_bom_says_utf16() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "employee_id,email,name,status\nE1,alice@acme.example,Alice,terminated\n";
+    let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    std::fs::write(tmp.path().join("roster.csv"), bytes).unwrap();
+    std::fs::write(tmp.path().join("a.txt"), "nothing here\n").unwrap();
+    let a = nhiscan()
+        .current_dir(tmp.path())
+        .args(["secrets", "a.txt", "--no-progress", "--hr", "roster.csv"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("UTF-16") && err.contains("roster.csv"),
+        "{err}"
+    );
+    assert!(!err.contains('\0') && !err.contains("\\0"), "{err:?}");
+}
+
+/// Issue 7, defect 9: an unknown key in a `[[connector]]` table was reported at the line
+/// of the first `[[connector]]` header; it is reported at its own line.
+#[test]
+fn unknown_connector_key_is_reported_at_its_own_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("nhiscan.toml"),
+        "[[connector]]\ntype = \"git\"\npaths = [\".\"]\n\n[[connector]]\ntype = \"host\"\nroots = [\".\"]\nhistroy = true\n",
+    )
+    .unwrap();
+    nhiscan()
+        .current_dir(tmp.path())
+        .args([
+            "leaver",
+            "x@acme.example",
+            "--no-progress",
+            "-c",
+            "nhiscan.toml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicates::str::contains("line 8, column 1")
+                .and(predicates::str::contains("histroy"))
+                .and(predicates::str::contains("nhiscan.toml")),
+        );
+}
+
+/// Issue 7, defect 9: a config with only `[hr]` scanned the current directory and the
+/// live host without a word; stderr now says which defaults were used (not under -q).
+#[test]
+fn config_without_connectors_says_it_scans_the_defaults() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("roster.csv"),
+        "employee_id,email,name,status\nE1,alice@acme.example,Alice,terminated\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("nhiscan.toml"),
+        "[hr]\nroster = \"roster.csv\"\n",
+    )
+    .unwrap();
+    let run = |quiet: bool| {
+        let mut c = nhiscan();
+        c.current_dir(tmp.path()).args([
+            "leaver",
+            "alice@acme.example",
+            "--no-progress",
+            "-o",
+            "f.json",
+        ]);
+        if quiet {
+            c.arg("-q");
+        }
+        let o = c.output().unwrap();
+        String::from_utf8_lossy(&o.stderr).to_string()
+    };
+    let err = run(false);
+    assert!(
+        err.contains("nhiscan.toml has no [[connector]]")
+            && err.contains("current directory")
+            && err.contains("live host (/)"),
+        "{err}"
+    );
+    assert!(!run(true).contains("no [[connector]]"));
+}
+
+/// Issue 7, defect 9: with `endpoint_url` pointing at an emulator, the no-credentials
+/// error talked about the instance metadata service; it says what an emulator needs.
+#[test]
+fn aws_without_credentials_at_an_emulator_does_not_mention_imds() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("nhiscan.toml"),
+        "[[connector]]\ntype = \"aws\"\nname = \"emu\"\nendpoint_url = \"http://127.0.0.1:1\"\n",
+    )
+    .unwrap();
+    let mut c = nhiscan();
+    for v in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ] {
+        c.env_remove(v);
+    }
+    let a = c
+        .current_dir(tmp.path())
+        .env("HOME", tmp.path())
+        .env("AWS_CONFIG_FILE", tmp.path().join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", tmp.path().join("none"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args([
+            "leaver",
+            "x@acme.example",
+            "--no-progress",
+            "-q",
+            "-o",
+            "f.json",
+        ])
+        .assert()
+        .code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("endpoint_url") && err.contains("AWS_ACCESS_KEY_ID"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("IMDS") && !err.contains("Ec2InstanceMetadata") && !err.contains("metadata"),
+        "{err}"
+    );
+}
+
+/// Issue 7, README: `--format markdown` wrote Markdown into `findings.json`, which
+/// `report` then could not read. A format that contradicts the output's extension is
+/// refused before scanning (exit 2, naming the file to use instead); a JSON rendering in a
+/// `.json` file, and any format on stdout or in a name without an extension, are fine.
+#[test]
+fn a_format_that_contradicts_the_output_extension_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("a.txt"), "nothing here\n").unwrap();
+    let scan = |format: &str, out: &str| {
+        nhiscan()
+            .current_dir(tmp.path())
+            .args([
+                "secrets",
+                "a.txt",
+                "--no-progress",
+                "-q",
+                "--format",
+                format,
+                "-o",
+                out,
+            ])
+            .output()
+            .unwrap()
+    };
+    let o = scan("markdown", "findings.json");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("findings.md") && err.contains("--format markdown"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("findings.json").exists());
+    for (format, out) in [
+        ("markdown", "findings.md"),
+        ("sarif", "out.json"),
+        ("jsonl", "out.json"),
+        ("csv", "-"),
+        ("csv", "findings"),
+    ] {
+        let o = scan(format, out);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{format} {out}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    nhiscan()
+        .current_dir(tmp.path())
+        .args(["report", "findings.md", "--format", "csv", "-o", "x.json"])
+        .assert()
+        .code(2);
+    nhiscan()
+        .current_dir(tmp.path())
+        .arg("report")
+        .arg(fixture("report/old.json"))
+        .args(["--format", "csv", "-o", "x.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("x.csv"));
 }

@@ -652,3 +652,335 @@ fn a_device_named_as_a_path_is_incomplete_not_clean() {
         "{err}"
     );
 }
+
+/// A FAKE GitHub token, checksum valid, different from [`token`] by its last character.
+fn token_n(c: char) -> String {
+    nhiscan::rules::with_github_checksum("ghp_", &format!("FAKEs7q2x9Lm4Np8Rs3Tv6Wy1Zb5C{c}"))
+}
+
+fn findings_by_path(v: &Value) -> Vec<String> {
+    let mut p: Vec<String> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap_or("").to_string())
+        .collect();
+    p.sort();
+    p
+}
+
+/// Run `nhiscan ARGS -o OUT --no-progress`, expect `code`; the findings file and stdout.
+fn run_nhiscan(args: &[&std::ffi::OsStr], out: &Path, code: i32) -> (Value, String) {
+    let a = nhiscan()
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .arg("--no-progress")
+        .assert()
+        .code(code);
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    (read_json(out), stdout)
+}
+
+/// Issue 7, defect 2: `secrets repo/.venv`, a directory the repository's `.nhiscanignore`
+/// lists, scanned nothing and ended "Findings: none", exit 0. A path the user named is
+/// scanned (working tree and history), and coverage and the summary say which allowlist
+/// line was set aside; entries that only match deeper paths still apply; the same holds
+/// for a single file, a `--ignore` file with a glob, and a git connector path in config.
+/// Whatever the allowlist skips is counted in the summary.
+#[test]
+fn an_explicit_path_disappears_under_an_allowlist() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("svc");
+    std::fs::create_dir_all(repo.join(".venv/lib")).expect("mkdir");
+    git(&repo, &["init", "-q"], None);
+    std::fs::write(
+        repo.join(".nhiscanignore"),
+        "# tool caches, not ours\n\n.venv/ # virtualenv\n*.pem\n",
+    )
+    .expect("write");
+    std::fs::write(
+        repo.join(".venv/lib/cfg.py"),
+        format!("TOKEN = \"{}\"\n", token_n('a')),
+    )
+    .expect("write");
+    std::fs::write(repo.join(".venv/old.env"), format!("T={}\n", token_n('b'))).expect("write");
+    std::fs::write(repo.join(".venv/k.pem"), format!("T={}\n", token_n('c'))).expect("write");
+    commit(&repo, ALICE, "2024-03-02T10:00:00Z", "venv");
+    std::fs::remove_file(repo.join(".venv/old.env")).expect("rm");
+    commit(&repo, BOB, "2024-03-03T10:00:00Z", "rm old");
+    let out = tmp.path().join("f.json");
+    let os = |p: &Path| p.as_os_str().to_owned();
+
+    // The whole repository: `.venv` is not scanned, and the summary says how much was not.
+    let (v, stdout) = run_nhiscan(&["secrets".as_ref(), os(&repo).as_ref()], &out, 0);
+    assert!(findings_by_path(&v).is_empty(), "{v:#}");
+    assert!(
+        v["coverage"][0]["skipped"]["allowlisted"].as_u64() >= Some(1),
+        "{v:#}"
+    );
+    assert!(stdout.contains("Allowlisted: git: "), "{stdout}");
+    assert!(v["coverage"][0].get("notes").is_none(), "{v:#}");
+
+    // Named: its working tree and its history are scanned, with a note naming the line;
+    // `*.pem` still applies inside it.
+    let venv = repo.join(".venv");
+    let (v, stdout) = run_nhiscan(&["secrets".as_ref(), os(&venv).as_ref()], &out, 1);
+    assert_eq!(
+        findings_by_path(&v),
+        [".venv/lib/cfg.py", ".venv/old.env"],
+        "{v:#}"
+    );
+    for f in v["findings"].as_array().expect("findings") {
+        assert_eq!(f["location"]["author_email"], ALICE.1, "{f}");
+    }
+    let notes = v["coverage"][0]["notes"].to_string();
+    assert!(
+        notes.contains(".nhiscanignore:3 (`.venv/`)") && notes.contains("named explicitly"),
+        "{notes}"
+    );
+    assert!(
+        stdout.contains("NOTE: git: ") && stdout.contains(".nhiscanignore:3 (`.venv/`)"),
+        "{stdout}"
+    );
+    assert_eq!(v["coverage"][0]["status"], "complete", "{v:#}");
+    let (v, _) = run_nhiscan(
+        &[
+            "secrets".as_ref(),
+            os(&venv).as_ref(),
+            "--no-history".as_ref(),
+        ],
+        &out,
+        1,
+    );
+    assert_eq!(findings_by_path(&v), [".venv/lib/cfg.py"], "{v:#}");
+
+    // A single file, covered by the directory entry or by a glob of its own.
+    let (v, _) = run_nhiscan(
+        &[
+            "secrets".as_ref(),
+            os(&repo.join(".venv/lib/cfg.py")).as_ref(),
+        ],
+        &out,
+        1,
+    );
+    assert_eq!(findings_by_path(&v), [".venv/lib/cfg.py"], "{v:#}");
+    let (v, _) = run_nhiscan(
+        &["secrets".as_ref(), os(&repo.join(".venv/k.pem")).as_ref()],
+        &out,
+        1,
+    );
+    assert_eq!(findings_by_path(&v), [".venv/k.pem"], "{v:#}");
+    assert!(
+        v["coverage"][0]["notes"].to_string().contains("(`*.pem`)"),
+        "{v:#}"
+    );
+
+    // A file outside any repository, allowlisted by a glob in an --ignore file.
+    let loose = tmp.path().join("loose");
+    std::fs::create_dir_all(&loose).expect("mkdir");
+    std::fs::write(loose.join("deploy.sh"), format!("T={}\n", token_n('d'))).expect("write");
+    let allow = tmp.path().join("allow.txt");
+    std::fs::write(&allow, "*.sh\n").expect("write");
+    let (v, _) = run_nhiscan(
+        &[
+            "secrets".as_ref(),
+            "--ignore".as_ref(),
+            os(&allow).as_ref(),
+            os(&loose.join("deploy.sh")).as_ref(),
+        ],
+        &out,
+        1,
+    );
+    assert_eq!(findings_by_path(&v), ["deploy.sh"], "{v:#}");
+    assert!(v["coverage"][0]["notes"]
+        .to_string()
+        .contains("allow.txt:1 (`*.sh`)"));
+    // The directory holding it is what was named: the glob applies to its files.
+    let (v, stdout) = run_nhiscan(
+        &[
+            "secrets".as_ref(),
+            "--ignore".as_ref(),
+            os(&allow).as_ref(),
+            os(&loose).as_ref(),
+        ],
+        &out,
+        0,
+    );
+    assert!(findings_by_path(&v).is_empty(), "{v:#}");
+    assert!(stdout.contains("Allowlisted: git: 1 items"), "{stdout}");
+
+    // A git connector path in config, under the config's allowlist.
+    std::fs::write(
+        tmp.path().join("nhiscan.toml"),
+        "[scan]\nignore_file = \"svc/.nhiscanignore\"\n\n[[connector]]\ntype = \"git\"\npaths = [\"svc/.venv\"]\n",
+    )
+    .expect("write");
+    let (v, _) = run_nhiscan(
+        &[
+            "leaver".as_ref(),
+            ALICE.1.as_ref(),
+            "-c".as_ref(),
+            os(&tmp.path().join("nhiscan.toml")).as_ref(),
+        ],
+        &out,
+        1,
+    );
+    assert_eq!(
+        findings_by_path(&v),
+        [".venv/lib/cfg.py", ".venv/old.env"],
+        "{v:#}"
+    );
+    assert!(
+        v["coverage"][0]["notes"].to_string().contains("(`.venv/`)"),
+        "{v:#}"
+    );
+}
+
+/// Make every working-tree file older than the index, then refresh it, so that git's
+/// stat cache proves them clean (the scan then leaves them to the history scan).
+fn settle_index(repo: &Path) {
+    fn age(dir: &Path) {
+        for e in std::fs::read_dir(dir).expect("read_dir") {
+            let e = e.expect("entry");
+            if e.file_name() == ".git" {
+                continue;
+            }
+            let ft = e.file_type().expect("file type");
+            if ft.is_dir() {
+                age(&e.path());
+            } else if ft.is_file() {
+                let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+                std::fs::File::options()
+                    .write(true)
+                    .open(e.path())
+                    .expect("open")
+                    .set_modified(t)
+                    .expect("set mtime");
+            }
+        }
+    }
+    age(repo);
+    git(repo, &["update-index", "-q", "--really-refresh"], None);
+}
+
+/// Truncate the loose object `oid` to half its size: a corrupt object.
+fn corrupt_object(repo: &Path, oid: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = repo.join(".git/objects").join(&oid[..2]).join(&oid[2..]);
+    let len = std::fs::metadata(&path).expect("loose object").len();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .expect("open object")
+        .set_len(len / 2)
+        .expect("truncate");
+}
+
+/// Three files, three tokens, committed by alice, the index settled.
+fn three_secrets(tmp: &Path) -> PathBuf {
+    let repo = tmp.join("trio");
+    std::fs::create_dir_all(repo.join("cfg")).expect("mkdir");
+    git(&repo, &["init", "-q"], None);
+    for (name, c) in [("a.env", 'e'), ("cfg/b.env", 'f'), ("c.env", 'g')] {
+        std::fs::write(repo.join(name), format!("TOKEN={}\n", token_n(c))).expect("write");
+    }
+    commit(&repo, ALICE, "2024-03-02T10:00:00Z", "three");
+    settle_index(&repo);
+    repo
+}
+
+/// Issue 7, defect 3: with one history object truncated, a secret in an unchanged file on
+/// disk was missed (2 of 3 findings; `--no-history` found 3): the working-tree pass left
+/// files git's index proves clean to the history scan, which could not read the blob. The
+/// file is read from disk; the unreadable object is a coverage error naming it (exit 3).
+#[test]
+#[ignore = "unfinished fix (issue 7 defect 3): the scan of a corrupted repository does not end yet"]
+fn a_corrupt_blob_hides_a_readable_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = three_secrets(tmp.path());
+    let blob = git(&repo, &["rev-parse", "HEAD:cfg/b.env"], None);
+    corrupt_object(&repo, &blob);
+    let out = tmp.path().join("f.json");
+    let os = repo.as_os_str();
+    let (v, _) = run_nhiscan(&["secrets".as_ref(), os], &out, 3);
+    assert_eq!(
+        findings_by_path(&v),
+        ["a.env", "c.env", "cfg/b.env"],
+        "{v:#}"
+    );
+    let errors = v["coverage"][0]["errors"].to_string();
+    assert!(errors.contains(&blob), "{errors}");
+    let b = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["location"]["path"] == "cfg/b.env")
+        .expect("b.env found")
+        .clone();
+    assert_eq!(b["resource"], "trio:cfg/b.env:1", "{b}");
+    assert!(b["attributes"].get("untracked").is_none(), "{b}");
+    // The readable ones keep their commit and author.
+    let a = &v["findings"][0];
+    assert_eq!(a["location"]["author_email"], ALICE.1, "{a}");
+    // A scan of the subdirectory holding it, too.
+    let (v, _) = run_nhiscan(&["secrets".as_ref(), repo.join("cfg").as_os_str()], &out, 3);
+    assert_eq!(findings_by_path(&v), ["cfg/b.env"], "{v:#}");
+    let (v, _) = run_nhiscan(&["secrets".as_ref(), os, "--no-history".as_ref()], &out, 1);
+    assert_eq!(findings_by_path(&v).len(), 3, "{v:#}");
+}
+
+/// The same class for the other objects history is read from: a corrupt HEAD commit, a
+/// missing tree, a corrupt branch tip and a ref that does not parse each make the scan
+/// partial (exit 3) with an error naming what was not read, and everything readable is
+/// still reported: the working tree from disk, the other commits from history.
+#[test]
+#[ignore = "unfinished fix (issue 7 defect 3): the scan of a corrupted repository does not end yet"]
+fn a_corrupt_commit_a_missing_tree_or_a_bad_ref_keeps_everything_readable() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("f.json");
+
+    // HEAD's commit corrupt: its files are read from disk.
+    let repo = three_secrets(tmp.path());
+    let head = git(&repo, &["rev-parse", "HEAD"], None);
+    corrupt_object(&repo, &head);
+    let (v, _) = run_nhiscan(&["secrets".as_ref(), repo.as_os_str()], &out, 3);
+    assert_eq!(findings_by_path(&v).len(), 3, "{v:#}");
+    assert!(
+        v["coverage"][0]["errors"].to_string().contains(&head),
+        "{v:#}"
+    );
+
+    // HEAD's tree missing: the same.
+    let tmp2 = tempfile::tempdir().expect("tempdir");
+    let repo = three_secrets(tmp2.path());
+    let tree = git(&repo, &["rev-parse", "HEAD^{tree}"], None);
+    std::fs::remove_file(repo.join(".git/objects").join(&tree[..2]).join(&tree[2..]))
+        .expect("rm tree");
+    let (v, _) = run_nhiscan(&["secrets".as_ref(), repo.as_os_str()], &out, 3);
+    assert_eq!(findings_by_path(&v).len(), 3, "{v:#}");
+    assert!(
+        v["coverage"][0]["errors"].to_string().contains(&tree),
+        "{v:#}"
+    );
+
+    // A side branch whose tip is corrupt, and a ref that is not an object id: main's
+    // history (a deleted secret included) is still read, with its author.
+    let tmp3 = tempfile::tempdir().expect("tempdir");
+    let (repo, c) = leaked_and_deleted(tmp3.path());
+    git(&repo, &["checkout", "-q", "-b", "side"], None);
+    std::fs::write(repo.join("side.env"), format!("T={}\n", token_n('h'))).expect("write");
+    let tip = commit(&repo, BOB, "2024-03-04T10:00:00Z", "side");
+    git(&repo, &["checkout", "-q", "main"], None);
+    corrupt_object(&repo, &tip);
+    std::fs::write(repo.join(".git/refs/heads/broken"), "not an object id\n").expect("write");
+    let (v, _) = run_nhiscan(&["secrets".as_ref(), repo.as_os_str()], &out, 3);
+    let s = summary(&v);
+    assert_eq!(s.len(), 1, "{v:#}");
+    assert_eq!(s[0].1, format!("acme-api@{c}:config/prod.env:2"));
+    assert_eq!(s[0].2, ALICE.1);
+    let errors = v["coverage"][0]["errors"].to_string();
+    assert!(errors.contains(&tip), "{errors}");
+    assert!(errors.contains("broken"), "{errors}");
+}

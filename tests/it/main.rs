@@ -6,5 +6,8 @@ mod aws;
 mod cli;
 mod git;
 mod host;
+mod metadata;
+mod precision;
 mod report;
+mod schema;
 mod support;

@@ -157,7 +157,7 @@ fn report_jsonl_then_back_to_json() {
         .assert()
         .code(0);
     let text = std::fs::read_to_string(&jsonl).unwrap();
-    assert_eq!(text.lines().count(), 5);
+    assert_eq!(text.lines().count(), 6, "scan, 4 findings, closing summary");
     let (code, out, err) = stdout_of(&["report", jsonl.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -293,4 +293,335 @@ fn report_picks_the_format_from_the_output_extension() {
         let text = std::fs::read_to_string(&out).unwrap();
         assert!(check(&text), "{name}: {}", &text[..text.len().min(300)]);
     }
+}
+
+/// A findings file rendered as JSON Lines by the real binary, as lines.
+fn jsonl_lines_of(dir: &std::path::Path, json: &std::path::Path) -> Vec<String> {
+    let out = dir.join("whole.jsonl");
+    nhiscan()
+        .arg("report")
+        .arg(json)
+        .args(["--format", "jsonl", "-o"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// Defect 4: `report` on a JSON Lines file cut at a line boundary printed "8 findings" and
+/// listed 3, and `diff` called the missing ones resolved (exit 0). A file cut short is now
+/// refused by both, with exit 2 and a message naming the file and what is missing.
+#[test]
+fn a_truncated_jsonl_file_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = jsonl_lines_of(dir.path(), &fx("old.json"));
+    assert_eq!(lines.len(), 6);
+    let head: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(head["closing_record"], "summary");
+    let last: serde_json::Value = serde_json::from_str(&lines[5]).unwrap();
+    assert_eq!(
+        (last["record"].as_str(), last["findings"].as_u64()),
+        (Some("summary"), Some(4))
+    );
+
+    // Cut after 2 of 4 findings: the closing line is missing.
+    let cut = dir.path().join("cut.jsonl");
+    std::fs::write(&cut, lines[..3].join("\n") + "\n").unwrap();
+    for args in [
+        vec!["report".to_string(), cut.display().to_string()],
+        vec![
+            "diff".to_string(),
+            fx("old.json").display().to_string(),
+            cut.display().to_string(),
+        ],
+    ] {
+        let (code, out, err) = stdout_of(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(
+            err.contains("cut.jsonl is incomplete") && err.contains("closing summary line"),
+            "{err}"
+        );
+    }
+
+    // One finding line lost from the middle: the closing count disagrees.
+    let holed = dir.path().join("holed.jsonl");
+    let mut v = lines.clone();
+    v.remove(2);
+    std::fs::write(&holed, v.join("\n") + "\n").unwrap();
+    let (code, _, err) = stdout_of(&["report", holed.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("holed.jsonl") && err.contains("counts 4 findings, but 3 finding lines"),
+        "{err}"
+    );
+
+    // The whole file still reads.
+    let whole = dir.path().join("whole.jsonl");
+    let (code, _, err) = stdout_of(&["report", whole.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "{err}");
+}
+
+/// Defect 4, the other side: a JSON Lines file from an earlier nhiscan (no promise of a
+/// closing line) is still read, with a warning that its completeness cannot be checked;
+/// cut short, the summary in its scan record still gives it away.
+#[test]
+fn a_jsonl_file_from_an_earlier_version_is_read_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = jsonl_lines_of(dir.path(), &fx("old.json"));
+    let mut head: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    head.as_object_mut().unwrap().remove("closing_record");
+    let mut old = vec![head.to_string()];
+    old.extend_from_slice(&lines[1..5]);
+    let p = dir.path().join("earlier.jsonl");
+    std::fs::write(&p, old.join("\n") + "\n").unwrap();
+    let (code, out, err) = stdout_of(&["report", p.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning")
+            && err.contains("earlier.jsonl")
+            && err.contains("cannot be checked"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 4);
+
+    old.pop();
+    std::fs::write(&p, old.join("\n") + "\n").unwrap();
+    let (code, _, err) = stdout_of(&["report", p.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("summary.total is 4 but it lists 3"), "{err}");
+}
+
+/// Defect 4 in the JSON form: a document whose `summary.total` disagrees with the findings
+/// it lists (cut and re-closed, or edited) is refused, not reported with two counts.
+#[test]
+fn a_json_file_whose_total_disagrees_with_its_findings_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fx("old.json")).unwrap()).unwrap();
+    doc["findings"].as_array_mut().unwrap().truncate(1);
+    let p = dir.path().join("short.json");
+    std::fs::write(&p, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    for args in [
+        vec!["report", p.to_str().unwrap()],
+        vec!["diff", p.to_str().unwrap(), p.to_str().unwrap()],
+    ] {
+        let (code, out, err) = stdout_of(&args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(
+            err.contains("short.json") && err.contains("summary.total is 4 but it lists 1 finding"),
+            "{err}"
+        );
+    }
+    // A JSON file cut mid-document is a parse error naming the file.
+    let text = std::fs::read_to_string(fx("old.json")).unwrap();
+    let cut = dir.path().join("cut.json");
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let (code, _, err) = stdout_of(&["report", cut.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cut.json"), "{err}");
+}
+
+/// Two hand-written scans of the same sources: AWS per account (`aws:prod/ACCOUNT`), two
+/// hosts and a named git connector. `drop` lists the finding ids the second scan no longer
+/// has; `coverage` the second scan's coverage entries.
+fn scan_pair(
+    dir: &std::path::Path,
+    drop: &[&str],
+    coverage: serde_json::Value,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let finding = |id: &str, kind: &str, connector: &str, resource: &str| {
+        serde_json::json!({
+            "id": id, "kind": kind, "connector": connector, "resource": resource,
+            "title": format!("{kind} {resource}"), "owner": "alice@acme.example",
+            "relation": "created", "confidence": "confirmed",
+            "evidence": [{"source": "test", "detail": "hand-written"}],
+            "severity": "high", "status": "active", "created_at": null, "last_used_at": null,
+            "secret": null, "rule": null, "location": null,
+            "remediation": {"action": "rotate", "detail": "rotate it"}, "exception": null
+        })
+    };
+    let all = vec![
+        finding(
+            "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1",
+            "aws_access_key",
+            "aws:prod",
+            "arn:aws:iam::111111111111:user/svc-deploy#AKIAIOSFODNN7EXAMPLE",
+        ),
+        finding(
+            "a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2",
+            "aws_access_key",
+            "aws:prod",
+            "arn:aws:iam::222222222222:user/svc-etl#AKIAI44QH8DHBEXAMPLE",
+        ),
+        finding(
+            "b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1",
+            "host_account",
+            "host:web-1",
+            "web-1:alice",
+        ),
+        finding(
+            "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2",
+            "host_account",
+            "host:web-2",
+            "web-2:alice",
+        ),
+        finding(
+            "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1",
+            "host_admin",
+            "host:db-1",
+            "db-1:alice",
+        ),
+    ];
+    let complete = |name: &str| serde_json::json!({"connector": name, "status": "complete", "items_scanned": 5, "errors": []});
+    let file = |findings: Vec<serde_json::Value>, coverage: serde_json::Value| {
+        let mut by_kind = serde_json::Map::new();
+        for f in &findings {
+            let k = f["kind"].as_str().unwrap().to_string();
+            let n = by_kind.get(&k).and_then(|v| v.as_u64()).unwrap_or(0);
+            by_kind.insert(k, serde_json::json!(n + 1));
+        }
+        serde_json::json!({
+            "schema_version": "1", "tool": {"name": "nhiscan", "version": "0.1.0"},
+            "scan": {"id": "s", "mode": "sweep", "started_at": "2026-11-21T09:00:00Z",
+                     "finished_at": "2026-11-21T09:01:00Z", "subject": null},
+            "coverage": coverage, "findings": findings,
+            "summary": {"total": findings.len(), "by_severity": {"high": findings.len()},
+                        "by_kind": by_kind}
+        })
+    };
+    let old_cov = serde_json::json!([
+        complete("aws:prod/111111111111"),
+        complete("aws:prod/222222222222"),
+        complete("host:web-1"),
+        complete("host:web-2"),
+        complete("host:db-1"),
+    ]);
+    let new_findings: Vec<_> = all
+        .iter()
+        .filter(|f| !drop.contains(&f["id"].as_str().unwrap()))
+        .cloned()
+        .collect();
+    let (old, new) = (dir.join("old.json"), dir.join("new.json"));
+    std::fs::write(&old, file(all, old_cov).to_string()).unwrap();
+    std::fs::write(&new, file(new_findings, coverage).to_string()).unwrap();
+    (old, new)
+}
+
+/// Defect 6: per-account coverage entries are named `aws:NAME/ACCOUNT`, and `diff` only
+/// recognised sub-entries after `:`, so a key deleted between two complete scans of its
+/// account was "not rescanned", never resolved. One rule (src/model/coverage_unit.rs) now
+/// says which coverage unit a finding belongs to: its account's, for AWS.
+#[test]
+fn diff_resolves_an_aws_key_deleted_between_two_complete_scans_of_its_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let complete = |name: &str| serde_json::json!({"connector": name, "status": "complete", "items_scanned": 5, "errors": []});
+    let denied = serde_json::json!({"connector": "aws:prod/222222222222", "status": "failed",
+        "items_scanned": 0, "errors": ["AccessDenied on sts:AssumeRole (account 222222222222)"]});
+    // Account 111 complete in both, its key gone: resolved. Account 222 failed in the
+    // second scan: its vanished key is not rescanned. web-1 complete, its account gone:
+    // resolved. web-2 absent from the second scan: not rescanned. db-1 unchanged.
+    let (old, new) = scan_pair(
+        dir.path(),
+        &[
+            "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1",
+            "a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2",
+            "b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1",
+            "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2",
+        ],
+        serde_json::json!([
+            complete("aws:prod/111111111111"),
+            denied,
+            complete("host:web-1"),
+            complete("host:db-1"),
+        ]),
+    );
+    let (code, out, err) = stdout_of(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 3, "incomplete new scan, nothing new: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ids = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap()[..2].to_string())
+            .collect()
+    };
+    assert_eq!(ids("resolved"), ["a1", "b1"], "{out}");
+    assert_eq!(ids("unverified"), ["a2", "b2"], "{out}");
+    assert_eq!(v["unchanged"].as_array().unwrap().len(), 1);
+
+    // Both accounts complete in the second scan: both keys resolved, exit 0.
+    let (old, new) = scan_pair(
+        dir.path(),
+        &[
+            "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1",
+            "a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2",
+        ],
+        serde_json::json!([
+            complete("aws:prod/111111111111"),
+            complete("aws:prod/222222222222"),
+            complete("host:web-1"),
+            complete("host:web-2"),
+            complete("host:db-1"),
+        ]),
+    );
+    let (code, out, err) = stdout_of(&["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("0 new, 2 resolved, 3 unchanged (0 changed), 0 not rescanned\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("svc-deploy") && out.contains("svc-etl"),
+        "{out}"
+    );
+}
+
+/// The same rule for git: a finding of the named connector `git:main` is resolved by a
+/// complete `git:main` entry, not by another git connector's.
+#[test]
+fn diff_resolves_git_findings_by_their_own_connector_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fx("old.json")).unwrap()).unwrap();
+    doc["findings"][1]["connector"] = serde_json::json!("git:main");
+    doc["coverage"][1]["connector"] = serde_json::json!("git:main");
+    let old = dir.path().join("old.json");
+    std::fs::write(&old, doc.to_string()).unwrap();
+    let secret_id = doc["findings"][1]["id"].clone();
+    doc["findings"].as_array_mut().unwrap().remove(1);
+    doc["summary"]["total"] = serde_json::json!(3);
+    let resolved = dir.path().join("resolved.json");
+    std::fs::write(&resolved, doc.to_string()).unwrap();
+    doc["coverage"][1]["connector"] = serde_json::json!("git:other");
+    let elsewhere = dir.path().join("elsewhere.json");
+    std::fs::write(&elsewhere, doc.to_string()).unwrap();
+
+    let run = |new: &std::path::Path| {
+        let (_, out, err) = stdout_of(&[
+            "diff",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        serde_json::from_str::<serde_json::Value>(&out).unwrap_or_else(|e| panic!("{e}: {err}"))
+    };
+    let v = run(&resolved);
+    assert_eq!(v["resolved"][0]["id"], secret_id);
+    let v = run(&elsewhere);
+    assert_eq!(v["unverified"][0]["id"], secret_id);
+    assert!(v["resolved"].as_array().unwrap().is_empty());
 }

@@ -6,6 +6,7 @@ Usage:
   python tests/moto/seed.py ENDPOINT leak                     a key whose id a test commits to a repo
   python tests/moto/seed.py ENDPOINT authz N                  naming, admin spellings and N filler users,
                                                               then switches moto's IAM authorization on
+  python tests/moto/seed.py ENDPOINT precision                look-alike names and AWS-created roles
 
 With --account, seeds that account's separate IAM state through STS AssumeRole (moto
 keeps one IAM state per account id). Prints a JSON object with the generated ids.
@@ -177,10 +178,32 @@ def authz(endpoint, creds, n):
     return out
 
 
+def precision(endpoint, creds):
+    """Attribution traps: an IAM user named with the leaver's first name as a prefix but
+    listed as another person's alias and tagged with their email; a naming-only user of
+    the leaver; roles AWS creates for itself (Identity Center, Organizations, Control
+    Tower), one of them tagged with the leaver's email."""
+    iam = boto3.client("iam", endpoint_url=endpoint, **creds)
+    acct = boto3.client("sts", endpoint_url=endpoint, **creds).get_caller_identity()["Account"]
+    out = {"account": acct}
+    iam.create_user(UserName="alice.smithson", Tags=[{"Key": "email", "Value": "alice.smithson@acme.example"}])
+    out["smithson_key"] = iam.create_access_key(UserName="alice.smithson")["AccessKey"]["AccessKeyId"]
+    iam.create_user(UserName="svc-alice-reports")
+    iam.create_user(UserName="svc-dana-etl", Tags=[{"Key": "Contact_Email", "Value": "Dana Smith <dana@acme.example>"}])
+    iam.create_role(RoleName="AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+                    Path="/aws-reserved/sso.amazonaws.com/", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
+    iam.create_role(RoleName="OrganizationAccountAccessRole", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
+    iam.create_role(RoleName="AWSControlTowerExecution", AssumeRolePolicyDocument=json.dumps(TRUST_EC2),
+                    Tags=[{"Key": "owner", "Value": "alice@acme.example"}])
+    iam.create_role(RoleName="AWSServiceRoleForSupport", Path="/aws-service-role/support.amazonaws.com/",
+                    AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("endpoint")
-    ap.add_argument("scenario", choices=["basic", "bulk", "leak", "authz"])
+    ap.add_argument("scenario", choices=["basic", "bulk", "leak", "authz", "precision"])
     ap.add_argument("count", nargs="?", type=int, default=1000)
     ap.add_argument("--keys", type=int, default=2)
     ap.add_argument("--account")
@@ -190,6 +213,8 @@ def main():
         out = basic(args.endpoint, creds)
     elif args.scenario == "leak":
         out = leak(args.endpoint, creds)
+    elif args.scenario == "precision":
+        out = precision(args.endpoint, creds)
     elif args.scenario == "authz":
         out = authz(args.endpoint, creds, args.count)
     else:

@@ -262,8 +262,10 @@ impl Scrubber {
             self.add(t);
         }
     }
+    /// `text` without any credential value this process holds, and with the userinfo of
+    /// every URL in it hidden (an `endpoint_url` or proxy given as `https://user:pw@host`).
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
+        let mut out = crate::model::scrub::redact_urls_in(text).into_owned();
         if let Ok(v) = self.0.lock() {
             for s in v.iter() {
                 out = out.replace(s.as_str(), "[REDACTED]");
@@ -372,6 +374,19 @@ pub async fn check_credentials(
                 .collect::<Vec<_>>()
                 .join("; ")
                 .replace(":;", ":");
+            // An emulator or VPC endpoint: the instance metadata service, ECS and web
+            // identity are beside the point there, and an emulator needs (any) keys too.
+            if profile.is_none() && sdk.endpoint_url().is_some() {
+                let skip = ["WebIdentityToken", "EcsContainer", "Ec2InstanceMetadata"];
+                let detail: Vec<&str> = detail
+                    .split("; ")
+                    .filter(|part| !skip.iter().any(|p| part.starts_with(p)))
+                    .collect();
+                return Err(scrub.scrub(&format!(
+                    "no usable AWS credentials for the configured endpoint_url: {} (an emulator needs credentials too, any values will do: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, e.g. to `test`, or set `profile` in the config)",
+                    detail.join("; ")
+                )));
+            }
             let hint = match profile {
                 Some(p) => format!(
                     "profile {p:?} (from the config) must exist in ~/.aws/config or ~/.aws/credentials \
@@ -528,6 +543,9 @@ pub struct AccountClients {
     /// Principals and credentials that ListUsers/ListRoles/... returned but that were
     /// deleted before their own calls (NoSuchEntity): gone, so skipped, not errors.
     pub deleted: Arc<Mutex<BTreeSet<String>>>,
+    /// Service-linked roles (`/aws-service-role/`) left out of the inventory: AWS owns
+    /// them. Counted in coverage `skipped.service_linked_role`.
+    pub service_linked: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl AccountClients {
@@ -561,6 +579,7 @@ impl AccountClients {
             scrub: scrub.clone(),
             failures: Arc::new(Failures::default()),
             deleted: Arc::default(),
+            service_linked: Arc::default(),
         }
     }
 
@@ -710,6 +729,8 @@ async fn fetch_iam(c: &AccountClients, s: &Settings, data: &mut AccountData) -> 
     let mut rset = JoinSet::new();
     for r in roles {
         if transform::is_service_linked(r.path()) {
+            c.service_linked
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             continue;
         }
         let c = c.clone();

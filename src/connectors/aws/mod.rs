@@ -137,6 +137,8 @@ impl AwsConnector {
 
     async fn scan_async(&self, progress: &super::Progress, sink: &dyn Sink) -> Vec<Coverage> {
         let name = self.name();
+        let running = progress.start(&name);
+        running.phase("credentials", 0, None);
         let settings = self.settings();
         let sdk = client::base_config(&settings).await;
         let scrub = Scrubber::default();
@@ -157,6 +159,7 @@ impl AwsConnector {
                     return vec![cov];
                 }
             };
+            running.phase(&format!("account {account}"), 0, None);
             let (nhis, cov) =
                 crawl(sdk, settings, account, name.clone(), name, throttles, scrub).await;
             progress.add_items(nhis.len() as u64);
@@ -191,6 +194,8 @@ impl AwsConnector {
             );
             coverage.push(cov);
         }
+        let (mut accounts_done, accounts_total) = (0, accounts.len() as u64);
+        running.phase("accounts", 0, Some(accounts_total));
         let template = self.cfg.assume_role.clone().unwrap_or_default();
         let sem = Arc::new(Semaphore::new(
             self.cfg.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
@@ -200,7 +205,7 @@ impl AwsConnector {
             let (sdk, settings, scrub, sem) =
                 (sdk.clone(), settings.clone(), scrub.clone(), sem.clone());
             let connector = name.clone();
-            let cov_name = format!("{name}/{account}");
+            let cov_name = crate::model::coverage_unit::unit_name(&name, Some(&account));
             let role = template.replace("{account}", &account);
             set.spawn(async move {
                 let Ok(_permit) = sem.acquire_owned().await else {
@@ -237,6 +242,8 @@ impl AwsConnector {
         }
         let mut per_account = Vec::new();
         while let Some(r) = set.join_next().await {
+            accounts_done += 1;
+            running.phase("accounts", accounts_done, Some(accounts_total));
             match r {
                 Ok((nhis, cov)) => {
                     progress.add_items(nhis.len() as u64);
@@ -325,6 +332,13 @@ async fn crawl(
         cov.fail(format!("nothing could be listed in account {account}"));
     }
     cov.throttled = throttles.get();
+    let linked = clients
+        .service_linked
+        .load(std::sync::atomic::Ordering::Relaxed);
+    if linked > 0 {
+        // AWS creates and owns these; nobody in the org can be their owner.
+        cov.skipped.insert("service_linked_role".into(), linked);
+    }
     let deleted = clients.deleted.lock().map(|d| d.len()).unwrap_or(0) as u64;
     if deleted > 0 {
         // Listed, then deleted before their own calls: they no longer exist, so the

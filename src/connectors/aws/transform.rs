@@ -143,6 +143,30 @@ pub fn is_service_linked(path: &str) -> bool {
     path.starts_with("/aws-service-role/")
 }
 
+/// Roles AWS creates for its own services and landing zones, which nobody in the
+/// organisation owns: IAM Identity Center's permission-set roles (`AWSReservedSSO_*`
+/// under `/aws-reserved/`), the role Organizations puts in every new account, Control
+/// Tower's and StackSets' execution roles, Account Factory for Terraform's roles. They
+/// are reported only when something about them is a person's (a tag, a trust policy
+/// naming them); otherwise they are counted in `summary.not_reported`.
+pub fn is_aws_managed_role(path: &str, name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "AWSReservedSSO_",
+        "AWSControlTower",
+        "aws-controltower-",
+        "AWSCloudFormationStackSetExecutionRole",
+        "AWSCloudFormationStackSetAdministrationRole",
+        "stacksets-exec-",
+        "AWSAFTExecution",
+        "AWSAFTService",
+        "AWSAFTAdmin",
+    ];
+    path.starts_with("/aws-reserved/")
+        || path.starts_with("/service-role/aws-controltower")
+        || name == "OrganizationAccountAccessRole"
+        || PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
 /// Decode a policy document as IAM returns it (URL-encoded JSON) into JSON.
 pub fn parse_policy(doc: &str) -> Option<Value> {
     let trimmed = doc.trim_start();
@@ -270,9 +294,11 @@ pub fn owner_tag_strength(key: &str) -> Option<TagStrength> {
         | "creatoremail" | "author" | "maintainer" | "maintainedby" | "email"
         | "technicalowner" | "businessowner" | "serviceowner" | "appowner" | "applicationowner"
         | "responsible" | "custodian" | "ownerid" | "owneremployeeid" | "ownerlogin"
-        | "ownerusername" | "owners" | "requestedby" | "requester" => Some(TagStrength::Owner),
-        "team" | "contact" | "contactemail" | "poc" | "pointofcontact" | "oncall"
-        | "supportcontact" => Some(TagStrength::Weak),
+        | "ownerusername" | "owners" | "requestedby" | "requester" | "contact" | "contactemail"
+        | "createdbyemail" | "owneruser" => Some(TagStrength::Owner),
+        "team" | "poc" | "pointofcontact" | "oncall" | "supportcontact" | "squad" | "group" => {
+            Some(TagStrength::Weak)
+        }
         _ => None,
     }
 }
@@ -853,7 +879,13 @@ fn role_nhi(
     n.last_used_at = r.last_used;
     n.privileged = admin_via.is_some();
     n.hints = tag_hints(&r.tags, &format!("role {}", r.name));
-    n.hints.extend(name_hints(&r.name, "IAM role"));
+    let managed = is_aws_managed_role(&r.path, &r.name);
+    if managed {
+        // Its name is AWS's (a permission set's, a landing zone's), not a person's.
+        n.tie_required = Some("aws_managed_role");
+    } else {
+        n.hints.extend(name_hints(&r.name, "IAM role"));
+    }
     let principals = r
         .trust_policy
         .as_deref()
@@ -931,10 +963,14 @@ mod tests {
             "maintainer",
             "owner_email",
             "Owner-Email",
+            "OwnerEmail",
+            "contact",
+            "CONTACT",
+            "contact_email",
         ] {
             assert_eq!(owner_tag_strength(k), Some(TagStrength::Owner), "{k}");
         }
-        for k in ["team", "Team", "contact", "CONTACT"] {
+        for k in ["team", "Team", "poc"] {
             assert_eq!(owner_tag_strength(k), Some(TagStrength::Weak), "{k}");
         }
         assert_eq!(owner_tag_strength("environment"), None);
@@ -950,6 +986,30 @@ mod tests {
         assert_eq!(h[0].signal, Signal::OwnerTag);
         assert_eq!(h[0].identifier, "alice@acme.example");
         assert_eq!(h[1].signal, Signal::Naming);
+    }
+
+    #[test]
+    fn aws_created_roles_are_recognised_and_people_s_roles_are_not() {
+        for (path, name) in [
+            (
+                "/aws-reserved/sso.amazonaws.com/",
+                "AWSReservedSSO_AdministratorAccess_0123abcd",
+            ),
+            ("/", "OrganizationAccountAccessRole"),
+            ("/service-role/", "AWSControlTowerExecution"),
+            ("/", "aws-controltower-AuditAdministratorRole"),
+            ("/", "AWSCloudFormationStackSetExecutionRole"),
+            ("/", "stacksets-exec-0123456789abcdef"),
+        ] {
+            assert!(is_aws_managed_role(path, name), "{name}");
+        }
+        for (path, name) in [
+            ("/", "svc-alice-deploy"),
+            ("/", "OrganizationAdmins"),
+            ("/", "ci"),
+        ] {
+            assert!(!is_aws_managed_role(path, name), "{name}");
+        }
     }
 
     #[test]

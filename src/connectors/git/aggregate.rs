@@ -47,6 +47,8 @@ struct PathAgg {
     present: Option<u64>,
     /// `present` came from the working tree, which wins over the HEAD tree.
     present_in_worktree: bool,
+    /// Tracked, but its HEAD blob could not be read (so no commit can be named).
+    head_unread: bool,
 }
 
 struct KeyAgg {
@@ -139,6 +141,21 @@ impl RepoAgg {
         }
     }
 
+    /// A hit in a working-tree file read from disk because the history scan could not
+    /// read the HEAD blob it is tracked as: present, but in no commit that could be read.
+    pub(crate) fn add_unread_head(&mut self, hit: Hit, path: Arc<str>) {
+        let line = hit.line;
+        let k = self.entry(hit);
+        let p = k.paths.entry(path).or_default();
+        if p.present_in_worktree {
+            p.present = Some(p.present.map_or(line, |l| l.min(line)));
+        } else {
+            p.present = Some(line);
+            p.present_in_worktree = true;
+        }
+        p.head_unread = true;
+    }
+
     /// Commit orders whose details [`RepoView::commits`] must hold.
     pub(crate) fn commits_needed(&self) -> BTreeSet<u32> {
         self.keys
@@ -200,7 +217,10 @@ fn build(view: &RepoView<'_>, rule_id: &str, sha: &str, k: KeyAgg) -> Option<Nhi
         .iter()
         .filter_map(|(p, a)| a.first.map(|(c, l)| (c, p.clone(), l)))
         .min_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
-    let untracked = main_hist.is_none() && view.history_scanned;
+    // A file whose HEAD blob was unreadable is tracked: which commit added the secret
+    // is unknown, not "none".
+    let head_unread = k.paths.values().any(|p| p.head_unread);
+    let untracked = main_hist.is_none() && view.history_scanned && !head_unread;
     let (main_path, location, commit) = match main_hist {
         Some((c, p, l)) => {
             let loc = history_location(view, &p, c, l, present_any);
@@ -247,6 +267,7 @@ fn build(view: &RepoView<'_>, rule_id: &str, sha: &str, k: KeyAgg) -> Option<Nhi
             format!(" (introduced by {who} in {})", c.short())
         }
         None if untracked => " (untracked: in no commit)".to_string(),
+        None if head_unread => " (its commit could not be read)".to_string(),
         None => String::new(),
     };
     let title = format!("{} in {} {}{suffix}", rule.name, view.repo, location.path);

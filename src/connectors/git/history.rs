@@ -16,7 +16,7 @@ use super::aggregate::{CommitInfo, RepoAgg};
 use super::codeowners::{Codeowners, CODEOWNERS_PATHS};
 use super::content::{self, SKIP_ALLOWLISTED, SKIP_BINARY, SKIP_TOO_LARGE};
 use super::tally::Tally;
-use crate::connectors::ScanContext;
+use crate::connectors::{PathAllowlist, ScanContext, Verdict};
 use crate::matcher::Matcher;
 use crate::model::{Evidence, OwnerHint, Signal};
 use chrono::{DateTime, Utc};
@@ -46,6 +46,9 @@ pub(crate) struct RepoInput<'a> {
     /// Repository-relative paths (files or directories) the history scan is limited
     /// to; `None`: the whole repository.
     pub scope: Option<&'a [String]>,
+    /// Repository-relative paths the user named explicitly, with how they wrote them:
+    /// allowlist entries covering them are set aside below them, as in the walk.
+    pub named: &'a [(String, String)],
 }
 
 /// Which repository paths a scan covers: everything, or some files and directories.
@@ -81,6 +84,10 @@ pub(crate) struct RepoMeta {
     pub codeowners: Option<Codeowners>,
     pub contributors: Option<Arc<Vec<OwnerHint>>>,
     pub history_scanned: bool,
+    /// HEAD paths whose blob the history scan read (scanned, or judged binary or too
+    /// large). A working-tree file left to the history scan and not in here is read from
+    /// disk.
+    pub head_read: HashSet<Arc<str>>,
 }
 
 /// Errors of one repository, capped so a badly broken one reports a sample and a count.
@@ -235,11 +242,13 @@ pub(crate) fn scan_repo(
         matcher: ctx.matcher,
         max: ctx.limits.max_file_size,
         head: &head,
+        head_read: Mutex::new(HashSet::new()),
         order: &graph.order,
         agg: Mutex::new(agg),
         tally,
         errs: &errs,
         scope,
+        named: input.named,
     };
     let repo = walk_and_scan(repo, &graph.order, ctx, &shared);
     tracing::debug!(
@@ -247,6 +256,15 @@ pub(crate) fn scan_repo(
         ms = started.elapsed().as_millis() as u64,
         "Scanned history"
     );
+    let read = shared
+        .head_read
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    meta.head_read = head
+        .iter()
+        .filter(|(oid, _)| read.contains(*oid))
+        .flat_map(|(_, paths)| paths.iter().cloned())
+        .collect();
     let agg = shared.agg.into_inner().unwrap_or_else(|e| e.into_inner());
     meta.history_scanned = true;
     meta.commits = commit_infos(&repo, &graph.order, &shallow, agg.commits_needed());
@@ -376,7 +394,17 @@ fn enumerate_commits(
                             errs.error(format!("ref {name} points to {obj}: {}", e.message()));
                         }
                         // A tag of a tree or blob: no history behind it.
-                        Err(_) => {}
+                        Err(e) if matches!(e.code(), ErrorCode::Peel | ErrorCode::InvalidSpec) => {}
+                        // A corrupt tag or commit: what it leads to is not read, say so.
+                        Err(e) => {
+                            let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+                            let at = r
+                                .resolve()
+                                .ok()
+                                .and_then(|t| t.target())
+                                .map_or_else(String::new, |t| format!(" ({t})"));
+                            errs.error(format!("ref {name}{at} unreadable: {}", e.message()));
+                        }
                     },
                     Err(e) => errs.error(format!("unreadable ref: {}", e.message())),
                 }
@@ -566,12 +594,40 @@ struct Shared<'a, 't> {
     matcher: &'a Matcher,
     max: u64,
     head: &'a HashMap<Oid, Vec<Arc<str>>>,
+    /// Blobs of `head` that were read.
+    head_read: Mutex<HashSet<Oid>>,
     /// The walk order, to name a blob's introducing commit in errors.
     order: &'a [(Oid, Oid)],
     agg: Mutex<&'a mut RepoAgg>,
     tally: &'a Tally<'t>,
     errs: &'a RepoErrors<'a, 't>,
     scope: Scope<'a>,
+    named: &'a [(String, String)],
+}
+
+impl Shared<'_, '_> {
+    /// Whether the allowlist lets the blob at `path` be read: as in the walk, entries
+    /// covering a path the user named are set aside at and below it (with a note).
+    fn allowed(&self, allow: &PathAllowlist, path: &str) -> bool {
+        if !allow.is_allowed(path) {
+            return true;
+        }
+        let at = self
+            .named
+            .iter()
+            .filter(|(n, _)| Scope(Some(std::slice::from_ref(n))).covers(path))
+            .max_by_key(|(n, _)| n.len());
+        match allow.verdict(path, at.map(|(n, _)| n.as_str())) {
+            Verdict::Scan => true,
+            Verdict::Named(entries) => {
+                if let Some((_, shown)) = at {
+                    self.tally.note(super::walk::named_note(shown, &entries));
+                }
+                true
+            }
+            Verdict::Skip => false,
+        }
+    }
 }
 
 struct BlobJob {
@@ -638,7 +694,7 @@ fn walk_and_scan(
                             if !scope.covers(&path) {
                                 continue;
                             }
-                            if allow.is_allowed(&path) {
+                            if !shared.allowed(allow, &path) {
                                 if allowlisted.insert(id) {
                                     shared.tally.skip(SKIP_ALLOWLISTED);
                                 }
@@ -707,9 +763,14 @@ fn scan_batch(shared: &Shared<'_, '_>, jobs: Vec<BlobJob>) {
         }
     };
     let mut found = Vec::new();
+    let mut head_read = Vec::new();
     for job in jobs {
         match odb.read_header(job.oid) {
             Ok((size, _)) if size as u64 > shared.max => {
+                // The file on disk, the same content, would be too large as well.
+                if shared.head.contains_key(&job.oid) {
+                    head_read.push(job.oid);
+                }
                 shared.tally.skip(SKIP_TOO_LARGE);
                 // Binary content would be skipped anyway; text over the limit is a hole
                 // in the scan, so an error (partial), not just a count.
@@ -747,6 +808,9 @@ fn scan_batch(shared: &Shared<'_, '_>, jobs: Vec<BlobJob>) {
                 continue;
             }
         };
+        if shared.head.contains_key(&job.oid) {
+            head_read.push(job.oid);
+        }
         let data = content::as_utf8_text(obj.data());
         if content::is_binary(&data) {
             shared.tally.skip(SKIP_BINARY);
@@ -758,6 +822,13 @@ fn scan_batch(shared: &Shared<'_, '_>, jobs: Vec<BlobJob>) {
         for hit in hits {
             found.push((hit, job.oid, job.commit, job.path.clone()));
         }
+    }
+    if !head_read.is_empty() {
+        shared
+            .head_read
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(head_read);
     }
     if !found.is_empty() {
         let mut agg = shared.agg.lock().unwrap_or_else(|e| e.into_inner());

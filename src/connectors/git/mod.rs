@@ -26,6 +26,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use walk::{Owner, WalkResult};
 
@@ -80,8 +81,12 @@ impl Connector for GitConnector {
 
     fn scan(&self, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Vec<Coverage> {
         let tally = tally::Tally::new(ctx.progress);
+        let running = ctx.progress.start(&self.name);
+        running.phase("files", 0, None);
         history::init_libgit2();
         let walked = walk::walk(&self.paths, self.history, ctx, &tally);
+        let (repos_done, repos) = (AtomicU64::new(0), walked.repos.len() as u64);
+        running.phase("repos", 0, Some(repos));
         let names = repo_names(&walked);
 
         // Working-tree hits, grouped by the repository (or root) they belong to.
@@ -121,6 +126,15 @@ impl Connector for GitConnector {
             emit(agg.into_nhis(&view));
         }
 
+        // Working-tree files left to the history scan, by repository.
+        let mut deferred: Vec<Vec<walk::Deferred>> =
+            walked.repos.iter().map(|_| Vec::new()).collect();
+        for d in walked.deferred {
+            if let Some(list) = deferred.get_mut(d.repo) {
+                list.push(d);
+            }
+        }
+
         // Repositories in parallel; each also scans its own blobs in parallel.
         let contributors = ctx.mode != Mode::Secrets;
         walked
@@ -128,15 +142,29 @@ impl Connector for GitConnector {
             .par_iter()
             .zip(repo_aggs)
             .zip(names)
-            .for_each(|((repo, mut agg), name)| {
+            .zip(deferred)
+            .for_each(|(((repo, mut agg), name), deferred)| {
                 let input = history::RepoInput {
                     name: &name,
                     path: &repo.path,
                     history: self.history,
                     contributors,
                     scope: repo.scope.as_deref(),
+                    named: &repo.named,
                 };
                 let meta = history::scan_repo(&input, ctx, &tally, &mut agg);
+                // A file on disk is read from disk when history could not read its blob
+                // (a corrupt object, a missing tree, an unreadable HEAD): a hole in
+                // history never hides what is checked out.
+                for d in deferred {
+                    if meta.head_read.contains(d.rel.as_str()) {
+                        continue;
+                    }
+                    let path: Arc<str> = d.rel.as_str().into();
+                    for hit in walk::scan_deferred(&d, ctx, &tally) {
+                        agg.add_unread_head(hit, path.clone());
+                    }
+                }
                 let view = RepoView {
                     connector: &self.name,
                     repo: &name,
@@ -146,6 +174,8 @@ impl Connector for GitConnector {
                     history_scanned: meta.history_scanned,
                 };
                 emit(agg.into_nhis(&view));
+                let done = repos_done.fetch_add(1, Ordering::Relaxed) + 1;
+                running.phase("repos", done, Some(repos));
             });
 
         vec![tally.into_coverage(&self.name)]

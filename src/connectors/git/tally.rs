@@ -18,6 +18,8 @@ pub(crate) struct Tally<'a> {
     skipped: Mutex<BTreeMap<String, u64>>,
     errors: Mutex<Vec<String>>,
     suppressed: AtomicU64,
+    /// Coverage notes, each once, in order.
+    notes: Mutex<Vec<String>>,
 }
 
 impl<'a> Tally<'a> {
@@ -29,6 +31,7 @@ impl<'a> Tally<'a> {
             skipped: Mutex::new(BTreeMap::new()),
             errors: Mutex::new(Vec::new()),
             suppressed: AtomicU64::new(0),
+            notes: Mutex::new(Vec::new()),
         }
     }
 
@@ -62,6 +65,16 @@ impl<'a> Tally<'a> {
         }
     }
 
+    /// Something the user should know about how the source was read, not an error; the
+    /// same note twice is kept once.
+    pub(crate) fn note(&self, msg: String) {
+        let mut n = self.notes.lock().unwrap_or_else(|e| e.into_inner());
+        if !n.contains(&msg) {
+            tracing::info!(note = %msg, "Git connector note");
+            n.push(msg);
+        }
+    }
+
     pub(crate) fn into_coverage(self, connector: &str) -> Coverage {
         let mut cov = Coverage::new(connector);
         cov.items_scanned = self.items.into_inner();
@@ -70,6 +83,7 @@ impl<'a> Tally<'a> {
         for e in self.errors.into_inner().unwrap_or_else(|e| e.into_inner()) {
             cov.error(e);
         }
+        cov.notes = self.notes.into_inner().unwrap_or_else(|e| e.into_inner());
         let n = self.suppressed.into_inner();
         if n > 0 {
             cov.error(format!("{n} more errors not listed"));

@@ -674,11 +674,9 @@ fn allowlisted_paths_are_skipped_in_files_and_history() {
     r.write("fixtures/k.env", format!("T={}\n", ghp('p')));
     r.write("real.env", format!("T={}\n", ghp('q')));
     r.commit(&ALICE, "add");
-    let mut b = globset::GlobSetBuilder::new();
-    b.add(globset::Glob::new("fixtures/**").unwrap());
-    let allow = PathAllowlist {
-        globs: Some(b.build().unwrap()),
-    };
+    let allow = crate::pipeline::IgnoreList::parse("/fixtures/\n")
+        .unwrap()
+        .paths;
     let s = scan_with(
         vec![r.path.clone()],
         Mode::Leaver,

@@ -9,7 +9,8 @@
 use super::clean::{self, CleanFiles, StatSig};
 use super::content::{self, Hit, SKIP_ALLOWLISTED, SKIP_BINARY, SKIP_TOO_LARGE};
 use super::tally::Tally;
-use crate::connectors::ScanContext;
+use crate::connectors::allowlist::named_prefix;
+use crate::connectors::{ScanContext, Verdict};
 use ignore::{WalkBuilder, WalkState};
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -27,6 +28,9 @@ pub(crate) struct RepoDir {
     /// Repository-relative paths the scan is limited to, when the scanned paths lie
     /// inside the repository (`secrets repo/src repo/app.env`); `None`: all of it.
     pub scope: Option<Vec<String>>,
+    /// Paths inside the repository the user named explicitly, repository-relative, with
+    /// how the user wrote them: the allowlist does not hide them ([`Named`]).
+    pub named: Vec<(String, String)>,
 }
 
 /// A scanned root, whose basename names the files outside any repository.
@@ -51,11 +55,99 @@ pub(crate) struct FileHits {
     pub hits: Vec<Hit>,
 }
 
+/// A working-tree file not read because git's index proves it identical to HEAD's blob:
+/// read from disk after all when the history scan could not read that blob.
+pub(crate) struct Deferred {
+    /// Index into [`WalkResult::repos`].
+    pub repo: usize,
+    /// Repository-relative path.
+    pub rel: String,
+    pub path: PathBuf,
+}
+
 #[derive(Default)]
 pub(crate) struct WalkResult {
     pub roots: Vec<Root>,
     pub repos: Vec<RepoDir>,
     pub files: Vec<FileHits>,
+    pub deferred: Vec<Deferred>,
+}
+
+/// What the walk collects, shared by its threads.
+#[derive(Default)]
+struct Found {
+    files: Mutex<Vec<FileHits>>,
+    deferred: Mutex<Vec<Deferred>>,
+}
+
+/// The paths the user named (command line or a connector's `paths`), canonical, with
+/// how they were written. The allowlist is for what the user did not name: an entry that
+/// covers a named path (the path itself, or a directory above it) is set aside for
+/// everything at or below it, with a coverage note; other entries still apply there.
+#[derive(Default)]
+pub(crate) struct Named {
+    list: Vec<(PathBuf, String)>,
+}
+
+impl Named {
+    /// The deepest named path at or above `abs`.
+    fn containing(&self, abs: &Path) -> Option<&(PathBuf, String)> {
+        self.list
+            .iter()
+            .filter(|(n, _)| abs.starts_with(n))
+            .max_by_key(|(n, _)| n.components().count())
+    }
+
+    /// Some named path lies strictly below the directory `abs`.
+    fn below(&self, abs: &Path) -> bool {
+        self.list
+            .iter()
+            .any(|(n, _)| n != abs && n.starts_with(abs))
+    }
+}
+
+/// The coverage note for allowlist entries set aside because `shown` was named.
+pub(crate) fn named_note(shown: &str, entries: &[&crate::connectors::AllowEntry]) -> String {
+    let by: Vec<String> = entries.iter().map(|e| e.to_string()).collect();
+    format!(
+        "{shown} is allowlisted by {}; scanned because it was named explicitly",
+        by.join(", ")
+    )
+}
+
+/// Whether the allowlist lets the file or directory `abs`, at `rel` in its repository
+/// (else its scanned root), be read. A skipped file is counted; an entry set aside for a
+/// named path is noted. A directory with a named path below it is entered (its other
+/// files are then judged one by one).
+fn allowed(
+    ctx: &ScanContext<'_>,
+    tally: &Tally<'_>,
+    named: &Named,
+    abs: &Path,
+    rel: &str,
+    dir: bool,
+) -> bool {
+    // The common case costs one glob match.
+    if !ctx.allow_paths.is_allowed(rel) {
+        return true;
+    }
+    let at = named
+        .containing(abs)
+        .and_then(|(n, shown)| named_prefix(rel, &rel_path(n, abs)).map(|anchor| (anchor, shown)));
+    match ctx.allow_paths.verdict(rel, at.map(|(a, _)| a)) {
+        Verdict::Scan => true,
+        Verdict::Named(entries) => {
+            if let Some((_, shown)) = at {
+                tally.note(named_note(shown, &entries));
+            }
+            true
+        }
+        Verdict::Skip if dir && named.below(abs) => true,
+        Verdict::Skip => {
+            tally.skip(SKIP_ALLOWLISTED);
+            false
+        }
+    }
 }
 
 /// Repositories found so far, looked up by directory while the walk goes on.
@@ -75,7 +167,7 @@ pub(crate) fn walk(
 ) -> WalkResult {
     let mut out = WalkResult::default();
     let repos: RwLock<Registry> = RwLock::new(Registry::default());
-    let files: Mutex<Vec<FileHits>> = Mutex::new(Vec::new());
+    let found = Found::default();
 
     let mut canonical: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for p in paths {
@@ -95,6 +187,20 @@ pub(crate) fn walk(
     }
     // Outer paths first, so that a path inside another is recognised and not scanned twice.
     canonical.sort_by_key(|(c, _)| c.components().count());
+    let named = Named {
+        list: canonical
+            .iter()
+            .map(|(c, p)| (c.clone(), p.display().to_string()))
+            .collect(),
+    };
+    let w = Walker {
+        history,
+        ctx,
+        tally,
+        repos: &repos,
+        found: &found,
+        named: &named,
+    };
     for (canon, p) in canonical {
         // A path inside one already scanned would only be scanned twice.
         if out.roots.iter().any(|r| canon.starts_with(&r.path)) {
@@ -164,7 +270,7 @@ pub(crate) fn walk(
                     (Owner::Loose(root_idx), rel, None)
                 }
             };
-            scan_file(&canon, rel, owner, sig.as_ref(), ctx, tally, &files);
+            w.scan_file(&canon, rel, owner, sig.as_ref());
             continue;
         }
         out.roots.push(Root {
@@ -172,94 +278,140 @@ pub(crate) fn walk(
             path: canon.clone(),
         });
         let stop = enclosing.as_deref().unwrap_or(&canon);
-        walk_dir(&canon, stop, root_idx, history, ctx, tally, &repos, &files);
+        w.walk_dir(&canon, stop, root_idx);
     }
 
     out.repos = repos.into_inner().unwrap_or_else(|e| e.into_inner()).list;
-    out.files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+    for repo in &mut out.repos {
+        repo.named = named
+            .list
+            .iter()
+            .filter(|(n, _)| n != &repo.path && n.starts_with(&repo.path))
+            .map(|(n, shown)| (rel_path(&repo.path, n), shown.clone()))
+            .collect();
+    }
+    out.files = found.files.into_inner().unwrap_or_else(|e| e.into_inner());
+    out.deferred = found
+        .deferred
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
     out
 }
 
-/// Walk `root`; files outside any repository found under it belong to the repository at
-/// `stop` (an enclosing one) when it is registered, else to the root.
-#[allow(clippy::too_many_arguments)]
-fn walk_dir(
-    root: &Path,
-    stop: &Path,
-    root_idx: usize,
+/// What the walk of every root shares.
+struct Walker<'a, 'c> {
     history: bool,
-    ctx: &ScanContext<'_>,
-    tally: &Tally<'_>,
-    repos: &RwLock<Registry>,
-    files: &Mutex<Vec<FileHits>>,
-) {
-    let walker = WalkBuilder::new(root)
-        .standard_filters(false)
-        .follow_links(false)
-        .build_parallel();
-    walker.run(|| {
-        Box::new(move |res| {
-            let entry = match res {
-                Ok(e) => e,
-                Err(e) => {
-                    tally.error(format!("walking {}: {e}", root.display()));
+    ctx: &'a ScanContext<'c>,
+    tally: &'a Tally<'c>,
+    repos: &'a RwLock<Registry>,
+    found: &'a Found,
+    named: &'a Named,
+}
+
+impl Walker<'_, '_> {
+    /// Walk `root`; files outside any repository found under it belong to the repository
+    /// at `stop` (an enclosing one) when it is registered, else to the root.
+    fn walk_dir(&self, root: &Path, stop: &Path, root_idx: usize) {
+        let walker = WalkBuilder::new(root)
+            .standard_filters(false)
+            .follow_links(false)
+            .build_parallel();
+        let (repos, tally) = (self.repos, self.tally);
+        walker.run(|| {
+            Box::new(move |res| {
+                let entry = match res {
+                    Ok(e) => e,
+                    Err(e) => {
+                        tally.error(format!("walking {}: {e}", root.display()));
+                        return WalkState::Continue;
+                    }
+                };
+                let Some(ft) = entry.file_type() else {
+                    return WalkState::Continue;
+                };
+                let path = entry.path();
+                if ft.is_dir() {
+                    if entry.file_name() == ".git" {
+                        return WalkState::Skip;
+                    }
+                    // An allowlisted directory is not entered at all: neither its files nor
+                    // the history of repositories inside it (vendored trees, generated
+                    // corpora). It is matched by the same path its files and history are:
+                    // relative to the enclosing repository, else to the scanned root.
+                    if entry.depth() > 0 {
+                        let rel = owner_of(repos, root, stop, root_idx, path).1;
+                        if !allowed(self.ctx, tally, self.named, path, &rel, true) {
+                            return WalkState::Skip;
+                        }
+                    }
+                    // Registered before any child is visited: the walker visits a directory
+                    // before it queues the directory's entries.
+                    if path.join(".git").symlink_metadata().is_ok() {
+                        let clean = if self.history {
+                            clean::clean_files(path)
+                        } else {
+                            None
+                        };
+                        register(repos, path, root_idx, clean);
+                    } else if is_bare_repo(path) {
+                        register(repos, path, root_idx, None);
+                        return WalkState::Skip;
+                    }
                     return WalkState::Continue;
                 }
-            };
-            let Some(ft) = entry.file_type() else {
-                return WalkState::Continue;
-            };
-            let path = entry.path();
-            if ft.is_dir() {
+                if ft.is_symlink() {
+                    tally.skip("symlink");
+                    return WalkState::Continue;
+                }
+                if !ft.is_file() {
+                    // FIFOs, sockets and devices: reading them could block or never end.
+                    tally.skip("special_file");
+                    return WalkState::Continue;
+                }
                 if entry.file_name() == ".git" {
-                    return WalkState::Skip;
+                    // A `gitdir:` pointer file (submodule, worktree): its parent is the
+                    // repository.
+                    return WalkState::Continue;
                 }
-                // An allowlisted directory is not entered at all: neither its files nor the
-                // history of repositories inside it (vendored trees, generated corpora). It
-                // is matched by the same path its files and history are: relative to the
-                // enclosing repository, else to the scanned root.
-                if entry.depth() > 0
-                    && ctx
-                        .allow_paths
-                        .is_allowed(&owner_of(repos, root, stop, root_idx, path).1)
-                {
-                    tally.skip(SKIP_ALLOWLISTED);
-                    return WalkState::Skip;
+                let (owner, rel, clean) = owner_of(repos, root, stop, root_idx, path);
+                let sig = clean.as_ref().and_then(|c| c.get(&rel)).copied();
+                self.scan_file(path, rel, owner, sig.as_ref());
+                WalkState::Continue
+            })
+        });
+    }
+
+    fn scan_file(&self, path: &Path, rel: String, owner: Owner, clean: Option<&StatSig>) {
+        if !allowed(self.ctx, self.tally, self.named, path, &rel, false) {
+            return;
+        }
+        let hits = match read_and_scan(path, clean, self.ctx, self.tally) {
+            Scanned::Hits(h) => h,
+            // HEAD's copy of this very content is read by the history scan; if that read
+            // fails, the file is read from disk after all.
+            Scanned::Clean => {
+                if let Owner::Repo(repo) = owner {
+                    self.found
+                        .deferred
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(Deferred {
+                            repo,
+                            rel,
+                            path: path.to_path_buf(),
+                        });
                 }
-                // Registered before any child is visited: the walker visits a directory
-                // before it queues the directory's entries.
-                if path.join(".git").symlink_metadata().is_ok() {
-                    let clean = if history {
-                        clean::clean_files(path)
-                    } else {
-                        None
-                    };
-                    register(repos, path, root_idx, clean);
-                } else if is_bare_repo(path) {
-                    register(repos, path, root_idx, None);
-                    return WalkState::Skip;
-                }
-                return WalkState::Continue;
+                return;
             }
-            if ft.is_symlink() {
-                tally.skip("symlink");
-                return WalkState::Continue;
-            }
-            if !ft.is_file() {
-                // FIFOs, sockets and devices: reading them could block or never end.
-                tally.skip("special_file");
-                return WalkState::Continue;
-            }
-            if entry.file_name() == ".git" {
-                // A `gitdir:` pointer file (submodule, worktree): its parent is the repository.
-                return WalkState::Continue;
-            }
-            let (owner, rel, clean) = owner_of(repos, root, stop, root_idx, path);
-            let sig = clean.as_ref().and_then(|c| c.get(&rel)).copied();
-            scan_file(path, rel, owner, sig.as_ref(), ctx, tally, files);
-            WalkState::Continue
-        })
-    });
+        };
+        if !hits.is_empty() {
+            self.found
+                .files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(FileHits { owner, rel, hits });
+        }
+    }
 }
 
 fn register(repos: &RwLock<Registry>, path: &Path, root: usize, clean: Option<CleanFiles>) {
@@ -296,6 +448,7 @@ fn register_scoped(
                 path: path.to_path_buf(),
                 root,
                 scope: scope.map(|s| vec![s]),
+                named: Vec::new(),
             });
             r.by_path
                 .insert(path.to_path_buf(), (idx, clean.map(Arc::new)));
@@ -419,23 +572,23 @@ fn read_limited(path: &Path, max: u64, clean: Option<&StatSig>) -> std::io::Resu
     Ok(FileRead::Data(buf))
 }
 
-fn scan_file(
+enum Scanned {
+    Hits(Vec<Hit>),
+    /// Not read: git's index proves it is HEAD's blob.
+    Clean,
+}
+
+/// Read one file (unless `clean` proves it identical to HEAD) and scan it; what could
+/// not be read is counted or recorded in the tally.
+fn read_and_scan(
     path: &Path,
-    rel: String,
-    owner: Owner,
     clean: Option<&StatSig>,
     ctx: &ScanContext<'_>,
     tally: &Tally<'_>,
-    files: &Mutex<Vec<FileHits>>,
-) {
-    if ctx.allow_paths.is_allowed(&rel) {
-        tally.skip(SKIP_ALLOWLISTED);
-        return;
-    }
+) -> Scanned {
     let data = match read_limited(path, ctx.limits.max_file_size, clean) {
         Ok(FileRead::Data(d)) => d,
-        // HEAD's copy of this very content is read by the history scan.
-        Ok(FileRead::Clean) => return,
+        Ok(FileRead::Clean) => return Scanned::Clean,
         // Binary content would be skipped anyway; text over the limit is a hole in the
         // scan, so an error (partial), not just a count.
         Ok(FileRead::TooLarge { size, binary }) => {
@@ -447,25 +600,29 @@ fn scan_file(
                     ctx.limits.max_file_size,
                 ));
             }
-            return;
+            return Scanned::Hits(Vec::new());
         }
         Err(e) => {
             tally.error(format!("{}: cannot read: {e}", path.display()));
-            return;
+            return Scanned::Hits(Vec::new());
         }
     };
     let data = content::as_utf8_text(&data);
     if content::is_binary(&data) {
         tally.skip(SKIP_BINARY);
-        return;
+        return Scanned::Hits(Vec::new());
     }
     tally.scanned(data.len() as u64);
     let hits = content::scan(ctx.matcher, &data);
     tally.matched(hits.len());
-    if !hits.is_empty() {
-        files
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(FileHits { owner, rel, hits });
+    Scanned::Hits(hits)
+}
+
+/// Read a [`Deferred`] file from disk after all (the history scan could not read its
+/// HEAD blob): its hits.
+pub(crate) fn scan_deferred(d: &Deferred, ctx: &ScanContext<'_>, tally: &Tally<'_>) -> Vec<Hit> {
+    match read_and_scan(&d.path, None, ctx, tally) {
+        Scanned::Hits(h) => h,
+        Scanned::Clean => Vec::new(),
     }
 }

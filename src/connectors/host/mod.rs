@@ -97,7 +97,10 @@ impl Connector for HostConnector {
         roots
             .par_iter()
             .zip(names.par_iter())
-            .map(|(r, name)| root::scan_root(r, name, ctx, sink))
+            .map(|(r, name)| {
+                let _running = ctx.progress.start(&format!("host:{name}"));
+                root::scan_root(r, name, ctx, sink)
+            })
             .collect()
     }
 }

@@ -142,6 +142,9 @@ struct Account<'a> {
     strong_admin: bool,
     nopasswd: bool,
     expired: bool,
+    /// (user, evidence) for each user a sudoers grant lets run commands as this account
+    /// (`alice ALL=(svc-deploy) ALL`): they can act as it.
+    runas_by: Vec<(String, String)>,
 }
 
 impl Account<'_> {
@@ -418,14 +421,23 @@ impl<'a> RootScan<'a> {
                 strong_admin: false,
                 nopasswd: false,
                 expired,
+                runas_by: Vec::new(),
             };
             admin_rights(&mut a, &sudo);
             accts.push(a);
         }
+        runas_access(&mut accts, &sudo);
 
         for a in &accts {
             if a.reportable() {
-                self.emit_account(a);
+                self.emit_account(a, None);
+            } else if !a.is_root() && (!name_tokens(&a.p.name).is_empty() || !a.runas_by.is_empty())
+            {
+                // A no-login service account named after someone (`svc-alice-backup`),
+                // or one a sudoers grant lets someone act as, still runs jobs for people:
+                // reported when something ties it to a person, counted (not called
+                // orphaned) when nothing does.
+                self.emit_account(a, Some("idle_system_account"));
             }
             for (file, k) in &a.keys {
                 self.emit_key(a, file, k);
@@ -485,7 +497,7 @@ impl<'a> RootScan<'a> {
         parsed
     }
 
-    fn emit_account(&mut self, a: &Account<'_>) {
+    fn emit_account(&mut self, a: &Account<'_>, tie_required: Option<&'static str>) {
         let p = a.p;
         let admin = a.is_admin();
         let kind = if admin {
@@ -596,6 +608,14 @@ impl<'a> RootScan<'a> {
             );
             n.hints.push(OwnerHint::new(tok, Signal::Naming, ev));
         }
+        for (user, why) in &a.runas_by {
+            n.hints.push(OwnerHint::new(
+                format!("host:{user}"),
+                Signal::Access,
+                Evidence::new("host:sudoers", why.clone()),
+            ));
+        }
+        n.tie_required = tie_required;
         self.sink.emit(n);
     }
 
@@ -918,6 +938,45 @@ impl ConfigSource for ConfigSrc<'_, '_> {
     }
     fn list(&mut self, rel_dir: &str) -> Vec<String> {
         self.0.list(rel_dir)
+    }
+}
+
+/// Users a sudoers grant lets run commands as a specific other account
+/// (`alice ALL=(svc-deploy) ALL`), recorded on that account. `ALL` and `root` targets
+/// are admin rights, which the grantee's own account already reports.
+fn runas_access(accts: &mut [Account<'_>], sudo: &Sudoers) {
+    for grant in &sudo.grants {
+        let Some(runas) = grant.runas.as_deref() else {
+            continue;
+        };
+        let users_part = runas.split(':').next().unwrap_or("");
+        let targets: Vec<&str> = users_part
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && !t.starts_with('!') && *t != "ALL" && *t != "root")
+            .collect();
+        if targets.is_empty() {
+            continue;
+        }
+        let grantees: Vec<String> = accts
+            .iter()
+            .filter(|g| grant.matches(&g.p.name, g.p.uid, &g.groups))
+            .map(|g| g.p.name.clone())
+            .collect();
+        for a in accts.iter_mut() {
+            if !targets.contains(&a.p.name.as_str()) {
+                continue;
+            }
+            for u in grantees.iter().filter(|u| **u != a.p.name) {
+                let why = format!(
+                    "sudoers {} line {} lets {u} run commands as {} ({})",
+                    grant.file, grant.line, a.p.name, grant.commands
+                );
+                if !a.runas_by.iter().any(|(x, _)| x == u) {
+                    a.runas_by.push((u.clone(), why));
+                }
+            }
+        }
     }
 }
 
