@@ -161,30 +161,11 @@ impl PersonAcc {
                 used[i] = true;
             }
         }
-        if used.iter().all(|u| *u) {
-            return;
-        }
-        let mut new_index = vec![0usize; n];
-        let mut kept = 0;
-        for (i, u) in used.iter().enumerate() {
-            if *u {
-                new_index[i] = kept;
-                kept += 1;
-            }
-        }
-        for c in &mut self.contributions {
-            c.evidence = new_index[c.evidence];
-        }
-        let mut i = 0;
-        self.evidence.retain(|_| {
-            i += 1;
-            used[i - 1]
-        });
-        let mut i = 0;
-        self.raw.retain(|_| {
-            i += 1;
-            used[i - 1]
-        });
+        // An unused entry has no contribution to move: it maps to nothing, so it is dropped.
+        let target: Vec<usize> = (0..n)
+            .map(|i| if used[i] { i } else { usize::MAX })
+            .collect();
+        self.merge_into(&target);
     }
 
     /// One connector observation often yields several hints (a commit's email and its
@@ -204,10 +185,17 @@ impl PersonAcc {
                     .unwrap_or(i)
             })
             .collect();
+        self.merge_into(&target);
+    }
+
+    /// Keep the evidence entries that map to themselves (`target[i] == i`), moving each
+    /// contribution to the entry its own one maps to; entries mapping elsewhere (or to
+    /// `usize::MAX`) are dropped.
+    fn merge_into(&mut self, target: &[usize]) {
         if target.iter().enumerate().all(|(i, t)| i == *t) {
             return;
         }
-        let mut new_index = vec![0usize; n];
+        let mut new_index = vec![0usize; target.len()];
         let mut kept = 0;
         for (i, t) in target.iter().enumerate() {
             if *t == i {
@@ -279,13 +267,19 @@ pub fn attribute(nhi: &Nhi, dir: &Directory) -> Vec<Attribution> {
         .into_iter()
         .filter_map(|(person, p)| finish(person, p))
         .collect();
-    out.sort_by(|a, b| {
+    sort_strongest_first(&mut out);
+    out
+}
+
+/// Attributions in the order [`attribute`] returns them: confidence (confirmed first),
+/// then relation rank, then directory order. Later stages that add ties keep it.
+pub fn sort_strongest_first(attrs: &mut [Attribution]) {
+    attrs.sort_by(|a, b| {
         b.confidence
             .cmp(&a.confidence)
-            .then(relation_rank(b.relation).cmp(&relation_rank(a.relation)))
+            .then(b.relation.rank().cmp(&a.relation.rank()))
             .then(a.person.cmp(&b.person))
     });
-    out
 }
 
 /// Precedence between people: an exact identifier of one person beats every guess

@@ -66,6 +66,9 @@ pub fn add_key_access(attributed: &mut [(Nhi, Vec<Attribution>)]) {
             ));
         }
     }
+    let mut touched: Vec<usize> = adds.iter().map(|(t, _)| *t).collect();
+    touched.sort_unstable();
+    touched.dedup();
     for (target, add) in adds {
         let attrs = &mut attributed[target].1;
         match attrs.iter_mut().find(|x| x.person == add.person) {
@@ -79,13 +82,8 @@ pub fn add_key_access(attributed: &mut [(Nhi, Vec<Attribution>)]) {
             None => attrs.push(add),
         }
     }
-    for (_, attrs) in attributed.iter_mut() {
-        attrs.sort_by(|a, b| {
-            b.confidence
-                .cmp(&a.confidence)
-                .then(b.relation.rank().cmp(&a.relation.rank()))
-                .then(a.person.cmp(&b.person))
-        });
+    for t in touched {
+        crate::attribution::sort_strongest_first(&mut attributed[t].1);
     }
 }
 

@@ -7,6 +7,7 @@ mod cli;
 mod git;
 mod host;
 mod metadata;
+mod moto;
 mod precision;
 mod report;
 mod schema;

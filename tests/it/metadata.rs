@@ -5,12 +5,11 @@
 //! `report`, `diff`, nor stderr at `-v`/`-vv` holds the value or any 12-character piece
 //! of it. A rule match in metadata is a finding of its own.
 
+use crate::moto::{root, Moto};
 use crate::support::{git, nhiscan};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 /// Checksum-valid fake GitHub tokens, built at run time (no token literal in this file).
 fn token(tail: &str) -> String {
@@ -139,85 +138,24 @@ fn by_resource<'a>(v: &'a Value, resource: &str) -> &'a Value {
 // ---------------------------------------------------------------------------------------
 // AWS, against moto
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// moto on a free 127.0.0.1 port (tests/moto/launch.py), killed on drop.
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let python = root().join(".venv/bin/python");
-        assert!(
-            python.exists(),
-            "moto is not installed: run `scripts/moto.sh` before the aws tests"
-        );
-        let mut child = Command::new(&python)
-            .arg(root().join("tests/moto/launch.py"))
-            .args(["--port", "0"])
-            .env("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("moto printed no PORT= line within 30 s");
-        let port = line
-            .trim()
-            .strip_prefix("PORT=")
-            .and_then(|p| p.parse().ok())
-            .expect("PORT=<n>");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto did not listen within 30 s");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Moto { child, port }
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Run a boto3 script with `ep` (the endpoint) and `args` in scope.
-    fn seed(&self, script: &str, args: &[&str]) {
-        let prelude = "import json, sys, boto3\n\
-            ep, args = sys.argv[1], sys.argv[2:]\n\
-            iam = boto3.client('iam', endpoint_url=ep, aws_access_key_id='testing', \
-            aws_secret_access_key='testing', region_name='us-east-1')\n";
-        let out = Command::new(root().join(".venv/bin/python"))
-            .arg("-c")
-            .arg(format!("{prelude}{script}"))
-            .arg(self.endpoint())
-            .args(args)
-            .output()
-            .expect("run python");
-        assert!(
-            out.status.success(),
-            "seed failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Run a boto3 script against `moto` with `ep` (the endpoint) and `args` in scope.
+fn boto(moto: &Moto, script: &str, args: &[&str]) {
+    let prelude = "import json, sys, boto3\n\
+        ep, args = sys.argv[1], sys.argv[2:]\n\
+        iam = boto3.client('iam', endpoint_url=ep, aws_access_key_id='testing', \
+        aws_secret_access_key='testing', region_name='us-east-1')\n";
+    let out = Command::new(root().join(".venv/bin/python"))
+        .arg("-c")
+        .arg(format!("{prelude}{script}"))
+        .arg(moto.endpoint())
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "seed failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 const AWS_ENV: &[(&str, &str)] = &[
@@ -232,12 +170,13 @@ const ROSTER: &str = "employee_id,email,name,status,end_date,aliases\n\
 
 #[test]
 fn a_secret_in_an_aws_tag_is_redacted_and_reported() {
-    let moto = Moto::start();
+    let moto = Moto::start(&[("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1")]);
     let note = token("n");
     let in_role = token("r");
     let opaque = "Xk9fQ2mLp7RtZ3vBn8WcY4hJ6sDa1EgU";
     let db_password = "Vq7-Lm2+Rt9zKp4xWs";
-    moto.seed(
+    boto(
+        &moto,
         "note, in_role, opaque, pw = args\n\
          iam.create_user(UserName='svc-meta', Tags=[{'Key': 'note', 'Value': 'token ' + note}, \
              {'Key': 'CreatedBy', 'Value': opaque}])\n\
@@ -311,7 +250,7 @@ fn a_secret_in_an_aws_tag_is_redacted_and_reported() {
 
 #[test]
 fn a_password_in_an_aws_endpoint_url_is_never_printed() {
-    let moto = Moto::start();
+    let moto = Moto::start(&[("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1")]);
     let password = "Pw9xQ2mL7vRt4KzB";
     let dir = tempfile::tempdir().expect("tmp");
     // One endpoint that answers (moto) and one that does not, both with userinfo.
