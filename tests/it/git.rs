@@ -896,7 +896,7 @@ fn three_secrets(tmp: &Path) -> PathBuf {
 /// files git's index proves clean to the history scan, which could not read the blob. The
 /// file is read from disk; the unreadable object is a coverage error naming it (exit 3).
 #[test]
-#[ignore = "unfinished fix (issue 7 defect 3): the scan of a corrupted repository does not end yet"]
+
 fn a_corrupt_blob_hides_a_readable_file() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let repo = three_secrets(tmp.path());
@@ -936,7 +936,7 @@ fn a_corrupt_blob_hides_a_readable_file() {
 /// partial (exit 3) with an error naming what was not read, and everything readable is
 /// still reported: the working tree from disk, the other commits from history.
 #[test]
-#[ignore = "unfinished fix (issue 7 defect 3): the scan of a corrupted repository does not end yet"]
+
 fn a_corrupt_commit_a_missing_tree_or_a_bad_ref_keeps_everything_readable() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("f.json");

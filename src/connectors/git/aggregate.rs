@@ -10,7 +10,7 @@ use super::content::Hit;
 use crate::model::{Evidence, Kind, Location, Nhi, OwnerHint, SecretBytes, Signal};
 use crate::rules::Rule;
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// At most this many `other_locations` per finding; the total goes in the attributes.
@@ -154,6 +154,21 @@ impl RepoAgg {
             p.present_in_worktree = true;
         }
         p.head_unread = true;
+    }
+
+    /// Paths found on disk that HEAD tracks but history could not read: tracked, with
+    /// an unknown introducing commit (not "untracked").
+    pub(crate) fn mark_head_unread(&mut self, paths: &HashSet<Arc<str>>) {
+        if paths.is_empty() {
+            return;
+        }
+        for k in self.keys.values_mut() {
+            for (path, p) in k.paths.iter_mut() {
+                if p.first.is_none() && paths.contains(path) {
+                    p.head_unread = true;
+                }
+            }
+        }
     }
 
     /// Commit orders whose details [`RepoView::commits`] must hold.

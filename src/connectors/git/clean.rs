@@ -43,6 +43,11 @@ fn clean_files_of(repo: &Repository) -> Option<CleanFiles> {
     use std::os::unix::fs::MetadataExt;
     let index_meta = std::fs::metadata(repo.path().join("index")).ok()?;
     let index_time = (index_meta.mtime(), index_meta.mtime_nsec());
+    // A damaged loose object could be one this reads (HEAD's commit or a tree): then
+    // nothing is taken as clean and every file is read from disk.
+    if !super::integrity::Integrity::of(repo.path()).is_whole() {
+        return None;
+    }
     let index = repo.index().ok()?;
     let head = repo.head().ok()?.peel_to_tree().ok()?;
     let mut out = HashMap::new();

@@ -15,12 +15,13 @@
 use super::aggregate::{CommitInfo, RepoAgg};
 use super::codeowners::{Codeowners, CODEOWNERS_PATHS};
 use super::content::{self, SKIP_ALLOWLISTED, SKIP_BINARY, SKIP_TOO_LARGE};
+use super::integrity::Integrity;
 use super::tally::Tally;
 use crate::connectors::{PathAllowlist, ScanContext, Verdict};
 use crate::matcher::Matcher;
 use crate::model::{Evidence, OwnerHint, Signal};
 use chrono::{DateTime, Utc};
-use git2::{ErrorCode, ObjectType, Oid, Repository, RepositoryOpenFlags, Tree};
+use git2::{ErrorClass, ErrorCode, ObjectType, Oid, Repository, RepositoryOpenFlags, Tree};
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::ffi::OsStr;
@@ -88,6 +89,9 @@ pub(crate) struct RepoMeta {
     /// large). A working-tree file left to the history scan and not in here is read from
     /// disk.
     pub head_read: HashSet<Arc<str>>,
+    /// HEAD paths whose blob history could not read (damaged or missing): their files
+    /// are tracked, whichever commit added them is unknown.
+    pub head_unread: HashSet<Arc<str>>,
 }
 
 /// Errors of one repository, capped so a badly broken one reports a sample and a count.
@@ -189,16 +193,28 @@ pub(crate) fn scan_repo(
         }
     }
 
+    // Loose objects libgit2 would hang on are set aside before anything is read.
+    let integ = Integrity::of(repo.path());
     let head_tree = match repo.head() {
-        Ok(h) => match h.peel_to_tree() {
-            Ok(t) => Some(t),
-            Err(e) => {
-                let at = h.resolve().ok().and_then(|r| r.target());
-                let at = at.map_or_else(String::new, |t| format!(" at {t}"));
-                errs.error(format!("HEAD{at} unreadable: {}", e.message()));
-                None
+        Ok(h) => {
+            let at = h.resolve().ok().and_then(|r| r.target());
+            let tree = match at {
+                Some(oid) => peel_commit(&repo, &integ, oid).and_then(|c| {
+                    let tid = c.tree_id();
+                    integ.check(tid)?;
+                    repo.find_tree(tid).map_err(|e| e.message().to_string())
+                }),
+                None => Err("HEAD points nowhere".to_string()),
+            };
+            match tree {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    let at = at.map_or_else(String::new, |t| format!(" at {t}"));
+                    errs.error(format!("HEAD{at} unreadable: {e}"));
+                    None
+                }
             }
-        },
+        }
         // A repository without commits yet.
         Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
         Err(e) => {
@@ -208,6 +224,7 @@ pub(crate) fn scan_repo(
     };
     meta.codeowners = head_tree
         .as_ref()
+        .filter(|_| integ.is_whole())
         .and_then(|t| codeowners_from_tree(&repo, t))
         .or_else(|| repo.workdir().and_then(codeowners_from_dir));
 
@@ -217,8 +234,8 @@ pub(crate) fn scan_repo(
     }
 
     let started = std::time::Instant::now();
-    let shallow = shallow_commits(&repo, input.name, tally);
-    let graph = enumerate_commits(&repo, &shallow, input.contributors, &errs);
+    let shallow = shallow_commits(&repo, &integ, input.name, tally);
+    let graph = enumerate_commits(&repo, &integ, &shallow, input.contributors, &errs);
     tracing::debug!(
         repo = input.name,
         commits = graph.order.len(),
@@ -235,7 +252,7 @@ pub(crate) fn scan_repo(
 
     let scope = Scope(input.scope);
     let head = head_tree
-        .map(|t| head_blobs(&repo, &t, scope, &errs))
+        .map(|t| head_blobs(&repo, &integ, &t, scope, &errs))
         .unwrap_or_default();
     let shared = Shared {
         git_dir: repo.path().to_path_buf(),
@@ -249,6 +266,7 @@ pub(crate) fn scan_repo(
         errs: &errs,
         scope,
         named: input.named,
+        integ: &integ,
     };
     let repo = walk_and_scan(repo, &graph.order, ctx, &shared);
     tracing::debug!(
@@ -265,9 +283,14 @@ pub(crate) fn scan_repo(
         .filter(|(oid, _)| read.contains(*oid))
         .flat_map(|(_, paths)| paths.iter().cloned())
         .collect();
+    meta.head_unread = head
+        .iter()
+        .filter(|(oid, _)| !read.contains(*oid))
+        .flat_map(|(_, paths)| paths.iter().cloned())
+        .collect();
     let agg = shared.agg.into_inner().unwrap_or_else(|e| e.into_inner());
     meta.history_scanned = true;
-    meta.commits = commit_infos(&repo, &graph.order, &shallow, agg.commits_needed());
+    meta.commits = commit_infos(&repo, &integ, &graph.order, &shallow, agg.commits_needed());
     errs.finish();
     meta
 }
@@ -291,6 +314,88 @@ fn open_failure_reason(path: &Path, e: &git2::Error) -> String {
     e.message().to_string()
 }
 
+/// Names (`refs/heads/x`) of the loose ref files under `git_dir/refs`.
+fn loose_ref_names(git_dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![(git_dir.join("refs"), "refs".to_string())];
+    while let Some((dir, name)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Some(leaf) = e.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let full = format!("{name}/{leaf}");
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push((e.path(), full)),
+                // A lock file is a ref being written by git, not a ref.
+                Ok(t) if t.is_file() && !leaf.ends_with(".lock") => out.push(full),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The commit `oid` is or leads to through annotated tags, never reading an object the
+/// integrity check set aside. Errors keep libgit2's codes: `NotFound` for a missing
+/// object, `Peel` for a tag of a tree or blob.
+fn peel_to_commit_id(
+    repo: &Repository,
+    integ: &Integrity,
+    mut oid: Oid,
+) -> Result<Oid, git2::Error> {
+    let damaged = |e: String| git2::Error::new(ErrorCode::GenericError, ErrorClass::Odb, e);
+    // Tags of tags are allowed, but not forever.
+    for _ in 0..32 {
+        integ.check(oid).map_err(damaged)?;
+        let obj = repo.find_object(oid, None)?;
+        match obj.kind() {
+            Some(ObjectType::Commit) => return Ok(oid),
+            Some(ObjectType::Tag) => match obj.as_tag() {
+                Some(t) => oid = t.target_id(),
+                None => return Err(damaged(format!("tag {oid} unreadable"))),
+            },
+            _ => {
+                return Err(git2::Error::new(
+                    ErrorCode::Peel,
+                    ErrorClass::Object,
+                    format!("{oid} is not a commit"),
+                ))
+            }
+        }
+    }
+    Err(damaged(format!("tag chain at {oid} too long")))
+}
+
+/// The commit a reference leads to, guarded like [`peel_to_commit_id`].
+fn guarded_peel(
+    repo: &Repository,
+    integ: &Integrity,
+    r: &git2::Reference<'_>,
+) -> Result<Oid, git2::Error> {
+    let target = r.resolve()?.target().ok_or_else(|| {
+        git2::Error::new(
+            ErrorCode::NotFound,
+            ErrorClass::Reference,
+            "reference has no target",
+        )
+    })?;
+    peel_to_commit_id(repo, integ, target)
+}
+
+/// The commit `oid` leads to, read.
+fn peel_commit<'r>(
+    repo: &'r Repository,
+    integ: &Integrity,
+    oid: Oid,
+) -> Result<git2::Commit<'r>, String> {
+    peel_to_commit_id(repo, integ, oid)
+        .and_then(|c| repo.find_commit(c))
+        .map_err(|e| e.message().to_string())
+}
+
 /// GitHub's CODEOWNERS from the HEAD tree.
 fn codeowners_from_tree(repo: &Repository, tree: &Tree<'_>) -> Option<Codeowners> {
     CODEOWNERS_PATHS.iter().find_map(|p| {
@@ -309,7 +414,12 @@ pub(crate) fn codeowners_from_dir(dir: &Path) -> Option<Codeowners> {
 }
 
 /// The commits a shallow clone cuts history at, with the coverage error naming them.
-fn shallow_commits(repo: &Repository, name: &str, tally: &Tally<'_>) -> HashSet<Oid> {
+fn shallow_commits(
+    repo: &Repository,
+    integ: &Integrity,
+    name: &str,
+    tally: &Tally<'_>,
+) -> HashSet<Oid> {
     if !repo.is_shallow() {
         return HashSet::new();
     }
@@ -320,9 +430,10 @@ fn shallow_commits(repo: &Repository, name: &str, tally: &Tally<'_>) -> HashSet<
         .collect();
     let what = match cut.first() {
         Some(oid) => {
-            let date = repo
-                .find_commit(*oid)
+            let date = integ
+                .check(*oid)
                 .ok()
+                .and_then(|()| repo.find_commit(*oid).ok())
                 .and_then(|c| to_utc(c.author().when().seconds()));
             let short = &oid.to_string()[..7];
             let more = if cut.len() > 1 {
@@ -374,17 +485,22 @@ struct Node {
 /// with `Revwalk` so a missing commit costs that commit, not the whole walk.
 fn enumerate_commits(
     repo: &Repository,
+    integ: &Integrity,
     shallow: &HashSet<Oid>,
     want_contributors: bool,
     errs: &RepoErrors<'_, '_>,
 ) -> Graph {
     let mut stack = Vec::new();
+    let mut listed: HashSet<Vec<u8>> = HashSet::new();
     match repo.references() {
         Ok(refs) => {
             for r in refs {
+                if let Ok(r) = &r {
+                    listed.insert(r.name_bytes().to_vec());
+                }
                 match r {
-                    Ok(r) => match r.peel(ObjectType::Commit) {
-                        Ok(o) => stack.push(o.id()),
+                    Ok(r) => match guarded_peel(repo, integ, &r) {
+                        Ok(o) => stack.push(o),
                         Err(e) if e.code() == ErrorCode::NotFound => {
                             let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
                             let obj = r.resolve().ok().and_then(|t| t.target()).map_or_else(
@@ -412,8 +528,21 @@ fn enumerate_commits(
         }
         Err(e) => errs.error(format!("refs unreadable: {}", e.message())),
     }
-    if let Ok(o) = repo.head().and_then(|h| h.peel(ObjectType::Commit)) {
-        stack.push(o.id());
+    // libgit2 leaves out a loose ref file that does not parse: what it points to is not
+    // read, so say which.
+    for name in loose_ref_names(repo.path()) {
+        if !listed.contains(name.as_bytes()) {
+            errs.error(format!(
+                "ref {name} unreadable: its file does not hold an object id or a symbolic ref"
+            ));
+        }
+    }
+    if let Ok(o) = repo
+        .head()
+        .map_err(|_| ())
+        .and_then(|h| guarded_peel(repo, integ, &h).map_err(|_| ()))
+    {
+        stack.push(o);
     }
 
     let mut idx: HashMap<Oid, usize> = HashMap::new();
@@ -424,11 +553,14 @@ fn enumerate_commits(
         if idx.contains_key(&oid) || missing.contains(&oid) {
             continue;
         }
-        let c = match repo.find_commit(oid) {
+        let c = match integ.check(oid).and_then(|()| {
+            repo.find_commit(oid)
+                .map_err(|e| format!("commit {oid} unreadable: {}", e.message()))
+        }) {
             Ok(c) => c,
             Err(e) => {
                 missing.insert(oid);
-                errs.error(format!("commit {oid} unreadable: {}", e.message()));
+                errs.error(e);
                 continue;
             }
         };
@@ -537,6 +669,7 @@ fn contributor_hints(c: HashMap<String, Contributor>, repo: &str) -> Vec<OwnerHi
 /// Every blob in the HEAD tree with the paths it has there.
 fn head_blobs(
     repo: &Repository,
+    integ: &Integrity,
     tree: &Tree<'_>,
     scope: Scope<'_>,
     errs: &RepoErrors<'_, '_>,
@@ -544,13 +677,15 @@ fn head_blobs(
     let mut out: HashMap<Oid, Vec<Arc<str>>> = HashMap::new();
     let mut stack = vec![(tree.id(), String::new())];
     while let Some((tid, prefix)) = stack.pop() {
-        let t = match repo.find_tree(tid) {
+        let t = match integ
+            .check(tid)
+            .and_then(|()| repo.find_tree(tid).map_err(|e| e.message().to_string()))
+        {
             Ok(t) => t,
             Err(e) => {
                 errs.error(format!(
-                    "tree {tid} at {} in HEAD unreadable: {}",
+                    "tree {tid} at {} in HEAD unreadable: {e}",
                     display_dir(&prefix),
-                    e.message()
                 ));
                 continue;
             }
@@ -603,6 +738,8 @@ struct Shared<'a, 't> {
     errs: &'a RepoErrors<'a, 't>,
     scope: Scope<'a>,
     named: &'a [(String, String)],
+    /// Loose objects not to hand to libgit2.
+    integ: &'a Integrity,
 }
 
 impl Shared<'_, '_> {
@@ -661,13 +798,16 @@ fn walk_and_scan(
             let commit_idx = u32::try_from(ci).unwrap_or(u32::MAX);
             let mut stack = vec![(*root, String::new())];
             while let Some((tid, prefix)) = stack.pop() {
-                let t = match repo.find_tree(tid) {
+                let t = match shared
+                    .integ
+                    .check(tid)
+                    .and_then(|()| repo.find_tree(tid).map_err(|e| e.message().to_string()))
+                {
                     Ok(t) => t,
                     Err(e) => {
                         shared.errs.error(format!(
-                            "tree {tid} at {} in commit {commit} unreadable: {}",
+                            "tree {tid} at {} in commit {commit} unreadable: {e}",
                             display_dir(&prefix),
-                            e.message()
                         ));
                         continue;
                     }
@@ -765,6 +905,12 @@ fn scan_batch(shared: &Shared<'_, '_>, jobs: Vec<BlobJob>) {
     let mut found = Vec::new();
     let mut head_read = Vec::new();
     for job in jobs {
+        if let Err(e) = shared.integ.check(job.oid) {
+            shared
+                .errs
+                .error(format!("blob {} ({}): {e}", job.oid, job.path));
+            continue;
+        }
         match odb.read_header(job.oid) {
             Ok((size, _)) if size as u64 > shared.max => {
                 // The file on disk, the same content, would be too large as well.
@@ -860,6 +1006,7 @@ fn too_large_is_binary(odb: &git2::Odb<'_>, oid: Oid, path: &str) -> bool {
 /// Author details of the introducing commits the findings reference.
 fn commit_infos(
     repo: &Repository,
+    integ: &Integrity,
     order: &[(Oid, Oid)],
     shallow: &HashSet<Oid>,
     needed: BTreeSet<u32>,
@@ -868,7 +1015,11 @@ fn commit_infos(
         .into_iter()
         .filter_map(|i| {
             let (oid, _) = order.get(i as usize)?;
-            let info = match repo.find_commit(*oid) {
+            let read = integ
+                .check(*oid)
+                .map_err(|_| ())
+                .and_then(|()| repo.find_commit(*oid).map_err(|_| ()));
+            let info = match read {
                 Ok(c) => {
                     let a = c.author();
                     CommitInfo {

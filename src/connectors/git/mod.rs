@@ -13,6 +13,7 @@ mod clean;
 mod codeowners;
 mod content;
 mod history;
+mod integrity;
 mod tally;
 mod walk;
 
@@ -165,6 +166,7 @@ impl Connector for GitConnector {
                         agg.add_unread_head(hit, path.clone());
                     }
                 }
+                agg.mark_head_unread(&meta.head_unread);
                 let view = RepoView {
                     connector: &self.name,
                     repo: &name,
