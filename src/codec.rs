@@ -1,5 +1,43 @@
 //! Base64, hand-rolled once for the whole crate (SSH key blobs and fingerprints, encoded
-//! values the matcher looks inside): small enough not to need a dependency.
+//! values the matcher looks inside): small enough not to need a dependency. And the one
+//! check every text input (config, roster, rules, allowlist) makes for UTF-16.
+
+use std::path::Path;
+
+/// UTF-16 text: a byte-order mark, or (saved without one) a NUL in every other byte of
+/// the start, the high byte of each ASCII character, which no UTF-8 text file has.
+pub fn is_utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return true;
+    }
+    let head = &bytes[..bytes.len().min(64) & !1];
+    if head.len() < 4 {
+        return false;
+    }
+    let (even, odd): (Vec<u8>, Vec<u8>) = head.chunks(2).map(|c| (c[0], c[1])).unzip();
+    let all_nul = |v: &[u8]| v.iter().all(|b| *b == 0);
+    let none_nul = |v: &[u8]| v.iter().all(|b| *b != 0);
+    (all_nul(&odd) && none_nul(&even)) || (all_nul(&even) && none_nul(&odd))
+}
+
+/// The text of the UTF-8 file at `path`, as [`std::fs::read_to_string`] reads it, except
+/// that a UTF-16 file is an error saying so: decoded, it would be reported as a garbled
+/// first line (or, NULs being valid UTF-8, read as nonsense without any error).
+pub fn read_utf8(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    if is_utf16(&bytes) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the file is UTF-16; save it as UTF-8",
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

@@ -164,6 +164,33 @@ fn error_at_own_line(e: &toml::de::Error, text: &str) -> String {
     }
 }
 
+/// The line (1-based) of `key` in the table `[table]` (a dotted name, `hr.columns`) of
+/// `text`, when it is written there as `key = ...`.
+fn table_key_line(text: &str, table: &str, key: &str) -> Option<usize> {
+    let bare = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
+            .collect()
+    };
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.split('#').next().unwrap_or("").trim();
+        if t.starts_with('[') {
+            inside =
+                !t.starts_with("[[") && bare(t.trim_matches(|c| c == '[' || c == ']')) == table;
+            continue;
+        }
+        if inside {
+            if let Some((lhs, _)) = t.split_once('=') {
+                if bare(lhs) == key {
+                    return Some(i + 1);
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Line and column (1-based) of `key` in the `n`th `[[connector]]` table of `text`, else
 /// of that table's header.
 fn connector_line(text: &str, n: usize, key: Option<&str>) -> Option<(usize, usize)> {
@@ -204,7 +231,7 @@ fn connector_line(text: &str, n: usize, key: Option<&str>) -> Option<(usize, usi
 
 impl Config {
     pub fn load(path: &Path) -> anyhow::Result<Config> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::codec::read_utf8(path)
             .with_context(|| format!("reading config {}", path.display()))?;
         let mut cfg: Config = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
@@ -213,10 +240,21 @@ impl Config {
                 error_at_own_line(&e, &text)
             )
         })?;
-        cfg.hr
-            .columns
-            .validate()
-            .map_err(|e| anyhow::anyhow!("config {}: [hr.columns]: {e:#}", path.display()))?;
+        cfg.hr.columns.validate().map_err(|e| {
+            // A key the mapping does not know is named at its own line, as the parser
+            // names the keys it rejects.
+            let msg = format!("{e:#}");
+            let line = msg
+                .split_once("key `")
+                .and_then(|(_, r)| r.split_once('`'))
+                .and_then(|(key, _)| table_key_line(&text, "hr.columns", key));
+            match line {
+                Some(n) => {
+                    anyhow::anyhow!("config {}: line {n}: [hr.columns]: {msg}", path.display())
+                }
+                None => anyhow::anyhow!("config {}: [hr.columns]: {msg}", path.display()),
+            }
+        })?;
         // Exceptions are checked here too so that a bad date names the file.
         crate::pipeline::Exceptions::new(&cfg.exception)
             .map_err(|e| anyhow::anyhow!("config {}: [[exception]]: {e:#}", path.display()))?;

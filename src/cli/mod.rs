@@ -219,12 +219,17 @@ fn init_logging(g: &Global) {
 }
 
 /// Log lines to stderr by way of [`crate::pipeline::progress::write_stderr`]. tracing
-/// writes each event with one `write_all`, so a line is never split around a redraw.
+/// writes each event with one `write_all`, so a line is never split around a redraw, and
+/// a URL's userinfo (`https://admin:PW@host/`) is hidden in every line whichever part of
+/// the program logged it.
 struct LogWriter;
 
 impl std::io::Write for LogWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        crate::pipeline::progress::write_stderr(buf)?;
+        let line = String::from_utf8_lossy(buf);
+        crate::pipeline::progress::write_stderr(
+            crate::model::scrub::redact_urls_in(&line).as_bytes(),
+        )?;
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {

@@ -115,8 +115,21 @@ impl PathAllowlist {
         let Some(named) = named.filter(|n| !n.is_empty()) else {
             return Verdict::Skip;
         };
+        // An entry covers the named path when it matches the path itself, a directory
+        // above it, or everything inside it whatever the names (`venv/**`, `venv/*`),
+        // probed with a name no real file has; one that matches only some names below
+        // it (`*.pem`) does not.
+        let probe = |depth: usize| {
+            let mut p = named.trim_end_matches('/').to_string();
+            for _ in 0..depth {
+                p.push_str("/\u{1}");
+            }
+            p
+        };
         let covering: Vec<usize> = ancestors_or_self(named)
             .flat_map(|a| self.matching(a))
+            .chain(self.matching(&probe(1)))
+            .chain(self.matching(&probe(2)))
             .collect();
         let matched = self.matching(path);
         if matched.iter().all(|i| covering.contains(i)) {
@@ -204,6 +217,15 @@ mod tests {
         ));
         assert_eq!(l.verdict("src/main.rs", Some("src")), Verdict::Scan);
         assert_eq!(l.verdict("src/k.pem", Some("")), Verdict::Skip);
+        // An entry for everything inside a directory (`venv2/**`) covers the directory.
+        let l = list(&[("venv2/**", &["venv2/**", "venv2/**/**"])]);
+        assert_eq!(l.verdict("venv2/s.env", None), Verdict::Skip);
+        assert!(matches!(
+            l.verdict("venv2/lib/s.env", Some("venv2")),
+            Verdict::Named(_)
+        ));
+        let l = list(&[("venv2/*.pem", &["venv2/*.pem", "venv2/*.pem/**"])]);
+        assert_eq!(l.verdict("venv2/k.pem", Some("venv2")), Verdict::Skip);
     }
 
     #[test]

@@ -400,19 +400,6 @@ fn header_list(headers: &[String]) -> String {
         .join(", ")
 }
 
-/// UTF-16 text saved without a byte-order mark: a NUL in every other byte of the start
-/// (the high byte of each ASCII character), which no CSV in UTF-8 has.
-fn utf16_without_bom(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(64) & !1];
-    if head.len() < 4 {
-        return false;
-    }
-    let (even, odd): (Vec<u8>, Vec<u8>) = head.chunks(2).map(|c| (c[0], c[1])).unzip();
-    let all_nul = |v: &[u8]| v.iter().all(|b| *b == 0);
-    let none_nul = |v: &[u8]| v.iter().all(|b| *b != 0);
-    (all_nul(&odd) && none_nul(&even)) || (all_nul(&even) && none_nul(&odd))
-}
-
 /// One file's rows: valid people (with `source` set) and issues.
 pub fn read_file(
     path: &Path,
@@ -420,8 +407,7 @@ pub fn read_file(
 ) -> anyhow::Result<(Vec<Person>, Vec<RosterIssue>)> {
     let bytes =
         std::fs::read(path).with_context(|| format!("reading HR roster {}", path.display()))?;
-    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") || utf16_without_bom(&bytes)
-    {
+    if crate::codec::is_utf16(&bytes) {
         bail!(
             "HR roster {}: the file is UTF-16 (Excel's \"Unicode Text\"); save it as CSV UTF-8",
             path.display()
@@ -824,11 +810,11 @@ mod tests {
             .encode_utf16()
             .flat_map(u16::to_be_bytes)
             .collect();
-        assert!(utf16_without_bom(&le) && utf16_without_bom(&be));
-        assert!(!utf16_without_bom(
+        assert!(crate::codec::is_utf16(&le) && crate::codec::is_utf16(&be));
+        assert!(!crate::codec::is_utf16(
             b"email,status\nalice@acme.example,active\n"
         ));
-        assert!(!utf16_without_bom(b"e\0"));
+        assert!(!crate::codec::is_utf16(b"e\0"));
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub struct IgnoreList {
 
 impl IgnoreList {
     pub fn load(path: &Path) -> anyhow::Result<IgnoreList> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::codec::read_utf8(path)
             .with_context(|| format!("reading allowlist {}", path.display()))?;
         Self::parse_from(&text, &path.display().to_string())
             .with_context(|| format!("allowlist {}", path.display()))

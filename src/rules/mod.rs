@@ -335,7 +335,7 @@ fn read_rule_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, RuleError> {
     files.sort();
     files
         .into_iter()
-        .map(|path| match std::fs::read_to_string(&path) {
+        .map(|path| match crate::codec::read_utf8(&path) {
             Ok(text) => Ok((path, text)),
             Err(source) => Err(RuleError::Io { path, source }),
         })

@@ -1494,3 +1494,294 @@ fn a_format_that_contradicts_the_output_extension_exits_2() {
         .code(2)
         .stderr(predicates::str::contains("x.csv"));
 }
+
+/// Issue 7, defect 2, for an allowlist entry written as a directory's contents
+/// (`venv2/**`, `build/*`): naming that directory scanned 0 items and ended "Findings:
+/// none", exit 0. It is scanned, with a note naming the file and line; an entry for only
+/// some names inside it (`*.pem`) still applies there.
+#[test]
+fn an_explicit_path_allowlisted_by_a_contents_glob_is_scanned_and_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("app");
+    std::fs::create_dir_all(repo.join("venv2/lib")).unwrap();
+    std::fs::create_dir_all(repo.join("build")).unwrap();
+    // FAKE, assembled here so that no token-shaped literal sits in the source.
+    let token = nhiscan::rules::with_github_checksum("ghp_", "FAKE0nhiscan0Glob0Tok0aB3dE5x7");
+    for f in ["venv2/lib/s.env", "build/out.env", "build/k.pem"] {
+        std::fs::write(repo.join(f), format!("GITHUB_TOKEN={token}\n")).unwrap();
+    }
+    std::fs::write(
+        repo.join(".nhiscanignore"),
+        "# vendored\nvenv2/**\nbuild/*\n*.pem\n",
+    )
+    .unwrap();
+    git(&repo, &["init", "-q"], None);
+    for (named, line, pattern) in [("venv2", 2, "venv2/**"), ("build", 3, "build/*")] {
+        let a = nhiscan()
+            .current_dir(&repo)
+            .args(["secrets", named, "--no-progress", "-o"])
+            .arg(tmp.path().join("f.json"))
+            .assert()
+            .code(1);
+        let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+        assert!(
+            stdout.contains(&format!(".nhiscanignore:{line} (`{pattern}`)"))
+                && stdout.contains("named explicitly"),
+            "{named}: {stdout}"
+        );
+        let v = read_json(&tmp.path().join("f.json"));
+        let paths: Vec<&str> = findings(&v)
+            .iter()
+            .filter_map(|f| f["location"]["path"].as_str())
+            .collect();
+        assert_eq!(paths.len(), 1, "{named}: {paths:?}");
+        assert!(paths[0].starts_with(named), "{paths:?}");
+    }
+    // Not named: still allowlisted.
+    nhiscan()
+        .current_dir(&repo)
+        .args(["secrets", ".", "-q", "--no-progress", "-o"])
+        .arg(tmp.path().join("f.json"))
+        .assert()
+        .code(0);
+}
+
+/// Issue 7, defect 7, in log lines: a WARN about a path that is a URL with a password
+/// (`paths = ["https://admin:PW@host/x"]`) printed the password. Every log line hides a
+/// URL's userinfo, whichever part of the program logged it.
+#[test]
+fn a_password_in_a_url_is_hidden_in_log_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let password = "Pw9xQ2mL7vRt4KzB";
+    std::fs::write(
+        tmp.path().join("nhiscan.toml"),
+        format!("[[connector]]\ntype = \"git\"\npaths = [\"https://admin:{password}@git.acme.example/x\"]\n"),
+    )
+    .unwrap();
+    let o = nhiscan()
+        .current_dir(tmp.path())
+        .args([
+            "leaver",
+            "x@acme.example",
+            "--no-progress",
+            "-vv",
+            "-c",
+            "nhiscan.toml",
+            "-o",
+            "f.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3));
+    let (stdout, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(
+        err.contains("WARN") && err.contains("***@git.acme.example"),
+        "{err}"
+    );
+    for (what, text) in [
+        ("stderr", err.to_string()),
+        ("stdout", stdout.to_string()),
+        (
+            "the file",
+            std::fs::read_to_string(tmp.path().join("f.json")).unwrap(),
+        ),
+    ] {
+        assert!(!text.contains(password), "{what}: {text}");
+    }
+}
+
+/// Issue 7, defect 9, for every text input: a UTF-16 config, rules file or allowlist
+/// (saved as "Unicode" by a Windows editor) was reported as a TOML error in a garbled first
+/// line, or (an allowlist: NULs are valid UTF-8) read as nonsense without a word. Each is
+/// refused saying UTF-16, as the roster is.
+#[test]
+fn utf16_config_rules_and_allowlist_say_utf16() {
+    let tmp = tempfile::tempdir().unwrap();
+    let le = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let be = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_be_bytes).collect() };
+    std::fs::write(tmp.path().join("a.txt"), "nothing here\n").unwrap();
+    std::fs::write(
+        tmp.path().join("utf16.toml"),
+        le("[scan]\nmax_file_size = 1000\n"),
+    )
+    .unwrap();
+    let mut bom = vec![0xFE, 0xFF];
+    bom.extend(be("[scan]\nmax_file_size = 1000\n"));
+    std::fs::write(tmp.path().join("bom.toml"), bom).unwrap();
+    std::fs::create_dir_all(tmp.path().join("rules")).unwrap();
+    std::fs::write(
+        tmp.path().join("rules/extra.toml"),
+        le("[[rule]]\nid = \"x\"\n"),
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("ignore"), le("a.txt\n")).unwrap();
+    for (args, file) in [
+        (&["secrets", "a.txt", "-c", "utf16.toml"][..], "utf16.toml"),
+        (&["secrets", "a.txt", "-c", "bom.toml"][..], "bom.toml"),
+        (&["secrets", "a.txt", "--rules", "rules"][..], "extra.toml"),
+        (&["rules", "check", "--rules", "rules"][..], "extra.toml"),
+        (&["secrets", "a.txt", "--ignore", "ignore"][..], "ignore"),
+    ] {
+        let o = nhiscan()
+            .current_dir(tmp.path())
+            .args(args)
+            .args(["--no-progress", "-o", "f.json"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("UTF-16") && err.contains(file) && !err.contains("TOML error"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// Issue 7, defect 9, in `[hr.columns]`: an unknown key there was reported with no line
+/// at all; it is named at its own line, as unknown keys elsewhere are.
+#[test]
+fn unknown_hr_columns_key_is_reported_at_its_own_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("nhiscan.toml"),
+        "[hr]\nroster = \"roster.csv\"\n\n[hr.columns]\nemail = \"Work Email\"\n\nstatuss = \"State\"\n",
+    )
+    .unwrap();
+    nhiscan()
+        .current_dir(tmp.path())
+        .args(["sweep", "--no-progress", "-c", "nhiscan.toml"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicates::str::contains("nhiscan.toml: line 7:")
+                .and(predicates::str::contains("statuss")),
+        );
+}
+
+/// Issue 7, README: `./examples/acme/run.sh --format markdown` wrote Markdown into
+/// `findings.json`, and the example's summary ended without saying what to do next. The
+/// file's extension follows `--format`, and a findings file `report` can read is followed
+/// by the next commands, which work as printed.
+#[test]
+fn example_run_sh_keeps_format_and_extension_and_prints_the_next_commands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let here = tmp.path().join("examples/acme");
+    copy_dir(&repo_root().join("examples/acme"), &here);
+    let _ = std::fs::remove_dir_all(here.join("repos"));
+    for f in ["findings.json", "findings.md"] {
+        let _ = std::fs::remove_file(here.join(f));
+    }
+    let bin = assert_cmd::cargo::cargo_bin("nhiscan");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new("bash")
+            .arg(here.join("run.sh"))
+            .args(args)
+            .env("NHISCAN_BIN", &bin)
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_TOKEN")
+            .output()
+            .expect("run.sh runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let out = run(&["--format", "markdown"]);
+    assert!(out.contains("exit code 1"), "{out}");
+    let md = std::fs::read_to_string(here.join("findings.md")).expect("findings.md");
+    assert!(md.starts_with("# "), "{md}");
+    assert!(!here.join("findings.json").exists());
+
+    let out = run(&[]);
+    let v = read_json(&here.join("findings.json"));
+    assert!(!findings(&v).is_empty());
+    let next = out.split("Next").nth(1).unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        next.contains("report findings.json --format markdown") && next.contains(" sweep "),
+        "{out}"
+    );
+    // The printed commands run as printed, from examples/acme.
+    nhiscan()
+        .current_dir(&here)
+        .args([
+            "report",
+            "findings.json",
+            "--format",
+            "markdown",
+            "-o",
+            "alice.md",
+        ])
+        .assert()
+        .code(0);
+    assert!(std::fs::read_to_string(here.join("alice.md"))
+        .unwrap()
+        .starts_with("# "));
+    nhiscan()
+        .current_dir(&here)
+        .args(["sweep", "--no-progress", "-q", "-o", "sweep.json"])
+        .assert()
+        .code(1);
+}
+
+/// Issue 7, defect 9, where the instance metadata service answers (a cloud VM, or a
+/// network that refuses 169.254.169.254 with HTTP 403): the chain's own error is IMDS's,
+/// with no provider name in front, and it was still printed for an emulator endpoint.
+#[test]
+fn aws_without_credentials_at_an_emulator_does_not_mention_an_answering_imds() {
+    use std::io::{Read, Write};
+    let tmp = tempfile::tempdir().unwrap();
+    // A stand-in for IMDS that refuses every request, as a locked-down one does.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let imds = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = [0u8; 8192];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    std::fs::write(
+        tmp.path().join("nhiscan.toml"),
+        "[[connector]]\ntype = \"aws\"\nname = \"emu\"\nendpoint_url = \"http://127.0.0.1:1\"\n",
+    )
+    .unwrap();
+    let mut c = nhiscan();
+    for v in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_EC2_METADATA_DISABLED",
+    ] {
+        c.env_remove(v);
+    }
+    let a = c
+        .current_dir(tmp.path())
+        .env("HOME", tmp.path())
+        .env("AWS_CONFIG_FILE", tmp.path().join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", tmp.path().join("none"))
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds)
+        .args([
+            "leaver",
+            "x@acme.example",
+            "--no-progress",
+            "-q",
+            "-o",
+            "f.json",
+        ])
+        .assert()
+        .code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("endpoint_url") && err.contains("AWS_ACCESS_KEY_ID"),
+        "{err}"
+    );
+    assert!(!err.contains("IMDS") && !err.contains("metadata"), "{err}");
+}

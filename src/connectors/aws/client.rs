@@ -377,14 +377,30 @@ pub async fn check_credentials(
             // An emulator or VPC endpoint: the instance metadata service, ECS and web
             // identity are beside the point there, and an emulator needs (any) keys too.
             if profile.is_none() && sdk.endpoint_url().is_some() {
-                let skip = ["WebIdentityToken", "EcsContainer", "Ec2InstanceMetadata"];
+                // The chain's own error is its last provider's (IMDS, off EC2), with no
+                // provider name in front: every part that is about those is dropped.
+                let skip = [
+                    "webidentitytoken",
+                    "web identity",
+                    "ecscontainer",
+                    "ec2instancemetadata",
+                    "imds",
+                    "metadata",
+                ];
                 let detail: Vec<&str> = detail
                     .split("; ")
-                    .filter(|part| !skip.iter().any(|p| part.starts_with(p)))
+                    .filter(|part| {
+                        let part = part.to_ascii_lowercase();
+                        !skip.iter().any(|p| part.contains(p))
+                    })
                     .collect();
-                return Err(scrub.scrub(&format!(
-                    "no usable AWS credentials for the configured endpoint_url: {} (an emulator needs credentials too, any values will do: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, e.g. to `test`, or set `profile` in the config)",
+                let detail = if detail.is_empty() {
+                    "none in the environment or the shared config files".to_string()
+                } else {
                     detail.join("; ")
+                };
+                return Err(scrub.scrub(&format!(
+                    "no usable AWS credentials for the configured endpoint_url: {detail} (an emulator needs credentials too, any values will do: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, e.g. to `test`, or set `profile` in the config)"
                 )));
             }
             let hint = match profile {
