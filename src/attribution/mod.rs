@@ -29,9 +29,9 @@
 //! Evidence details come from hints, which never carry a secret value; this module only
 //! adds identifiers and roster emails to them.
 
-use crate::hr::{Directory, MatchBasis, MatchStrength};
+use crate::hr::{Directory, IdMatch, MatchBasis, MatchStrength};
 use crate::model::{Confidence, Evidence, Nhi, OwnerHint, Relation, Signal};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The evidence `source` of notes this module adds (ambiguity, corroboration).
 pub const ATTRIBUTION_SOURCE: &str = "attribution";
@@ -227,8 +227,22 @@ impl PersonAcc {
 /// [`unresolved_hints`]).
 pub fn attribute(nhi: &Nhi, dir: &Directory) -> Vec<Attribution> {
     let mut acc: BTreeMap<usize, PersonAcc> = BTreeMap::new();
-    for hint in nhi.all_hints() {
-        let matches = dir.lookup_with_basis(&hint.identifier);
+    let resolved: Vec<(&OwnerHint, Vec<(IdMatch, MatchBasis)>)> = nhi
+        .all_hints()
+        .map(|h| (h, dir.lookup_with_basis(&h.identifier)))
+        .collect();
+    let anchors = observation_anchors(&resolved);
+    for (hint, matches) in resolved {
+        let anchor = anchors
+            .get(&(hint.evidence.source.as_str(), hint.evidence.detail.as_str()))
+            .copied()
+            .flatten();
+        // Another spelling of an identity the same observation already names exactly
+        // (a commit's author name next to its email): it may only agree with it.
+        let matches: Vec<(IdMatch, MatchBasis)> = match anchor {
+            Some(p) => matches.into_iter().filter(|(m, _)| m.person == p).collect(),
+            None => matches,
+        };
         if matches.is_empty() {
             continue;
         }
@@ -269,6 +283,62 @@ pub fn attribute(nhi: &Nhi, dir: &Directory) -> Vec<Attribution> {
         .collect();
     sort_strongest_first(&mut out);
     out
+}
+
+/// One observation (a commit, a key comment, a tag) often yields several identifiers of
+/// one identity: an email and a display name, an email and the username derived from
+/// it. When one of them names a person exactly (a listed email or alias, one person),
+/// that person is who the observation is about, and the looser spellings must not hand
+/// the NHI to someone else (`Andre <andre.dang@…>` is Andre Dang, not the leaver whose
+/// username is `andre`). Keyed by the observation's evidence; `None` when its exact
+/// matches disagree (then nothing is filtered). Naming and contributor hints are facts
+/// about a name or a repository, not one identity, and anchor nothing.
+type ObservationKey<'a> = (&'a str, &'a str);
+
+fn observation_anchors<'a>(
+    resolved: &[(&'a OwnerHint, Vec<(IdMatch, MatchBasis)>)],
+) -> HashMap<ObservationKey<'a>, Option<usize>> {
+    // Per observation: the most specific exact match so far (specificity, person), and
+    // whether another person was matched as specifically.
+    let mut best: HashMap<ObservationKey<'a>, (u8, Option<usize>)> = HashMap::new();
+    let mut spellings: HashMap<ObservationKey<'a>, usize> = HashMap::new();
+    for (h, matches) in resolved {
+        if matches!(h.signal, Signal::Naming | Signal::Contributor) {
+            continue;
+        }
+        let key = (h.evidence.source.as_str(), h.evidence.detail.as_str());
+        *spellings.entry(key).or_default() += 1;
+        let (exact, basis) = match matches.as_slice() {
+            [(m, b)] if m.strength == MatchStrength::Strong => (m.person, *b),
+            _ => continue,
+        };
+        let rank = specificity(basis);
+        match best.get(&key).copied() {
+            Some((r, _)) if r > rank => {}
+            Some((r, Some(p))) if r == rank && p != exact => {
+                best.insert(key, (r, None));
+            }
+            Some((r, _)) if r == rank => {}
+            _ => {
+                best.insert(key, (rank, Some(exact)));
+            }
+        }
+    }
+    // An observation with a single identifier has nothing to filter.
+    best.into_iter()
+        .filter(|(k, _)| spellings.get(k).copied().unwrap_or(0) > 1)
+        .map(|(k, (_, p))| (k, p))
+        .collect()
+}
+
+/// How specific an exact match is: an email or employee id names one person anywhere,
+/// a listed alias (a username) only within the systems that use it.
+fn specificity(basis: MatchBasis) -> u8 {
+    match basis {
+        MatchBasis::Email | MatchBasis::AliasEmail | MatchBasis::EmployeeId => 3,
+        MatchBasis::Alias => 2,
+        _ => 1,
+    }
 }
 
 /// Attributions in the order [`attribute`] returns them: confidence (confirmed first),
@@ -313,36 +383,52 @@ fn suppress_weaker_claims(acc: &mut BTreeMap<usize, PersonAcc>) {
             });
         }
     }
-    // Naming tokens covered by a more specific name match of someone else.
-    let mut covered: Vec<(usize, String)> = Vec::new();
+    // Naming tokens covered by a more specific name match of someone else. A two-word
+    // name (`andre.dang` in `svc-andre.dang-backup`, the account `farah.becker`, an owner
+    // `alice.smithson@…`) that resolves to one person is that person, whoever its single
+    // words would name: its parts no longer name anyone else. A single word that
+    // resolves exactly to someone only beats weak or ambiguous readings of itself.
+    let mut parts: Vec<(usize, String)> = Vec::new();
+    let mut same: Vec<(usize, String)> = Vec::new();
     for (i, p) in acc.iter() {
         for c in p
             .contributions
             .iter()
-            .filter(|c| c.signal == Signal::Naming)
+            .filter(|c| c.signal != Signal::Contributor && !c.ambiguous)
         {
-            let specific = c.identifier.contains('.');
-            if specific && !c.ambiguous {
-                for part in c.identifier.split('.') {
-                    covered.push((*i, part.to_string()));
+            let name = name_part(&c.identifier);
+            if name.contains('.') {
+                for part in name.split('.').filter(|w| !w.is_empty()) {
+                    parts.push((*i, part.to_string()));
                 }
             }
-            if !c.weak && !c.ambiguous {
-                covered.push((*i, c.identifier.clone()));
+            if c.signal == Signal::Naming && !c.weak {
+                same.push((*i, c.identifier.clone()));
             }
         }
     }
-    if !covered.is_empty() {
+    if !parts.is_empty() || !same.is_empty() {
         for (i, p) in acc.iter_mut() {
             p.contributions.retain(|c| {
-                c.signal != Signal::Naming
-                    || !covered
-                        .iter()
-                        .any(|(j, t)| j != i && *t == c.identifier && (c.weak || c.ambiguous))
+                if c.signal != Signal::Naming {
+                    return true;
+                }
+                let by_part = parts.iter().any(|(j, t)| j != i && *t == c.identifier);
+                let by_same = same
+                    .iter()
+                    .any(|(j, t)| j != i && *t == c.identifier && (c.weak || c.ambiguous));
+                !(by_part || by_same)
             });
         }
     }
     acc.retain(|_, p| !p.contributions.is_empty());
+}
+
+/// The name inside an identifier: `alice.smithson` of `aws:alice.smithson`, of
+/// `alice.smithson@acme.example` and of `host:alice.smithson`.
+fn name_part(identifier: &str) -> &str {
+    let s = identifier.rsplit_once(':').map_or(identifier, |(_, r)| r);
+    s.split_once('@').map_or(s, |(l, _)| l)
 }
 
 /// One person's contributions → relation, confidence and ordered evidence.
@@ -734,6 +820,13 @@ const STOPWORDS: &[&str] = &[
     "report",
     "reports",
     "reporting",
+    "sa",
+    "adm",
+    "ops",
+    "svn",
+    "ftp",
+    "sftp",
+    "batch",
     "agent",
     "agents",
     "cli",

@@ -618,3 +618,46 @@ fn exposure_only_is_a_contributor_tie_and_nothing_else() {
     let out = attribute(&n, &lookalikes());
     assert!(!out[0].is_exposure_only());
 }
+
+/// A commit signed `Andre <andre.dang@…>`: the email names Andre Dang exactly, so the
+/// author name, which is also the leaver's listed username `andre`, does not hand the
+/// secret to the leaver. When the email names nobody, the name still counts.
+#[test]
+fn the_looser_spelling_of_an_identity_an_observation_names_exactly_cannot_name_someone_else() {
+    let mut andre = person("1", "andre@acme.example", Some("Andre Dubois"), &["andre"]);
+    andre.status = PersonStatus::Terminated;
+    let mut dang = person(
+        "2",
+        "andre.dang@acme.example",
+        Some("Andre Dang"),
+        &["aws:andre.dang"],
+    );
+    dang.status = PersonStatus::Active;
+    let dir = Directory::from_people(vec![andre, dang]);
+    let commit = "introduced in abc by Andre <andre.dang@acme.example>";
+    let n = hints(&[
+        ("andre.dang@acme.example", Signal::CommitAuthor, commit),
+        ("Andre", Signal::CommitAuthor, commit),
+    ]);
+    let out = attribute(&n, &dir);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!((out[0].person, out[0].relation), (1, Relation::Authored));
+    assert_eq!(out[0].confidence, Confirmed);
+
+    // The email resolves to nobody: the name is the only identity there is.
+    let commit = "introduced in abc by Andre <andre@laptop.local>";
+    let n = hints(&[
+        ("andre@laptop.local", Signal::CommitAuthor, commit),
+        ("Andre", Signal::CommitAuthor, commit),
+    ]);
+    let out = attribute(&n, &dir);
+    assert!(out.iter().any(|a| a.person == 0), "{out:#?}");
+
+    // Separate observations are not spellings of one identity: both stay.
+    let n = hints(&[
+        ("andre.dang@acme.example", Signal::CommitAuthor, "commit 1"),
+        ("andre", Signal::OwnerTag, "tag owner=andre"),
+    ]);
+    let people: Vec<usize> = attribute(&n, &dir).iter().map(|a| a.person).collect();
+    assert!(people.contains(&0) && people.contains(&1), "{people:?}");
+}

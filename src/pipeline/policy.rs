@@ -319,7 +319,10 @@ fn sweep_decide(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Swe
     }
     // A departed owner, else a departed person who still holds access (an SSH key whose
     // comment names them in root's authorized_keys): report the tie to them, the
-    // strongest one (attributions come sorted).
+    // strongest one (attributions come sorted). With no active owner the NHI is reported
+    // either way; a weaker access tie to someone who left (a credential in their
+    // account's crontab, a role whose trust policy names their IAM user) still names the
+    // one lead there is, at the confidence it has, rather than nobody.
     let departed = |a: &&Attribution| person(a).is_some_and(|p| !p.status.is_active());
     let pick = attrs
         .iter()
@@ -330,6 +333,12 @@ fn sweep_decide(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Swe
                 .iter()
                 .filter(departed)
                 .find(|a| a.confidence >= Confidence::Likely)
+        })
+        .or_else(|| {
+            attrs
+                .iter()
+                .filter(departed)
+                .find(|a| !a.is_exposure_only())
         });
     if let Some(a) = pick {
         let p = person(a)?;

@@ -1085,35 +1085,15 @@ fn system_cron_user(data: &[u8], line: u64) -> Option<String> {
 }
 
 /// Words of a service-like account name that could be a person's username
-/// (`svc-alice-backup` → `alice`). Only names with separators are split; common
-/// service words are dropped.
+/// (`svc-alice-backup` → `alice`; `svc-chloe.young-backup` → `chloe`, `young`,
+/// `chloe.young`; `svc-fgupta9-backup` → `fgupta9`, `fgupta`), by the one naming rule
+/// every connector uses ([`crate::attribution::tokens_from_name`]). Only names with
+/// separators are split: a bare `alice` is the account name itself, not a hint.
 fn name_tokens(name: &str) -> Vec<String> {
-    const STOP: &[&str] = &[
-        "svc", "service", "sa", "bot", "ci", "cd", "cron", "backup", "deploy", "deployer", "admin",
-        "adm", "app", "api", "test", "dev", "prod", "stage", "staging", "qa", "build", "runner",
-        "agent", "job", "jobs", "user", "sys", "system", "web", "db", "data", "etl", "sync",
-        "monitor", "ops", "root", "local", "tmp", "temp", "old", "new", "www", "git", "svn", "ftp",
-        "sftp", "mail", "report", "reports", "batch", "worker", "prd", "uat", "int", "ext", "read",
-        "write", "ro", "rw",
-    ];
     if !name.contains(['-', '_', '.']) {
         return Vec::new();
     }
-    let mut out: Vec<String> = Vec::new();
-    for t in name.split(['-', '_', '.']) {
-        let t = t.to_ascii_lowercase();
-        let letters = t.trim_end_matches(|c: char| c.is_ascii_digit());
-        if letters.len() < 3
-            || STOP.contains(&letters)
-            || !letters.chars().all(|c| c.is_ascii_alphanumeric())
-        {
-            continue;
-        }
-        if !out.iter().any(|o| o == letters) {
-            out.push(letters.to_string());
-        }
-    }
-    out
+    crate::attribution::tokens_from_name(name)
 }
 
 /// Control characters removed and length capped, for text we did not write (comments).
@@ -1133,7 +1113,11 @@ mod tests {
     fn name_tokens_pick_person_like_words() {
         assert_eq!(name_tokens("svc-alice-backup"), vec!["alice"]);
         assert_eq!(name_tokens("alice_ci"), vec!["alice"]);
-        assert_eq!(name_tokens("jsmith2.deploy"), vec!["jsmith"]);
+        assert_eq!(name_tokens("jsmith2.deploy"), vec!["jsmith2", "jsmith"]);
+        assert_eq!(
+            name_tokens("svc-chloe.young-backup"),
+            vec!["chloe", "young", "chloe.young", "chloeyoung"]
+        );
         assert!(name_tokens("backupadm").is_empty());
         assert!(name_tokens("svc-ci").is_empty());
     }
