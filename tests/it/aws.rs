@@ -35,16 +35,19 @@ impl Sink for Collect {
 }
 
 fn scan(cfg_toml: &str) -> (Vec<Nhi>, Vec<Coverage>) {
+    scan_with(cfg_toml, &Progress::default())
+}
+
+fn scan_with(cfg_toml: &str, progress: &Progress) -> (Vec<Nhi>, Vec<Coverage>) {
     fake_aws_env();
     let cfg: AwsConfig = toml::from_str(cfg_toml).expect("aws config");
     let conn = AwsConnector::new(&cfg, Path::new(".")).expect("connector");
     let matcher =
         nhiscan::matcher::Matcher::new(nhiscan::rules::RuleSet::default()).expect("matcher");
-    let progress = Progress::default();
     let allow = PathAllowlist::default();
     let ctx = ScanContext {
         matcher: &matcher,
-        progress: &progress,
+        progress,
         mode: Mode::Leaver,
         limits: Limits::default(),
         allow_paths: &allow,
@@ -904,4 +907,49 @@ fn moto_iam_ssh_key_attributes_the_same_key_on_a_host() {
                     .contains("IAM user alice")),
         "{host:#}"
     );
+}
+
+/// Issue 7, defect 8: the progress line sat at "0 items" while one account's users were
+/// crawled. It now names the account and how many IAM principals of how many listed
+/// have been crawled, while the crawl runs.
+#[test]
+fn progress_during_an_aws_crawl_names_the_account_and_counts_principals() {
+    let moto = Moto::start(&[("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1")]);
+    moto.seed(&["bulk", "120", "--keys", "1"]);
+    let progress = Progress::default();
+    let seen = Mutex::new(Vec::new());
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let cfg = format!("name = \"test\"\nendpoint_url = \"{}\"\n", moto.endpoint());
+    let (nhis, cov) = std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                for (name, phase) in progress.running() {
+                    seen.lock().expect("lock").push((name, phase));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        });
+        let r = scan_with(&cfg, &progress);
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        r
+    });
+    assert_eq!(cov[0].status, CoverageStatus::Complete, "{cov:#?}");
+    assert!(nhis.len() >= 240, "{}", nhis.len());
+    let seen = seen.into_inner().expect("lock");
+    let crawling: Vec<_> = seen
+        .iter()
+        .filter(|(n, p)| n == "aws:test" && p.what == format!("account {ACCT}: IAM principals"))
+        .collect();
+    assert!(
+        crawling
+            .iter()
+            .any(|(_, p)| p.total.is_some_and(|t| t >= 120)),
+        "{seen:#?}"
+    );
+    assert!(
+        crawling.iter().any(|(_, p)| p.done > 0 && p.done < 120),
+        "no intermediate count seen: {seen:#?}"
+    );
+    // Finished connectors leave the line.
+    assert!(progress.running().is_empty());
 }

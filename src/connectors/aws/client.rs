@@ -562,6 +562,32 @@ pub struct AccountClients {
     /// Service-linked roles (`/aws-service-role/`) left out of the inventory: AWS owns
     /// them. Counted in coverage `skipped.service_linked_role`.
     pub service_linked: Arc<std::sync::atomic::AtomicU64>,
+    /// Principals listed and crawled so far, for the progress line (shared by every
+    /// account of one connector).
+    pub counts: Arc<CrawlCounts>,
+}
+
+/// How far a crawl is: IAM principals (users, groups, roles) listed, and how many of
+/// them have had their own calls (keys, policies, tags) made.
+#[derive(Debug, Default)]
+pub struct CrawlCounts {
+    listed: std::sync::atomic::AtomicU64,
+    done: std::sync::atomic::AtomicU64,
+}
+
+impl CrawlCounts {
+    fn listed(&self, n: usize) {
+        self.listed
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn done(&self) {
+        self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    /// `(crawled, listed)` so far.
+    pub fn get(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.done.load(Relaxed), self.listed.load(Relaxed))
+    }
 }
 
 impl AccountClients {
@@ -571,6 +597,7 @@ impl AccountClients {
         scrub: &Scrubber,
         cloudtrail_region: String,
         account: &str,
+        counts: Arc<CrawlCounts>,
     ) -> Self {
         // IAM's rate limits are per account: each account gets its own retry quota, so
         // one heavily throttled account cannot use up the retries of the others (the
@@ -596,7 +623,22 @@ impl AccountClients {
             failures: Arc::new(Failures::default()),
             deleted: Arc::default(),
             service_linked: Arc::default(),
+            counts,
         }
+    }
+
+    /// A per-principal task that panicked or was cancelled: what it would have read is
+    /// missing, so the account is partial (never a silent drop).
+    fn task_lost(&self, what: &str, e: &tokio::task::JoinError) {
+        let why = if e.is_panic() {
+            "panicked"
+        } else {
+            "was cancelled"
+        };
+        self.failures.record(AwsError::Other {
+            op: "nhiscan:crawl",
+            message: format!("a {what} crawl task {why}: that {what} is not in the results"),
+        });
     }
 
     /// Note that `what` (`user bob`) was deleted while the crawl ran: it no longer
@@ -709,6 +751,7 @@ async fn fetch_iam(c: &AccountClients, s: &Settings, data: &mut AccountData) -> 
     let sem = Arc::new(Semaphore::new(s.in_flight.max(1)));
 
     let (users, users_listed) = collect_items!(c, "iam:ListUsers", c.iam.list_users());
+    c.counts.listed(users.len());
     let mut set = JoinSet::new();
     for u in users {
         let c = c.clone();
@@ -730,6 +773,7 @@ async fn fetch_iam(c: &AccountClients, s: &Settings, data: &mut AccountData) -> 
         });
     }
     let (groups, _) = collect_items!(c, "iam:ListGroups", c.iam.list_groups());
+    c.counts.listed(groups.len());
     let mut gset = JoinSet::new();
     for g in groups {
         let c = c.clone();
@@ -749,6 +793,7 @@ async fn fetch_iam(c: &AccountClients, s: &Settings, data: &mut AccountData) -> 
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             continue;
         }
+        c.counts.listed(1);
         let c = c.clone();
         let sem = sem.clone();
         let base = RoleData {
@@ -768,18 +813,29 @@ async fn fetch_iam(c: &AccountClients, s: &Settings, data: &mut AccountData) -> 
         });
     }
     while let Some(r) = set.join_next().await {
-        if let Ok(Some(u)) = r {
-            data.users.push(u);
+        c.counts.done();
+        match r {
+            Ok(Some(u)) => data.users.push(u),
+            Ok(None) => {}
+            Err(e) => c.task_lost("user", &e),
         }
     }
     while let Some(r) = gset.join_next().await {
-        if let Ok(Some(g)) = r {
-            data.groups.insert(g.name.clone(), g);
+        c.counts.done();
+        match r {
+            Ok(Some(g)) => {
+                data.groups.insert(g.name.clone(), g);
+            }
+            Ok(None) => {}
+            Err(e) => c.task_lost("group", &e),
         }
     }
     while let Some(r) = rset.join_next().await {
-        if let Ok(Some(role)) = r {
-            data.roles.push(role);
+        c.counts.done();
+        match r {
+            Ok(Some(role)) => data.roles.push(role),
+            Ok(None) => {}
+            Err(e) => c.task_lost("role", &e),
         }
     }
     // Stable order regardless of which task finished first.

@@ -13,12 +13,16 @@ pub mod transform;
 
 use super::{Connector, ScanContext, Sink};
 use crate::model::{Coverage, Nhi};
-use client::{AccountClients, Scrubber, Settings, ThrottleCounter};
+use client::{AccountClients, CrawlCounts, Scrubber, Settings, ThrottleCounter};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+
+/// How often the progress line is told how far an account crawl is.
+const PROGRESS_TICK: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// `[[connector]] type = "aws"`.
 #[derive(Debug, Clone, Deserialize)]
@@ -159,9 +163,32 @@ impl AwsConnector {
                     return vec![cov];
                 }
             };
-            running.phase(&format!("account {account}"), 0, None);
-            let (nhis, cov) =
-                crawl(sdk, settings, account, name.clone(), name, throttles, scrub).await;
+            let what = format!("account {account}: IAM principals");
+            running.phase(&what, 0, None);
+            let counts = Arc::new(CrawlCounts::default());
+            let job = crawl(
+                sdk,
+                settings,
+                account,
+                Unit {
+                    connector: name.clone(),
+                    coverage: name,
+                },
+                throttles,
+                scrub,
+                counts.clone(),
+            );
+            tokio::pin!(job);
+            let mut tick = tokio::time::interval(PROGRESS_TICK);
+            let (nhis, cov) = loop {
+                tokio::select! {
+                    r = &mut job => break r,
+                    _ = tick.tick() => {
+                        let (done, listed) = counts.get();
+                        running.phase(&what, done, Some(listed));
+                    }
+                }
+            };
             progress.add_items(nhis.len() as u64);
             for n in nhis {
                 sink.emit(n);
@@ -200,14 +227,20 @@ impl AwsConnector {
         let sem = Arc::new(Semaphore::new(
             self.cfg.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
         ));
+        let counts = Arc::new(CrawlCounts::default());
         let mut set = JoinSet::new();
+        // Which coverage unit each task is, so a task that panics is reported under its
+        // own account, not the connector's name.
+        let mut units: HashMap<tokio::task::Id, String> = HashMap::new();
         for account in accounts {
+            let counts = counts.clone();
             let (sdk, settings, scrub, sem) =
                 (sdk.clone(), settings.clone(), scrub.clone(), sem.clone());
             let connector = name.clone();
             let cov_name = crate::model::coverage_unit::unit_name(&name, Some(&account));
             let role = template.replace("{account}", &account);
-            set.spawn(async move {
+            let unit = cov_name.clone();
+            let handle = set.spawn(async move {
                 let Ok(_permit) = sem.acquire_owned().await else {
                     let mut cov = Coverage::new(&cov_name);
                     cov.fail("account crawl cancelled");
@@ -232,20 +265,39 @@ impl AwsConnector {
                     assumed,
                     settings,
                     account,
-                    connector,
-                    cov_name,
+                    Unit {
+                        connector,
+                        coverage: cov_name,
+                    },
                     ThrottleCounter::default(),
                     scrub,
+                    counts,
                 )
                 .await
             });
+            units.insert(handle.id(), unit);
         }
         let mut per_account = Vec::new();
-        while let Some(r) = set.join_next().await {
+        let mut tick = tokio::time::interval(PROGRESS_TICK);
+        loop {
+            let r = tokio::select! {
+                r = set.join_next_with_id() => match r {
+                    Some(r) => r,
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    let (done, listed) = counts.get();
+                    running.phase(
+                        &format!("accounts {accounts_done}/{accounts_total}: IAM principals"),
+                        done,
+                        Some(listed),
+                    );
+                    continue;
+                }
+            };
             accounts_done += 1;
-            running.phase("accounts", accounts_done, Some(accounts_total));
             match r {
-                Ok((nhis, cov)) => {
+                Ok((_, (nhis, cov))) => {
                     progress.add_items(nhis.len() as u64);
                     for n in nhis {
                         sink.emit(n);
@@ -253,9 +305,18 @@ impl AwsConnector {
                     per_account.push(cov);
                 }
                 Err(e) => {
-                    // A panicking account task must still show up as a gap, never as clean.
-                    let mut cov = Coverage::new(&name);
-                    cov.fail(format!("account crawl aborted: {e}"));
+                    // A panicking account task must still show up as a gap, never as
+                    // clean, under the account it was crawling.
+                    let unit = units.get(&e.id()).cloned().unwrap_or_else(|| name.clone());
+                    let why = if e.is_panic() {
+                        "panicked"
+                    } else {
+                        "was cancelled"
+                    };
+                    let mut cov = Coverage::new(&unit);
+                    cov.fail(format!(
+                        "account crawl {why}: nothing from it is in the results"
+                    ));
                     per_account.push(cov);
                 }
             }
@@ -294,14 +355,21 @@ fn cloudtrail_region(s: &Settings) -> String {
 }
 
 /// Crawl one account and turn it into NHIs and one coverage entry.
+/// Where one account's results go: the connector's name (in findings) and the coverage
+/// unit (`aws:prod`, or `aws:prod/123456789012` in a multi-account run).
+struct Unit {
+    connector: String,
+    coverage: String,
+}
+
 async fn crawl(
     sdk: aws_config::SdkConfig,
     settings: Settings,
     account: String,
-    connector: String,
-    cov_name: String,
+    unit: Unit,
     throttles: ThrottleCounter,
     scrub: Scrubber,
+    counts: Arc<CrawlCounts>,
 ) -> (Vec<Nhi>, Coverage) {
     let clients = AccountClients::new(
         &sdk,
@@ -309,11 +377,12 @@ async fn crawl(
         &scrub,
         cloudtrail_region(&settings),
         &account,
+        counts,
     );
     let started = std::time::Instant::now();
     let (data, listed) = client::fetch_account(&clients, &settings, account.clone()).await;
-    let nhis = transform::account_nhis(&connector, &data);
-    let mut cov = Coverage::new(cov_name);
+    let nhis = transform::account_nhis(&unit.connector, &data);
+    let mut cov = Coverage::new(unit.coverage);
     cov.items_scanned = nhis.len() as u64;
     for (e, n) in clients.failures.errors() {
         let msg = if n > 1 {
