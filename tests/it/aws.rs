@@ -953,3 +953,76 @@ fn progress_during_an_aws_crawl_names_the_account_and_counts_principals() {
     // Finished connectors leave the line.
     assert!(progress.running().is_empty());
 }
+
+/// Issue 8 on AWS, through the binary: an IAM user `alice.smithson` listed as the
+/// look-alike's alias and tagged with her email is never the leaver `alice`'s; a user
+/// named after the leaver is hers to transfer (`owns`/`possible`); roles AWS creates
+/// for itself are counted, not reported, unless something ties them to the leaver (a
+/// tag); a role trusting a departed colleague's IAM user names that colleague in a
+/// sweep; an owner tag in another spelling (`Contact_Email`, `Name <email>`) keeps an
+/// active person's user out of the sweep.
+#[test]
+fn moto_precision_lookalike_user_platform_roles_and_a_departed_trust() {
+    let moto = Moto::start(&[("NHISCAN_SERVICE_CREDENTIALS_EMPTY", "1")]);
+    moto.seed(&["precision"]);
+    let dir = leaver_dir(&moto, "");
+    std::fs::write(
+        dir.path().join("roster.csv"),
+        "employee_id,email,name,status,end_date,aliases\n\
+         E1,alice@acme.example,Alice Liddell,terminated,2026-11-20,alice\n\
+         E2,alice.smithson@acme.example,Alice Smithson,active,,aws:alice.smithson\n\
+         E3,dana@acme.example,Dana Smith,active,,\n\
+         E4,dave@acme.example,Dave Doe,terminated,2026-05-01,\n",
+    )
+    .expect("roster");
+    let res = |f: &serde_json::Value| f["resource"].as_str().unwrap_or("").to_string();
+
+    let (_, v) = run_cli(dir.path(), &["leaver", "alice@acme.example"], "l.json");
+    let findings = v["findings"].as_array().expect("findings");
+    for f in findings {
+        assert!(!res(f).contains("alice.smithson"), "look-alike's: {f:#}");
+        assert!(!res(f).contains("AWSReservedSSO"), "{f:#}");
+    }
+    let svc = findings
+        .iter()
+        .find(|f| res(f).ends_with(":user/svc-alice-reports"))
+        .expect("svc-alice-reports");
+    assert_eq!(
+        (&svc["relation"], &svc["confidence"]),
+        (&"owns".into(), &"possible".into()),
+        "{svc:#}"
+    );
+    let ct = findings
+        .iter()
+        .find(|f| res(f).ends_with(":role/AWSControlTowerExecution"))
+        .expect("the platform role tagged with the leaver");
+    assert_eq!(ct["owner"], "alice@acme.example");
+
+    let (_, v) = run_cli(dir.path(), &["sweep"], "s.json");
+    let findings = v["findings"].as_array().expect("findings");
+    for f in findings {
+        let r = res(f);
+        assert!(
+            !r.contains("AWSReservedSSO")
+                && !r.ends_with(":role/OrganizationAccountAccessRole")
+                && !r.contains("alice.smithson")
+                && !r.ends_with(":user/svc-dana-etl"),
+            "not a sweep finding: {f:#}"
+        );
+    }
+    assert!(
+        v["summary"]["not_reported"]["aws_managed_role"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 2,
+        "{}",
+        v["summary"]
+    );
+    assert_eq!(v["coverage"][0]["skipped"]["service_linked_role"], 1);
+    let role = findings
+        .iter()
+        .find(|f| res(f).ends_with(":role/deploy-search"))
+        .expect("the role trusting a departed user");
+    assert_eq!(role["owner"], "dave@acme.example", "{role:#}");
+    assert_eq!(role["relation"], "has_access", "{role:#}");
+}

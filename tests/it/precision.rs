@@ -311,3 +311,98 @@ fn a_service_account_named_after_the_leaver_is_reported_for_transfer() {
         v["summary"]
     );
 }
+
+/// The company again, with the traps of the second round: the leaver's listed username
+/// (`alice`) is also the first name in a look-alike's commits and in a service account
+/// named after the look-alike; a departed colleague's crontab.
+fn company_with_lookalike_spellings(dir: &Path) {
+    company(dir);
+    // The leaver is listed with the bare username `alice`; dave has left too.
+    write(
+        dir,
+        "roster.csv",
+        &ROSTER
+            .replace(
+                "carol@acme.example,,standard\nE2",
+                "carol@acme.example,alice,standard\nE2",
+            )
+            .replace(
+                "E4,carol",
+                "E5,dave@acme.example,Dave Doe,terminated,2026-05-01,carol@acme.example,,standard\nE4,carol",
+            ),
+    );
+    let h = dir.join("hosts/web-9");
+    let passwd = std::fs::read_to_string(h.join("etc/passwd")).unwrap();
+    write(
+        &h,
+        "etc/passwd",
+        &format!(
+            "{passwd}svc-alice.smithson-backup:x:996:996:backup jobs:/var/lib/svc-alice.smithson-backup:/usr/sbin/nologin\n\
+             dave:x:1004:1004:Dave Doe:/home/dave:/bin/bash\n"
+        ),
+    );
+    write(
+        &h,
+        "var/spool/cron/crontabs/dave",
+        "# FAKE credential for nhiscan tests\n0 2 * * * AWS_ACCESS_KEY_ID=AKIAZFAKEDAVEQ7R3Q2Y /usr/local/bin/report.sh\n",
+    );
+    // The look-alike signs her commits with her first name only.
+    let r = dir.join("repos/payments");
+    write(
+        &r,
+        "config/reports.env",
+        "# FAKE credential for nhiscan tests\nAWS_ACCESS_KEY_ID=AKIAZFAKESMITHQ7R3Q2Z\n",
+    );
+    git(&r, &["add", "."], None);
+    git(
+        &r,
+        &["commit", "-q", "-m", "reports"],
+        Some((
+            "Alice",
+            "alice.smithson@acme.example",
+            "2026-03-03T10:00:00Z",
+        )),
+    );
+}
+
+/// One observation names one identity: a commit `Alice <alice.smithson@…>` is the
+/// look-alike's, even though `alice` is the leaver's listed username, and a service
+/// account `svc-alice.smithson-backup` is hers too (the two-word name covers `alice`).
+#[test]
+fn a_lookalikes_first_name_commit_and_service_account_are_not_the_leavers() {
+    let tmp = tempfile::tempdir().unwrap();
+    company_with_lookalike_spellings(tmp.path());
+    let (_, v, _) = run(tmp.path(), &["leaver", "alice@acme.example"]);
+    assert!(
+        get(&v, "secret_in_repo", "payments:config/reports.env").is_none(),
+        "{v:#}"
+    );
+    assert!(
+        get(&v, "host_account", "web-9:svc-alice.smithson-backup").is_none(),
+        "{v:#}"
+    );
+    // The leaver's own service account is still hers.
+    assert!(get(&v, "host_account", "web-9:svc-alice-backup").is_some());
+    // In a sweep the look-alike (active) authored it: not a finding.
+    let (_, v, _) = run(tmp.path(), &["sweep"]);
+    assert!(
+        get(&v, "secret_in_repo", "payments:config/reports.env").is_none(),
+        "{v:#}"
+    );
+}
+
+/// A credential in a departed person's crontab has no active owner: the sweep reports
+/// it naming the one who left (at the tie's confidence), not `owner: null`.
+#[test]
+fn a_sweep_names_the_departed_person_whose_crontab_holds_a_credential() {
+    let tmp = tempfile::tempdir().unwrap();
+    company_with_lookalike_spellings(tmp.path());
+    let (_, v, _) = run(tmp.path(), &["sweep"]);
+    let f = get(&v, "secret_on_host", "web-9:/var/spool/cron/crontabs/dave").expect("dave's cron");
+    assert_eq!(f["owner"], "dave@acme.example", "{f:#}");
+    assert_eq!(f["relation"], "has_access", "{f:#}");
+    assert!(
+        f["evidence"].to_string().contains("crontab of dave"),
+        "{f:#}"
+    );
+}
