@@ -55,6 +55,60 @@ pub struct ScanConfig {
     pub exposure: bool,
 }
 
+/// `[state]`: the offboarding store.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateConfig {
+    /// SQLite file (created with mode 0600). Default: `nhiscan-state.db` beside the config.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+}
+
+/// `[sla]`: how long IT has to remove a leaver's access, from the HR event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaConfig {
+    /// Hours for a standard exit. Default 24.
+    #[serde(default = "default_standard_hours")]
+    pub standard_hours: u32,
+    /// Hours for a high-risk exit (roster `risk = high`). Default 4.
+    #[serde(default = "default_high_risk_hours")]
+    pub high_risk_hours: u32,
+}
+
+impl Default for SlaConfig {
+    fn default() -> Self {
+        SlaConfig {
+            standard_hours: default_standard_hours(),
+            high_risk_hours: default_high_risk_hours(),
+        }
+    }
+}
+
+fn default_standard_hours() -> u32 {
+    24
+}
+fn default_high_risk_hours() -> u32 {
+    4
+}
+
+/// `[[app]]`: an application with no API; every case (or the cases whose roster row
+/// matches `when`) gets a checklist item its owner signs off.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub name: String,
+    /// Who removes access and signs off (an email).
+    pub owner: String,
+    /// How access is removed (shown on the case).
+    #[serde(default)]
+    pub how: Option<String>,
+    /// Only for people whose roster row has these values (`department = "Finance"`),
+    /// by column name as in the roster file; empty: every case.
+    #[serde(default)]
+    pub when: std::collections::BTreeMap<String, String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -66,6 +120,12 @@ pub struct Config {
     pub connector: Vec<ConnectorConfig>,
     #[serde(default)]
     pub exception: Vec<ExceptionConfig>,
+    #[serde(default)]
+    pub state: StateConfig,
+    #[serde(default)]
+    pub sla: SlaConfig,
+    #[serde(default)]
+    pub app: Vec<AppConfig>,
     /// Directory of the config file; relative paths resolve against it.
     #[serde(skip)]
     pub base: PathBuf,

@@ -15,3 +15,4 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
+pub mod state;

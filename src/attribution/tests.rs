@@ -15,6 +15,7 @@ fn person(id: &str, email: &str, name: Option<&str>, aliases: &[&str]) -> Person
         aliases: aliases.iter().map(|a| a.to_string()).collect(),
         risk: Risk::Standard,
         source: format!("roster.csv:{id}"),
+        extra: Default::default(),
     }
 }
 

@@ -97,6 +97,8 @@ pub struct Person {
     pub risk: Risk,
     /// `file:line` the row came from (empty for a person made from the command line).
     pub source: String,
+    /// The row's other columns (`department`, ...), by lowercased header.
+    pub extra: std::collections::BTreeMap<String, String>,
 }
 
 /// A row that could not be loaded.
@@ -265,6 +267,7 @@ impl Directory {
             aliases: Vec::new(),
             risk: Risk::Standard,
             source: String::new(),
+            extra: Default::default(),
         };
         push_aliases(&mut person, &primary_key, aliases);
         Directory::from_people(vec![person])

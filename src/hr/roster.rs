@@ -147,6 +147,9 @@ fn header_key(h: &str) -> String {
 struct Columns {
     at: HashMap<&'static str, usize>,
     width: usize,
+    /// Columns the contract does not name (`department`, `location`), by header key:
+    /// kept on each person for `[[app]] when` rules.
+    extra: Vec<(String, usize)>,
 }
 
 impl Columns {
@@ -159,6 +162,7 @@ impl Columns {
         let mut cols = Columns {
             at: HashMap::new(),
             width: headers.len(),
+            extra: Vec::new(),
         };
         let mut taken = vec![false; headers.len()];
         let all = COLUMNS.iter().chain(NAME_PARTS.iter());
@@ -209,6 +213,12 @@ impl Columns {
                 missing[0]
             );
         }
+        cols.extra = keys
+            .iter()
+            .enumerate()
+            .filter(|(i, k)| !taken[*i] && !k.is_empty())
+            .map(|(i, k)| (k.clone(), i))
+            .collect();
         Ok(cols)
     }
 
@@ -672,6 +682,14 @@ fn parse_row(cols: &Columns, fields: &[String]) -> Result<(Person, Vec<String>),
         aliases,
         risk,
         source: String::new(),
+        extra: cols
+            .extra
+            .iter()
+            .filter_map(|(k, i)| {
+                let v = fields.get(*i)?.trim();
+                (!v.is_empty()).then(|| (k.clone(), v.to_string()))
+            })
+            .collect(),
     };
     Ok((person, warnings))
 }

@@ -538,6 +538,16 @@ pub enum CoverageStatus {
     Failed,
 }
 
+impl CoverageStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CoverageStatus::Complete => "complete",
+            CoverageStatus::Partial => "partial",
+            CoverageStatus::Failed => "failed",
+        }
+    }
+}
+
 /// One `coverage` entry of the findings file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Coverage {

@@ -98,8 +98,16 @@ pub fn collect(
     (items, coverage)
 }
 
-/// Run the scan and build the findings document.
-pub fn run(spec: RunSpec) -> FindingsFile {
+/// What every connector found, attributed: the part of a run shared by all the
+/// findings documents built from it (one per leaver in `offboard`).
+pub struct Gathered {
+    pub started: chrono::DateTime<Utc>,
+    pub attributed: Vec<(Nhi, Vec<Attribution>)>,
+    pub coverage: Vec<Coverage>,
+}
+
+/// Crawl every source once, scrub metadata, correlate and attribute.
+pub fn gather(spec: &RunSpec) -> Gathered {
     let started = Utc::now();
     let progress = Arc::new(Progress::default());
     let ctx = ScanContext {
@@ -123,7 +131,7 @@ pub fn run(spec: RunSpec) -> FindingsFile {
 
     let empty = Directory::default();
     let dir = spec.directory.as_ref().unwrap_or(&empty);
-    let attributed: Vec<(Nhi, Vec<Attribution>)> = items
+    let mut attributed: Vec<(Nhi, Vec<Attribution>)> = items
         .into_par_iter()
         .map(|nhi| {
             let a = if dir.people.is_empty() {
@@ -134,15 +142,57 @@ pub fn run(spec: RunSpec) -> FindingsFile {
             (nhi, a)
         })
         .collect();
-
-    let mut attributed = attributed;
     reach::add_key_access(&mut attributed);
+    Gathered {
+        started,
+        attributed,
+        coverage,
+    }
+}
 
+/// Run the scan and build the findings document.
+pub fn run(spec: RunSpec) -> FindingsFile {
+    let g = gather(&spec);
+    let subject = spec.subject;
+    document(&spec, g.started, g.attributed, g.coverage, subject)
+}
+
+/// One crawl, one findings document per leaver (`offboard`): the leaver job for each of
+/// `subjects` (indexes into the directory), from the same gathered NHIs.
+pub fn run_leavers(spec: &RunSpec, subjects: &[usize]) -> Vec<(usize, FindingsFile)> {
+    let g = gather(spec);
+    subjects
+        .iter()
+        .map(|&s| {
+            let mine: Vec<(Nhi, Vec<Attribution>)> = g
+                .attributed
+                .iter()
+                .filter(|(_, attrs)| attrs.iter().any(|a| a.person == s))
+                .cloned()
+                .collect();
+            (
+                s,
+                document(spec, g.started, mine, g.coverage.clone(), Some(s)),
+            )
+        })
+        .collect()
+}
+
+/// The policy, exceptions and summary for one job over gathered NHIs.
+fn document(
+    spec: &RunSpec,
+    started: chrono::DateTime<Utc>,
+    attributed: Vec<(Nhi, Vec<Attribution>)>,
+    coverage: Vec<Coverage>,
+    subject: Option<usize>,
+) -> FindingsFile {
+    let empty = Directory::default();
+    let dir = spec.directory.as_ref().unwrap_or(&empty);
     let today = started.date_naive();
     let selection = policy::select_with(
         spec.mode,
         dir,
-        spec.subject,
+        subject,
         attributed,
         policy::Options {
             exposure: spec.exposure,
@@ -157,8 +207,7 @@ pub fn run(spec: RunSpec) -> FindingsFile {
     // The file lists findings in the order to act on them, as the terminal summary does.
     findings.sort_by(crate::report::action_order);
 
-    let subject = spec
-        .subject
+    let subject = subject
         .and_then(|i| dir.people.get(i).map(|p| (i, p)))
         .map(|(i, p)| Subject {
             employee_id: if p.employee_id.is_empty() {
@@ -178,7 +227,7 @@ pub fn run(spec: RunSpec) -> FindingsFile {
             manager_email: p.manager_email.clone(),
         });
 
-    let mut warnings = spec.warnings;
+    let mut warnings = spec.warnings.clone();
     warnings.extend(spec.exceptions.warnings(today));
     // An exception that names nothing no longer protects what it was written for (a
     // resource `repo:path:line` becomes `repo@commit:path:line` once the secret leaves
