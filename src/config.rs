@@ -102,7 +102,7 @@ pub struct AppConfig {
     pub owner: String,
     /// How access is removed (shown on the case).
     #[serde(default)]
-    pub how: Option<String>,
+    pub remove: Option<String>,
     /// Only for people whose roster row has these values (`department = "Finance"`),
     /// by column name as in the roster file; empty: every case.
     #[serde(default)]

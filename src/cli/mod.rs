@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod leaver;
+pub mod offboard;
 pub mod report;
 pub mod rules;
 pub mod secrets;
@@ -145,6 +146,14 @@ pub enum Command {
     Report(report::ReportArgs),
     /// New, resolved and unchanged findings between two runs.
     Diff(diff::DiffArgs),
+    /// Open a case and run the leaver scan for everyone the roster says has left.
+    Offboard(offboard::OffboardArgs),
+    /// Open offboarding cases, overdue first, with who must act.
+    Status(offboard::StatusArgs),
+    /// Record that an app's access was removed (or a finding fixed by hand) on a case.
+    Signoff(offboard::SignoffArgs),
+    /// One finding's timeline across runs.
+    History(offboard::HistoryArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -172,6 +181,10 @@ pub fn main() -> ExitCode {
         Command::Rules(a) => rules::run(&cli.global, a),
         Command::Report(a) => report::run(&cli.global, a),
         Command::Diff(a) => diff::run(&cli.global, a),
+        Command::Offboard(a) => offboard::run_offboard(&cli.global, a),
+        Command::Status(a) => offboard::run_status(&cli.global, a),
+        Command::Signoff(a) => offboard::run_signoff(&cli.global, a),
+        Command::History(a) => offboard::run_history(&cli.global, a),
     };
     match result {
         Ok(code) => code,

@@ -200,6 +200,14 @@ fn document(
         },
     );
     let mut findings = selection.findings;
+    if spec.mode == Mode::Leaver {
+        if let Some(end) = subject
+            .and_then(|i| dir.people.get(i))
+            .and_then(|p| p.end_date)
+        {
+            flag_used_after_departure(&mut findings, end);
+        }
+    }
     let before = findings.len();
     findings.retain(|f| !spec.ignore.ignores(&f.id));
     let allowlisted = (before - findings.len()) as u64;
@@ -265,6 +273,40 @@ fn document(
     file
 }
 
+/// A credential tied to the leaver that was used after their HR end date (an access key's
+/// last use, a token's last access) is the most urgent item of the case: a pipeline that
+/// still depends on it, or the leaver. Critical, with both dates in the evidence and the
+/// attribute `used_after_departure`.
+pub fn flag_used_after_departure(findings: &mut [crate::model::Finding], end: chrono::NaiveDate) {
+    // The end date is the last working day: use after the end of that day counts.
+    let Some(cutoff) = end
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+    else {
+        return;
+    };
+    for f in findings.iter_mut() {
+        let Some(used) = f.last_used_at else { continue };
+        if used < cutoff {
+            continue;
+        }
+        f.severity = crate::model::Severity::Critical;
+        f.attributes
+            .insert("used_after_departure".into(), used.to_rfc3339());
+        f.evidence.push(crate::model::Evidence::new(
+            "hr",
+            format!(
+                "used after departure: last used {}, after the HR end date {end}",
+                used.to_rfc3339_opts(SecondsFormat::Secs, true)
+            ),
+        ));
+        if !f.title.starts_with("USED AFTER DEPARTURE") {
+            f.title = format!("USED AFTER DEPARTURE: {}", f.title);
+        }
+    }
+}
+
 /// Whether every source was read completely. A run that scanned no source at all is
 /// incomplete: it must never look clean.
 pub fn complete(file: &FindingsFile) -> bool {
@@ -281,4 +323,33 @@ fn scan_id(started: &chrono::DateTime<Utc>) -> String {
     );
     h.update(std::process::id().to_le_bytes());
     hex::encode(&h.finalize()[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_credential_used_after_the_end_date_is_critical_with_both_dates() {
+        let end = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let at = |s: &str| Some(s.parse::<chrono::DateTime<Utc>>().unwrap());
+        let mut fs = vec![
+            crate::state::tests::finding("late", "aws:prod", "arn:aws:iam::1:user/a#AKIA1"),
+            crate::state::tests::finding("same-day", "aws:prod", "arn:aws:iam::1:user/a#AKIA2"),
+            crate::state::tests::finding("never", "aws:prod", "arn:aws:iam::1:user/a#AKIA3"),
+        ];
+        fs[0].last_used_at = at("2026-11-22T08:00:00Z");
+        fs[1].last_used_at = at("2026-11-20T23:59:00Z");
+        flag_used_after_departure(&mut fs, end);
+        assert_eq!(fs[0].severity, crate::model::Severity::Critical);
+        assert!(fs[0].attributes.contains_key("used_after_departure"));
+        let ev = fs[0].evidence.last().unwrap().detail.clone();
+        assert!(
+            ev.contains("2026-11-22") && ev.contains("2026-11-20"),
+            "{ev}"
+        );
+        // The last working day itself, and never used: not flagged.
+        assert!(!fs[1].attributes.contains_key("used_after_departure"));
+        assert!(!fs[2].attributes.contains_key("used_after_departure"));
+    }
 }

@@ -938,4 +938,4 @@ fn create_private(path: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

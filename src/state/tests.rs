@@ -2,7 +2,7 @@ use super::*;
 use crate::model::{Confidence, Coverage, Remediation, Severity};
 use crate::report::{ScanInfo, Subject, Tool};
 
-fn finding(id: &str, connector: &str, resource: &str) -> Finding {
+pub(crate) fn finding(id: &str, connector: &str, resource: &str) -> Finding {
     Finding {
         id: id.into(),
         kind: Kind::AwsAccessKey,

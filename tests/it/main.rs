@@ -8,6 +8,7 @@ mod git;
 mod host;
 mod metadata;
 mod moto;
+mod offboard;
 mod precision;
 mod report;
 mod schema;
