@@ -5,7 +5,10 @@
 #   benches/attribution.sh                          # SEEDS="1 2 3" PEOPLE=300
 #   SEEDS=7 PEOPLE=1000 benches/attribution.sh
 #
-# Environment: SEEDS, PEOPLE, NHISCAN (default target/release/nhiscan, else target/debug/nhiscan),
+# Environment: SEEDS, PEOPLE, GEN (`company`, the default: gen_company.py; `heldout`:
+# gen_heldout.py, an independently designed held-out company with the same truth format; its
+# runs go to seed-N-heldout/ and attribution-heldout.md), NHISCAN (default
+# target/release/nhiscan, else target/debug/nhiscan),
 # BENCH_OUT (default bench-out), AWS (auto: on when scripts/moto.sh has installed moto into .venv;
 # 1 requires it, 0 skips AWS). Each seed gets a fresh moto server on 127.0.0.1, stopped after its
 # scans. Offline; a few minutes at 300 people.
@@ -19,6 +22,12 @@ HERE="$ROOT/benches/attribution"
 OUT="${BENCH_OUT:-$ROOT/bench-out}"
 SEEDS="${SEEDS:-1 2 3}"
 PEOPLE="${PEOPLE:-300}"
+GEN="${GEN:-company}"
+case "$GEN" in
+    company) GEN_PY="$HERE/gen_company.py"; GEN_TAG="" ;;
+    heldout) GEN_PY="$HERE/gen_heldout.py"; GEN_TAG="-heldout" ;;
+    *) printf '[attribution] GEN=%s: use company or heldout\n' "$GEN" >&2; exit 2 ;;
+esac
 if [[ -z "${NHISCAN:-}" ]]; then
     NHISCAN="$ROOT/target/release/nhiscan"
     [[ -x "$NHISCAN" ]] || NHISCAN="$ROOT/target/debug/nhiscan"
@@ -41,7 +50,7 @@ mkdir -p "$OUT/attribution"
 OUT="$(cd "$OUT" && pwd)"
 scores=()
 for seed in $SEEDS; do
-    dir="$OUT/attribution/seed-$seed"
+    dir="$OUT/attribution/seed-$seed$GEN_TAG"
     [[ "$PEOPLE" == 300 ]] || dir="$dir-p$PEOPLE"
     t0=$SECONDS
     aws_args=()
@@ -54,7 +63,7 @@ for seed in $SEEDS; do
         [[ -n "$port" ]] || { log "moto did not start"; exit 2; }
         aws_args=(--aws "http://127.0.0.1:$port")
     fi
-    python3 "$HERE/gen_company.py" --seed "$seed" --people "$PEOPLE" --out "$dir" "${aws_args[@]}"
+    python3 "$GEN_PY" --seed "$seed" --people "$PEOPLE" --out "$dir" "${aws_args[@]}"
     mkdir -p "$dir/findings"
     files=()
     run() { # run NAME ARGS...: nhiscan exits 1 (findings) or 3 (partial); 2 is a failure
@@ -78,7 +87,7 @@ for seed in $SEEDS; do
     log "seed $seed: $PEOPLE people, generated, scanned and scored in $((SECONDS - t0)) s ($dir/score.txt)"
 done
 {
-    echo "## nhiscan attribution evaluation ($(date -u +%FT%TZ), $("$NHISCAN" --version 2>/dev/null), people $PEOPLE, seeds $SEEDS)"
+    echo "## nhiscan attribution evaluation${GEN_TAG:+ (held-out company)} ($(date -u +%FT%TZ), $("$NHISCAN" --version 2>/dev/null), people $PEOPLE, seeds $SEEDS)"
     echo
     python3 "$HERE/score.py" --merge "${scores[@]}"
-} | tee "$OUT/attribution.md"
+} | tee "$OUT/attribution$GEN_TAG.md"
