@@ -388,7 +388,9 @@ fn suppress_weaker_claims(acc: &mut BTreeMap<usize, PersonAcc>) {
     // `alice.smithson@…`) that resolves to one person is that person, whoever its single
     // words would name: its parts no longer name anyone else. A single word that
     // resolves exactly to someone only beats weak or ambiguous readings of itself.
-    let mut parts: Vec<(usize, String)> = Vec::new();
+    // A display name made of those words (`Jane Smith` beside the account
+    // `jane.m.smith` of another Jane) is covered the same way.
+    let mut parts: Vec<(usize, Vec<String>)> = Vec::new();
     let mut same: Vec<(usize, String)> = Vec::new();
     for (i, p) in acc.iter() {
         for c in p
@@ -398,9 +400,12 @@ fn suppress_weaker_claims(acc: &mut BTreeMap<usize, PersonAcc>) {
         {
             let name = name_part(&c.identifier);
             if name.contains('.') {
-                for part in name.split('.').filter(|w| !w.is_empty()) {
-                    parts.push((*i, part.to_string()));
-                }
+                let words: Vec<String> = name
+                    .split('.')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                parts.push((*i, words));
             }
             if c.signal == Signal::Naming && !c.weak {
                 same.push((*i, c.identifier.clone()));
@@ -413,7 +418,15 @@ fn suppress_weaker_claims(acc: &mut BTreeMap<usize, PersonAcc>) {
                 if c.signal != Signal::Naming {
                     return true;
                 }
-                let by_part = parts.iter().any(|(j, t)| j != i && *t == c.identifier);
+                let words: Vec<&str> = c
+                    .identifier
+                    .split(|ch: char| !ch.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                let by_part = !words.is_empty()
+                    && parts
+                        .iter()
+                        .any(|(j, set)| j != i && words.iter().all(|w| set.iter().any(|s| s == w)));
                 let by_same = same
                     .iter()
                     .any(|(j, t)| j != i && *t == c.identifier && (c.weak || c.ambiguous));

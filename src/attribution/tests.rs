@@ -662,3 +662,27 @@ fn the_looser_spelling_of_an_identity_an_observation_names_exactly_cannot_name_s
     let people: Vec<usize> = attribute(&n, &dir).iter().map(|a| a.person).collect();
     assert!(people.contains(&0) && people.contains(&1), "{people:?}");
 }
+
+/// `bastion:jane.m.smith` with GECOS "Jane Smith": the account name is the other Jane's
+/// email local part; the display name made of its words does not name the leaver.
+#[test]
+fn a_display_name_made_of_a_two_word_names_parts_does_not_name_someone_else() {
+    let leaver = person("1", "jane.smith@acme.example", Some("Jane Smith"), &[]);
+    let mut other = person("2", "jane.m.smith@acme.example", Some("Jane Smith"), &[]);
+    other.status = PersonStatus::Active;
+    let dir = Directory::from_people(vec![leaver, other]);
+    let n = hints(&[
+        (
+            "host:jane.m.smith",
+            Signal::Account,
+            "account jane.m.smith on bastion",
+        ),
+        (
+            "Jane Smith",
+            Signal::Naming,
+            "GECOS name of jane.m.smith is \"Jane Smith\"",
+        ),
+    ]);
+    let people: Vec<usize> = attribute(&n, &dir).iter().map(|a| a.person).collect();
+    assert_eq!(people, [1]);
+}

@@ -223,6 +223,11 @@ impl Index {
                 acc.take(self.users.get(u), None);
                 acc.take(self.ns_values.get(u), None);
                 acc.take(self.derived.get(u), None);
+                // HR's own key (`owner = E1042` on a tag, a creator field): exact. Only
+                // ids with a digit, so a word never meets an id that happens to be one.
+                if u.bytes().any(|b| b.is_ascii_digit()) {
+                    acc.take(self.employee_ids.get(u), None);
+                }
             }
             Ident::Name(n) => acc.take(self.names.get(n), None),
         }

@@ -772,6 +772,50 @@ impl Merger {
                     first.source
                 )));
             }
+            // A rehire: the same email under a new employee id, one row terminated and
+            // the other not. One human, employed now: the current row is the person, and
+            // the earlier row's aliases (an old login) stay theirs, so access left from
+            // the first employment is an active person's, not an orphan.
+            (None, Some(b))
+                if (self.people[b].status == PersonStatus::Terminated)
+                    != (p.status == PersonStatus::Terminated) =>
+            {
+                let first_is_current = self.people[b].status != PersonStatus::Terminated;
+                let (current, former) = if first_is_current {
+                    (self.people[b].clone(), p)
+                } else {
+                    (p, self.people[b].clone())
+                };
+                self.issues.push(issue(format!(
+                    "rehire: email `{}` has a terminated row ({}, employee_id `{}`) and a current one ({}, employee_id `{}`, {}): the current one is the person, with the earlier row's aliases",
+                    current.email,
+                    former.source,
+                    shown(&former.employee_id),
+                    current.source,
+                    shown(&current.employee_id),
+                    current.status.as_str(),
+                )));
+                let id = current.employee_id.trim().to_lowercase();
+                let mut merged = current;
+                // The earlier employee id still names them (old tickets, tags).
+                if !former.employee_id.trim().is_empty() {
+                    merged
+                        .aliases
+                        .push(format!("employee_id:{}", former.employee_id.trim()));
+                }
+                for a in former.aliases {
+                    let key = normalize_identifier(&a);
+                    if !merged
+                        .aliases
+                        .iter()
+                        .any(|x| normalize_identifier(x) == key)
+                    {
+                        merged.aliases.push(a);
+                    }
+                }
+                self.by_id.insert(id, b);
+                self.people[b] = merged;
+            }
             (None, Some(b)) => {
                 let first = &self.people[b];
                 self.issues.push(issue(format!(

@@ -733,3 +733,37 @@ fn a_utf16_roster_says_to_save_as_utf8() {
         .to_string();
     assert!(err.contains("UTF-16") && err.contains("UTF-8"), "{err}");
 }
+
+/// A rehire: one email, a terminated row under the old employee id (with the old login)
+/// and an active row under the new one. One person, active now, who keeps the old login.
+#[test]
+fn a_rehire_is_one_active_person_keeping_the_old_rows_aliases() {
+    for body in [
+        "employee_id,email,status,end_date,aliases\nE1,tom@acme.example,terminated,2022-01-31,tgruen1\nE9,tom@acme.example,active,,tom\n",
+        "employee_id,email,status,end_date,aliases\nE9,tom@acme.example,active,,tom\nE1,tom@acme.example,terminated,2022-01-31,tgruen1\n",
+    ] {
+        let (d, issues) = load_str(body);
+        assert_eq!(d.len(), 1, "{issues:?}");
+        let p = &d.people[0];
+        assert_eq!(p.status, PersonStatus::Active);
+        assert_eq!(p.employee_id, "E9");
+        assert!(p.aliases.iter().any(|a| a == "tgruen1"), "{:?}", p.aliases);
+        assert!(issues.iter().any(|i| i.reason.starts_with("rehire:")), "{issues:?}");
+        assert_eq!(people(&d, "tgruen1").len(), 1);
+        // Both employee ids name the person.
+        assert_eq!(d.find_all("E1"), [0]);
+        assert_eq!(d.find_all("E9"), [0]);
+    }
+}
+
+/// An owner tag holding HR's employee id names that person exactly.
+#[test]
+fn a_bare_employee_id_resolves_exactly() {
+    let (d, _) = load_str(
+        "employee_id,email,status\nG20289,mia@acme.example,terminated\nE2,bob@acme.example,active\n",
+    );
+    let m = d.lookup("G20289");
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].strength, MatchStrength::Strong);
+    assert!(d.lookup("bob").iter().all(|m| m.person == 1));
+}

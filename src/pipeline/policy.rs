@@ -244,11 +244,18 @@ fn sweep_decide(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Swe
     // person; the active owner is named for routing.
     // An account they can still log into (their key in its authorized_keys, a sudoers
     // runas grant) is access they hold too.
-    let holds = |a: &Attribution| match nhi.kind {
-        Kind::SecretInRepo | Kind::SecretOnHost => a.relation == Relation::Authored,
-        Kind::SshAuthorizedKey => matches!(a.relation, Relation::HasAccess | Relation::Owns),
-        Kind::HostAccount | Kind::HostAdmin => a.relation == Relation::HasAccess,
-        _ => false,
+    // A departed person's own account (`is`: their listed login, their IAM user) is
+    // theirs whoever else a field names as its owner or sponsor.
+    let holds = |a: &Attribution| {
+        a.relation == Relation::Is
+            || match nhi.kind {
+                Kind::SecretInRepo | Kind::SecretOnHost => a.relation == Relation::Authored,
+                Kind::SshAuthorizedKey => {
+                    matches!(a.relation, Relation::HasAccess | Relation::Owns)
+                }
+                Kind::HostAccount | Kind::HostAdmin => a.relation == Relation::HasAccess,
+                _ => false,
+            }
     };
     if let Some(a) = attrs.iter().find(|a| {
         holds(a)
@@ -356,7 +363,11 @@ fn sweep_decide(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Swe
     // file, the account it sits in): being able to log into an account is no claim to it.
     if let Some(a) = attrs.iter().find(|a| {
         !a.is_exposure_only()
-            && (accountable(nhi, a) || nhi.kind == Kind::SecretOnHost)
+            && (accountable(nhi, a)
+                || nhi.kind == Kind::SecretOnHost
+                // A role only an active person's principal may assume is theirs to
+                // confirm, not an orphan.
+                || (nhi.kind == Kind::AwsIamRole && a.relation == Relation::HasAccess))
             && person(a).is_some_and(|p| p.status.is_active())
     }) {
         let p = person(a)?;

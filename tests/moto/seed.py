@@ -87,11 +87,6 @@ def basic(endpoint, creds):
                     Tags=[{"Key": "team", "Value": "platform"}])
     iam.create_role(RoleName="AWSServiceRoleForSupport", Path="/aws-service-role/support.amazonaws.com/",
                     AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
-    # A departed colleague's IAM user, and a role that trusts it (its name names nobody).
-    iam.create_user(UserName="dave")
-    trust_dave = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                  "Principal": {"AWS": f"arn:aws:iam::{acct}:user/dave"}}]}
-    iam.create_role(RoleName="deploy-search", AssumeRolePolicyDocument=json.dumps(trust_dave))
     return out
 
 

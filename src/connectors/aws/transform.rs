@@ -424,11 +424,25 @@ pub fn trust_principals(doc: &str) -> Vec<(String, Option<String>)> {
         if !allow {
             continue;
         }
-        let principals: Vec<String> = match st.get("Principal") {
+        let mut principals: Vec<String> = match st.get("Principal") {
             Some(Value::String(s)) => vec![s.clone()],
             Some(Value::Object(m)) => m.values().flat_map(|v| str_list(Some(v))).collect(),
             _ => Vec::new(),
         };
+        // A trust of the whole account narrowed by a condition on the caller's ARN
+        // (`"ArnEquals": {"aws:PrincipalArn": "arn:...:user/alice"}`) lets exactly those
+        // principals in: they are who can assume it.
+        if let Some(Value::Object(ops)) = st.get("Condition") {
+            for cond in ops.values() {
+                if let Value::Object(keys) = cond {
+                    for (k, v) in keys {
+                        if k.eq_ignore_ascii_case("aws:PrincipalArn") {
+                            principals.extend(str_list(Some(v)));
+                        }
+                    }
+                }
+            }
+        }
         for p in principals {
             if seen.insert(p.clone()) {
                 let user = iam_user_name_from_arn(&p);
@@ -1227,6 +1241,19 @@ mod tests {
         assert!(is_service_like("terraform"));
         assert!(!is_service_like("alice"));
         assert!(!is_service_like("cindy"));
+    }
+
+    #[test]
+    fn a_principal_arn_condition_names_who_can_assume() {
+        let doc = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole","Condition":{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::123456789012:user/alice"}}}]}"#;
+        let p = trust_principals(doc);
+        assert!(
+            p.contains(&(
+                "arn:aws:iam::123456789012:user/alice".to_string(),
+                Some("alice".to_string())
+            )),
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -30,6 +30,36 @@ pub(crate) struct CommitInfo {
     /// A shallow clone's cut point: its parents are missing, so what it holds was
     /// introduced there or in a commit before it, by an author nobody can tell.
     pub shallow_boundary: bool,
+    /// `Co-authored-by:` trailers of the commit message: (name, email). Git's own record
+    /// of a second author, who knows what the commit added as well.
+    pub co_authors: Vec<(String, String)>,
+}
+
+/// The `Co-authored-by: Name <email>` trailers of a commit message (case-insensitive key,
+/// one per line, at most 20). Names and emails are what the trailer says, trimmed.
+pub(crate) fn co_authors(message: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in message.lines() {
+        let Some((key, value)) = line.trim().split_once(':') else {
+            continue;
+        };
+        if !key.trim().eq_ignore_ascii_case("co-authored-by") {
+            continue;
+        }
+        let value = value.trim();
+        let (name, email) = match (value.rfind('<'), value.rfind('>')) {
+            (Some(l), Some(r)) if l < r => (value[..l].trim(), value[l + 1..r].trim()),
+            _ => (value, ""),
+        };
+        if email.is_empty() && name.is_empty() {
+            continue;
+        }
+        let pair = (name.to_string(), email.to_string());
+        if !out.contains(&pair) && out.len() < 20 {
+            out.push(pair);
+        }
+    }
+    out
 }
 
 impl CommitInfo {
@@ -364,6 +394,27 @@ fn build(view: &RepoView<'_>, rule_id: &str, sha: &str, k: KeyAgg) -> Option<Nhi
                 ev,
             ));
         }
+        // Each co-author is an observation of its own (the trailer names one identity).
+        for (name, email) in &c.co_authors {
+            let ev = Evidence::new(
+                "git:commit",
+                format!(
+                    "co-authored {} by {name} <{email}> (Co-authored-by trailer)",
+                    c.short()
+                ),
+            );
+            if !email.is_empty() {
+                nhi.hints.push(OwnerHint::new(
+                    email.clone(),
+                    Signal::CommitAuthor,
+                    ev.clone(),
+                ));
+            }
+            if !name.is_empty() && name != email {
+                nhi.hints
+                    .push(OwnerHint::new(name.clone(), Signal::CommitAuthor, ev));
+            }
+        }
     }
     if let Some(co) = view.codeowners {
         let mut paths = vec![main_path.clone()];
@@ -399,4 +450,25 @@ fn build(view: &RepoView<'_>, rule_id: &str, sha: &str, k: KeyAgg) -> Option<Nhi
     nhi.other_locations = others.into_iter().take(MAX_OTHER_LOCATIONS).collect();
     nhi.location = Some(location);
     Some(nhi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn co_authored_by_trailers_are_read_whatever_their_case() {
+        let m = "Add config\n\nCo-authored-by: Lorenzo Falk <lorenzo.falk.dev@gmail.com>\nco-authored-by: Ann <ann@acme.example>\nSigned-off-by: X <x@y>\n";
+        assert_eq!(
+            co_authors(m),
+            [
+                (
+                    "Lorenzo Falk".to_string(),
+                    "lorenzo.falk.dev@gmail.com".to_string()
+                ),
+                ("Ann".to_string(), "ann@acme.example".to_string())
+            ]
+        );
+        assert!(co_authors("no trailers here").is_empty());
+    }
 }

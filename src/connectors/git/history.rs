@@ -1028,6 +1028,9 @@ fn commit_infos(
                         author_email: String::from_utf8_lossy(a.email_bytes()).trim().to_string(),
                         time: to_utc(a.when().seconds()),
                         shallow_boundary: shallow.contains(oid),
+                        co_authors: super::aggregate::co_authors(&String::from_utf8_lossy(
+                            c.message_bytes(),
+                        )),
                     }
                 }
                 Err(_) => CommitInfo {
@@ -1036,6 +1039,7 @@ fn commit_infos(
                     author_email: String::new(),
                     time: None,
                     shallow_boundary: shallow.contains(oid),
+                    co_authors: Vec::new(),
                 },
             };
             Some((i, info))
