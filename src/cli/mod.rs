@@ -8,6 +8,7 @@ pub mod offboard;
 pub mod report;
 pub mod rules;
 pub mod secrets;
+pub mod serve;
 pub mod setup;
 pub mod sweep;
 
@@ -154,6 +155,8 @@ pub enum Command {
     Signoff(offboard::SignoffArgs),
     /// One finding's timeline across runs.
     History(offboard::HistoryArgs),
+    /// Receive HR events (SCIM, CloudEvents, HR webhooks) and open cases from them.
+    Serve(serve::ServeArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -185,6 +188,7 @@ pub fn main() -> ExitCode {
         Command::Status(a) => offboard::run_status(&cli.global, a),
         Command::Signoff(a) => offboard::run_signoff(&cli.global, a),
         Command::History(a) => offboard::run_history(&cli.global, a),
+        Command::Serve(a) => serve::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

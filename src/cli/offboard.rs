@@ -94,7 +94,7 @@ fn has_left(p: &Person, today: NaiveDate) -> bool {
 
 /// The `[[app]]` entries that apply to `p` (every entry without `when`; one with `when`
 /// when each named column of the person's roster row has that value, case-insensitively).
-fn apps_for(cfg: Option<&Config>, p: &Person) -> Vec<(String, String, Option<String>)> {
+pub fn apps_for(cfg: Option<&Config>, p: &Person) -> Vec<(String, String, Option<String>)> {
     let Some(cfg) = cfg else { return Vec::new() };
     cfg.app
         .iter()
@@ -141,6 +141,13 @@ pub fn run_offboard(g: &Global, a: &OffboardArgs) -> anyhow::Result<ExitCode> {
         None => now.date_naive(),
     };
     let mut store = open_store(&a.state, cfg)?;
+    // HR events `serve` stored but did not process (it was stopped, or ran
+    // --receive-only) open their cases first.
+    let drained = super::serve::process_pending(g, cfg, store.path())
+        .with_context(|| "processing stored HR events")?;
+    if drained > 0 && !g.quiet {
+        out(&format!("Processed {drained} stored HR event(s).\n"));
+    }
     if let Some(dir) = &a.out_dir {
         if !dir.is_dir() {
             return Err(usage(format!(
@@ -290,7 +297,11 @@ fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
 }
 
 /// How a case stands against its SLA: `met`, `missed`, `open, due in 3h`, `OVERDUE by 2h`.
-fn sla_state(store: &Store, case: &Case, now: DateTime<Utc>) -> anyhow::Result<(bool, String)> {
+pub(crate) fn sla_state(
+    store: &Store,
+    case: &Case,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(bool, String)> {
     let due = parse_ts(&case.due_at).unwrap_or(now);
     let findings = store.case_findings(case)?;
     let open = findings.iter().filter(|f| f.state == OPEN).count();

@@ -12,4 +12,5 @@ mod offboard;
 mod precision;
 mod report;
 mod schema;
+mod serve;
 mod support;
