@@ -130,7 +130,13 @@ fn per_command_help(mut cmd: clap::Command) -> clap::Command {
         cmd = cmd.mut_subcommand(sub, |s| s.arg(arg));
     }
     let hidden = output.hide(true);
-    cmd.mut_subcommand("rules", |r| r.arg(hidden))
+    // Commands that write no findings file (`offboard` writes the store, and each case's
+    // file only with --out-dir).
+    for sub in ["rules", "offboard", "status", "signoff", "history", "serve"] {
+        let arg = hidden.clone();
+        cmd = cmd.mut_subcommand(sub, |r| r.arg(arg));
+    }
+    cmd
 }
 
 #[derive(Debug, Subcommand)]

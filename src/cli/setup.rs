@@ -257,6 +257,7 @@ pub(crate) fn format_for_path(output: &Path) -> Format {
         Some("sarif") => Format::Sarif,
         Some("ocsf") => Format::Ocsf,
         Some("md") | Some("markdown") => Format::Markdown,
+        Some("html") | Some("htm") => Format::Html,
         _ => Format::Json,
     }
 }
@@ -287,7 +288,7 @@ pub fn check_format_fits(g: &Global, output: &Path) -> anyhow::Result<()> {
     };
     let fits = match ext {
         "json" => json_family(given),
-        "jsonl" | "ndjson" | "csv" | "sarif" | "ocsf" | "md" | "markdown" => {
+        "jsonl" | "ndjson" | "csv" | "sarif" | "ocsf" | "md" | "markdown" | "html" | "htm" => {
             format_for_path(output) == given || (ext == "sarif" && given == Format::Json)
         }
         _ => true,
@@ -318,6 +319,7 @@ fn extension(f: Format) -> &'static str {
         Format::Sarif => "sarif",
         Format::Ocsf => "ocsf.json",
         Format::Markdown => "md",
+        Format::Html => "html",
     }
 }
 
@@ -373,7 +375,7 @@ fn probe_output(output: &Path) -> anyhow::Result<()> {
 }
 
 /// `-`, and the device paths that name standard output.
-fn writes_to_stdout(output: &Path) -> bool {
+pub(crate) fn writes_to_stdout(output: &Path) -> bool {
     output == Path::new("-")
         || output == Path::new("/dev/stdout")
         || output == Path::new("/dev/fd/1")
@@ -539,6 +541,8 @@ mod tests {
             ("events.ocsf", Format::Ocsf),
             ("events.ocsf.json", Format::Ocsf),
             ("report.md", Format::Markdown),
+            ("audit.html", Format::Html),
+            ("Audit.HTM", Format::Html),
             ("dir.csv/findings.json", Format::Json),
         ] {
             assert_eq!(format_for_path(Path::new(name)), want, "{name}");

@@ -1,5 +1,5 @@
 //! The findings file and its renderings: the contract's JSON document, JSON Lines, CSV,
-//! SARIF 2.1.0, OCSF and Markdown; reading a findings file back (`report`, `diff`);
+//! SARIF 2.1.0, OCSF, Markdown and the self-contained HTML audit report; reading a findings file back (`report`, `diff`);
 //! the atomic 0600 write; and the terminal summary. Knows nothing about connectors.
 //!
 //! One module per format; this one holds the document types, [`render`] (the dispatch),
@@ -12,6 +12,7 @@
 mod csv;
 mod diff;
 mod file;
+pub mod html;
 mod json;
 mod markdown;
 mod ocsf;
@@ -192,6 +193,8 @@ pub enum Format {
     Sarif,
     Ocsf,
     Markdown,
+    /// One self-contained HTML page (the audit report).
+    Html,
 }
 
 impl Format {
@@ -203,6 +206,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Ocsf => "ocsf",
             Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 }
@@ -216,6 +220,7 @@ pub fn render(file: &FindingsFile, format: Format, w: &mut dyn Write) -> io::Res
         Format::Sarif => sarif::render(file, w),
         Format::Ocsf => ocsf::render(file, w),
         Format::Markdown => markdown::render(file, w),
+        Format::Html => html::render(file, w),
     }
 }
 

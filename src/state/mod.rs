@@ -870,6 +870,90 @@ impl Store {
         )?;
         Ok(())
     }
+
+    // Read-only queries for the audit report (`report --case`).
+
+    /// The findings document of every run of a case, oldest first.
+    pub fn case_documents(&self, case_id: i64) -> anyhow::Result<Vec<FindingsFile>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, document FROM runs WHERE case_id = ?1 ORDER BY finished_at, rowid",
+        )?;
+        let rows = st.query_map(params![case_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut docs = Vec::new();
+        for row in rows {
+            let (id, doc) = row?;
+            docs.push(serde_json::from_str(&doc).with_context(|| {
+                format!(
+                    "state store {}: the stored run {id} does not parse",
+                    self.path.display()
+                )
+            })?);
+        }
+        Ok(docs)
+    }
+
+    /// Every sign-off of a case (apps and findings), oldest first: (item, by, note, at).
+    #[allow(clippy::type_complexity)]
+    pub fn case_signoffs(
+        &self,
+        case_id: i64,
+    ) -> anyhow::Result<Vec<(String, String, Option<String>, String)>> {
+        let mut st = self.conn.prepare(
+            "SELECT item, by_email, note, at FROM signoffs WHERE case_id = ?1 ORDER BY at, item",
+        )?;
+        let rows = st.query_map(params![case_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The exceptions applied in a case's runs, one row per finding and exception:
+    /// (finding id, reason, approved by, expires, first applied, last applied).
+    #[allow(clippy::type_complexity)]
+    pub fn case_exceptions(
+        &self,
+        case_id: i64,
+    ) -> anyhow::Result<Vec<(String, String, String, String, String, String)>> {
+        let mut st = self.conn.prepare(
+            "SELECT x.finding_id, x.reason, x.approved_by, x.expires, min(r.finished_at), max(r.finished_at)
+             FROM exceptions_applied x JOIN runs r ON r.id = x.run_id
+             WHERE r.case_id = ?1
+             GROUP BY x.finding_id, x.reason, x.approved_by, x.expires
+             ORDER BY x.finding_id, x.expires",
+        )?;
+        let rows = st.query_map(params![case_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The HR event a case was opened from or linked to, without its payload:
+    /// (id, source, received at, processed at).
+    #[allow(clippy::type_complexity)]
+    pub fn case_event(
+        &self,
+        case_id: i64,
+    ) -> anyhow::Result<Option<(String, String, String, Option<String>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, source, received_at, processed_at FROM events
+                 WHERE case_id = ?1 OR id = (SELECT event_id FROM cases WHERE id = ?1)
+                 ORDER BY received_at, rowid LIMIT 1",
+                params![case_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?)
+    }
 }
 
 const CASE_COLUMNS: &str = "id, email, employee_id, name, risk, end_date, manager_email, opened_at, source, due_at, closed_at, status";

@@ -1261,11 +1261,14 @@ fn help_says_each_commands_own_output_default() {
         let a = nhiscan().args(args).arg("--help").assert().code(0);
         String::from_utf8_lossy(&a.get_output().stdout).to_string()
     };
+    // The flag's line and the next (clap puts the help under the flag when it wraps).
     let output_line = |text: &str| {
-        text.lines()
-            .find(|l| l.contains("--output"))
+        let lines: Vec<&str> = text.lines().collect();
+        lines
+            .iter()
+            .position(|l| l.contains("--output"))
+            .map(|i| lines[i..(i + 2).min(lines.len())].join(" "))
             .unwrap_or_default()
-            .to_string()
     };
     for cmd in ["report", "diff"] {
         let line = output_line(&help(&[cmd]));
@@ -1278,7 +1281,13 @@ fn help_says_each_commands_own_output_default() {
         let line = output_line(&help(&[cmd]));
         assert!(line.contains("[default: findings.json]"), "{cmd}: {line}");
     }
-    for args in [&["rules"][..], &["rules", "check"]] {
+    for args in [
+        &["rules"][..],
+        &["rules", "check"],
+        &["offboard"],
+        &["status"],
+        &["serve"],
+    ] {
         assert!(!help(args).contains("--output"), "{args:?} writes no file");
     }
     // And `report -o findings.json`, now that it can be told from no -o at all, writes it.

@@ -11,6 +11,7 @@ mod moto;
 mod offboard;
 mod precision;
 mod report;
+mod report_html;
 mod schema;
 mod serve;
 mod support;

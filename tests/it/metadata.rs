@@ -25,6 +25,7 @@ const FORMATS: &[(&str, &str)] = &[
     ("sarif", "sarif"),
     ("ocsf", "ocsf.json"),
     ("markdown", "md"),
+    ("html", "html"),
 ];
 
 /// Runs one scan command in every way a user can see its results, and keeps all of it.
