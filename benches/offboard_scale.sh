@@ -71,7 +71,7 @@ for run in 1 2; do
     set +e
     /usr/bin/time -f '%e %M' -o time.txt "$NHISCAN" -c nhiscan.toml --no-progress -q offboard --today 2026-12-01
     set -e
-    read -r wall rss <time.txt
+    read -r wall rss < <(tail -1 time.txt)
     size=$(du -m state.db | cut -f1)
     printf '| %s | %s | %s | %s |\n' "$run" "$wall" "$((rss / 1024))" "$size"
 done

@@ -21,10 +21,16 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The earlier findings file (JSON or JSON Lines).
+    /// The earlier findings file (JSON or JSON Lines); with --last, the later one.
     pub old: PathBuf,
     /// The later findings file (JSON or JSON Lines).
-    pub new: PathBuf,
+    pub new: Option<PathBuf>,
+    /// Compare the one file given with the last run of the same job (the same leaver,
+    /// or sweep) recorded in the state store.
+    #[arg(long)]
+    pub last: bool,
+    #[command(flatten)]
+    pub state: super::offboard::StateArg,
 }
 
 pub fn run(g: &Global, a: &DiffArgs) -> anyhow::Result<ExitCode> {
@@ -38,11 +44,33 @@ pub fn run(g: &Global, a: &DiffArgs) -> anyhow::Result<ExitCode> {
             )))
         }
     };
-    if a.old == a.new && a.old.as_os_str() == "-" {
-        return Err(usage("diff can read only one of OLD and NEW from stdin"));
-    }
-    let old = read_findings(&a.old).map_err(|e| usage(format!("{e:#}")))?;
-    let new = read_findings(&a.new).map_err(|e| usage(format!("{e:#}")))?;
+    let (old, new, new_path) = match (&a.new, a.last) {
+        (Some(new_path), false) => {
+            if a.old == *new_path && a.old.as_os_str() == "-" {
+                return Err(usage("diff can read only one of OLD and NEW from stdin"));
+            }
+            let old = read_findings(&a.old).map_err(|e| usage(format!("{e:#}")))?;
+            let new = read_findings(new_path).map_err(|e| usage(format!("{e:#}")))?;
+            (old, new, new_path.clone())
+        }
+        (None, true) => {
+            let new = read_findings(&a.old).map_err(|e| usage(format!("{e:#}")))?;
+            let cfg = super::setup::load_config(g)?;
+            let store = super::offboard::open_store(&a.state, cfg.as_ref())?;
+            let scope = crate::state::scope_of(&new);
+            let old = store
+                .last_document(&scope, Some(&new.scan.id))?
+                .ok_or_else(|| {
+                    usage(format!(
+                        "{} holds no earlier run of {scope} to compare with",
+                        store.path().display()
+                    ))
+                })?;
+            (old, new, a.old.clone())
+        }
+        (Some(_), true) => return Err(usage("diff --last takes one file, NEW")),
+        (None, false) => return Err(usage("diff needs OLD and NEW (or --last NEW)")),
+    };
     let d = diff(&old, &new);
     let text = if as_json {
         let mut s = serde_json::to_string_pretty(&d.to_json())?;
@@ -56,7 +84,7 @@ pub fn run(g: &Global, a: &DiffArgs) -> anyhow::Result<ExitCode> {
     if !d.new_scan_complete && as_json {
         eprintln!(
             "nhiscan: warning: {} is from an incomplete scan; see its coverage",
-            a.new.display()
+            new_path.display()
         );
     }
     let code = if !d.new.is_empty() {

@@ -170,10 +170,14 @@ pub fn run_leavers(spec: &RunSpec, subjects: &[usize]) -> Vec<(usize, FindingsFi
                 .filter(|(_, attrs)| attrs.iter().any(|a| a.person == s))
                 .cloned()
                 .collect();
-            (
-                s,
-                document(spec, g.started, mine, g.coverage.clone(), Some(s)),
-            )
+            let mut file = document(spec, g.started, mine, g.coverage.clone(), Some(s));
+            // One crawl, but each leaver's document is a run of its own: its own id.
+            let mut h = Sha256::new();
+            h.update(file.scan.id.as_bytes());
+            h.update(b":");
+            h.update(s.to_le_bytes());
+            file.scan.id = hex::encode(&h.finalize()[..8]);
+            (s, file)
         })
         .collect()
 }

@@ -813,12 +813,17 @@ impl Store {
     }
 
     /// The findings document of the last run of `scope` (for `diff --store`).
-    pub fn last_document(&self, scope: &str) -> anyhow::Result<Option<FindingsFile>> {
+    /// The last run of `scope` other than `except` (the run being compared).
+    pub fn last_document(
+        &self,
+        scope: &str,
+        except: Option<&str>,
+    ) -> anyhow::Result<Option<FindingsFile>> {
         let doc: Option<String> = self
             .conn
             .query_row(
-                "SELECT document FROM runs WHERE scope = ?1 ORDER BY finished_at DESC, rowid DESC LIMIT 1",
-                params![scope],
+                "SELECT document FROM runs WHERE scope = ?1 AND id != ?2 ORDER BY finished_at DESC, rowid DESC LIMIT 1",
+                params![scope, except.unwrap_or("")],
                 |r| r.get(0),
             )
             .optional()?;

@@ -229,3 +229,39 @@ fn a_damaged_state_store_is_an_error_naming_it_never_a_fresh_start() {
     let (code, _, err) = run(d, &["status"]);
     assert_eq!(code, Some(2), "{err}");
 }
+
+/// `diff --last NEW` compares a findings file with the last earlier run of the same job
+/// in the store.
+#[test]
+fn diff_last_compares_with_the_previous_run_in_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    company(d);
+    std::fs::create_dir_all(d.join("one")).unwrap();
+    std::fs::create_dir_all(d.join("two")).unwrap();
+    run(
+        d,
+        &["offboard", "--today", "2026-12-01", "--out-dir", "one"],
+    );
+    std::fs::remove_file(d.join("hosts/web-1/var/spool/cron/crontabs/alice")).unwrap();
+    run(
+        d,
+        &["offboard", "--today", "2026-12-01", "--out-dir", "two"],
+    );
+    let (code, out, err) = run(d, &["diff", "--last", "two/case-1.json"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("1 resolved"), "{out}");
+    // With no earlier run of that job: a clear error.
+    let fresh = tempfile::tempdir().unwrap();
+    company(fresh.path());
+    let (code, _, err) = run(
+        fresh.path(),
+        &[
+            "diff",
+            "--last",
+            d.join("two/case-1.json").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no earlier run"), "{err}");
+}
