@@ -108,7 +108,8 @@ for i in range(n):
     for j in ([i, i] if i % 20 == 0 else [i]):
         t = threading.Thread(target=send, args=(j,)); t.start(); threads.append(t); sent += 1
     target = start + (i + 1) / rate
-    if target > time.time(): time.sleep(target - time.time())
+    wait = target - time.time()
+    if wait > 0: time.sleep(wait)
 for t in threads: t.join()
 print(f"\n## serve: {sent} requests in {time.time() - start:.1f} s ({n} distinct events at {rate}/s)\n")
 print(f"accepted (202): {accepted}, duplicates (200): {dup}, other: {bad}")

@@ -170,6 +170,17 @@ impl Confidence {
     }
 }
 
+/// A rule's declared `severity` as a cap on its findings: `info`, `low` and `medium`
+/// cap, anything else (`high`, `critical`, absent) does not.
+pub fn rule_severity_cap(declared: Option<&str>) -> Option<Severity> {
+    match declared.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        Some("info") => Some(Severity::Info),
+        Some("low") => Some(Severity::Low),
+        Some("medium") => Some(Severity::Medium),
+        _ => None,
+    }
+}
+
 /// Ordered: `Info < Low < Medium < High < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -471,6 +482,10 @@ pub struct Nhi {
     /// (`idle_system_account`). Untied, they are counted in `summary.not_reported` under
     /// this reason instead of being called orphaned.
     pub tie_required: Option<&'static str>,
+    /// For a secret: the `severity` its rule declares when that is below `high` (a
+    /// password hash is `low`, a generic keyword assignment `medium`): the finding is
+    /// never rated above it. `high` and `critical` leave the severity to the policy.
+    pub rule_severity: Option<Severity>,
 }
 
 impl Nhi {
@@ -499,6 +514,7 @@ impl Nhi {
             join_keys: Vec::new(),
             fingerprint_basis: None,
             tie_required: None,
+            rule_severity: None,
         }
     }
 

@@ -602,6 +602,10 @@ pub fn base_severity(nhi: &Nhi) -> Severity {
     if nhi.privileged && !matches!(nhi.kind, Kind::HostAdmin | Kind::SaasAdmin) {
         sev = sev.raise();
     }
+    // What the rule says a match is worth (a password hash, a generic assignment).
+    if let Some(cap) = nhi.rule_severity {
+        sev = sev.min(cap);
+    }
     // Kinds rated by liveness above already start low when inactive.
     if inactive && !rated_by_liveness(nhi.kind) {
         sev = sev.lower();
@@ -837,6 +841,17 @@ pub fn remediation(nhi: &Nhi, relation: Option<Relation>, to: Option<&str>) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_that_declares_a_low_severity_caps_its_findings() {
+        let mut hash = Nhi::new("host:web-1", Kind::SecretOnHost, "web-1:/etc/x:1", "hash");
+        assert_eq!(base_severity(&hash), Severity::High);
+        hash.rule_severity = crate::model::rule_severity_cap(Some("low"));
+        assert_eq!(base_severity(&hash), Severity::Low);
+        // `high` and `critical` leave the policy's own rating alone.
+        assert_eq!(crate::model::rule_severity_cap(Some("critical")), None);
+        assert_eq!(crate::model::rule_severity_cap(Some("high")), None);
+    }
 
     #[test]
     fn an_orphan_whose_owner_tags_were_not_read_is_only_possible_and_says_why() {

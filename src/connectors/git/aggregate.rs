@@ -323,6 +323,7 @@ fn build(view: &RepoView<'_>, rule_id: &str, sha: &str, k: KeyAgg) -> Option<Nhi
     nhi.fingerprint_basis = Some(format!("{}\0{rule_id}\0{sha}", view.repo));
     nhi.attributes
         .insert("credential".into(), rule.credential.clone());
+    nhi.rule_severity = crate::model::rule_severity_cap(rule.severity.as_deref());
     nhi.attributes
         .insert("unlocks".into(), rule.unlocks.clone());
     nhi.attributes

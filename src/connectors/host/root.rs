@@ -848,6 +848,7 @@ impl<'a> RootScan<'a> {
             n.attributes.insert("file".into(), path.to_string());
             n.attributes
                 .insert("credential".into(), rule.credential.clone());
+            n.rule_severity = crate::model::rule_severity_cap(rule.severity.as_deref());
             n.attributes.insert("unlocks".into(), rule.unlocks.clone());
             if let Some(ok) = rule.checksum_ok(first.secret.expose()) {
                 n.attributes
