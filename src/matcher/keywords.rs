@@ -34,7 +34,20 @@ pub(super) struct KeywordScanner {
     /// is clear when some keyword of the bucket accepts the pair at that row.
     table: Box<[u64; 4096]>,
     buckets: [Vec<Keyword>; BUCKETS],
+    /// For a large bucket, its keywords by (fingerprint length, last fingerprint byte),
+    /// so a candidate is verified against the few that can end there rather than all.
+    index: [Option<BucketIndex>; BUCKETS],
 }
+
+/// Keywords of one bucket grouped by `fp * 256 + last fingerprint byte` (lowercased).
+struct BucketIndex {
+    /// Fingerprint lengths present (bit `fp`).
+    lens: u16,
+    groups: std::collections::HashMap<u16, Vec<u32>>,
+}
+
+/// Buckets up to this size are verified by a plain loop (faster than a lookup).
+const INDEX_FROM: usize = 24;
 
 /// Folds a byte to 6 bits: bits 0-4 plus bit 6 moved to bit 5. ASCII letters and their
 /// upper-case forms fold together; so do a few rare pairs (`^`/`~`, `-`/CR, digits with
@@ -104,7 +117,24 @@ impl KeywordScanner {
         for t in table.iter_mut() {
             *t &= !wildcard;
         }
-        Some(KeywordScanner { table, buckets })
+        let index = std::array::from_fn(|b| {
+            let list: &Vec<Keyword> = &buckets[b];
+            (list.len() > INDEX_FROM).then(|| {
+                let mut lens = 0u16;
+                let mut groups: std::collections::HashMap<u16, Vec<u32>> = Default::default();
+                for (i, k) in list.iter().enumerate() {
+                    lens |= 1 << k.fp;
+                    let key = (k.fp as u16) << 8 | u16::from(k.bytes[k.fp - 1]);
+                    groups.entry(key).or_default().push(i as u32);
+                }
+                BucketIndex { lens, groups }
+            })
+        });
+        Some(KeywordScanner {
+            table,
+            buckets,
+            index,
+        })
     }
 
     /// Calls `f(start, end, keyword id)` for every occurrence of every keyword, in order of
@@ -174,9 +204,9 @@ impl KeywordScanner {
             while buckets != 0 {
                 let b = buckets.trailing_zeros() as usize;
                 buckets &= buckets - 1;
-                for k in &self.buckets[b] {
+                let check = |k: &Keyword, f: &mut dyn FnMut(usize, usize, usize)| {
                     let Some(start) = end_fp.checked_sub(k.fp) else {
-                        continue;
+                        return;
                     };
                     let end = start + k.bytes.len();
                     if data
@@ -184,6 +214,29 @@ impl KeywordScanner {
                         .is_some_and(|s| s.eq_ignore_ascii_case(&k.bytes))
                     {
                         f(start, end, k.id as usize);
+                    }
+                };
+                match &self.index[b] {
+                    None => {
+                        for k in &self.buckets[b] {
+                            check(k, f);
+                        }
+                    }
+                    Some(ix) => {
+                        let Some(&last) = data.get(end_fp - 1) else {
+                            continue;
+                        };
+                        let last = u16::from(last.to_ascii_lowercase());
+                        let mut lens = ix.lens;
+                        while lens != 0 {
+                            let fp = lens.trailing_zeros() as u16;
+                            lens &= lens - 1;
+                            if let Some(g) = ix.groups.get(&(fp << 8 | last)) {
+                                for &i in g {
+                                    check(&self.buckets[b][i as usize], f);
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -264,6 +317,17 @@ mod tests {
             kws in proptest::collection::vec("[a-cA-C_:/.~^\\-]{1,10}", 1..40),
             data in proptest::collection::vec(proptest::sample::select(
                 b"abcABC_:/.~^-\r\n\x00\xe1 ".to_vec()), 0..300),
+        ) {
+            let kws: Vec<&str> = kws.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(scan(&kws, &data), naive(&kws, &data));
+        }
+
+        /// Hundreds of keywords: buckets large enough to be verified through their index.
+        #[test]
+        fn matches_naive_search_with_hundreds_of_keywords(
+            kws in proptest::collection::vec("[a-dA-D_:.~-]{1,12}", 200..500),
+            data in proptest::collection::vec(proptest::sample::select(
+                b"abcdABCD_:.~-\n ".to_vec()), 0..400),
         ) {
             let kws: Vec<&str> = kws.iter().map(String::as_str).collect();
             proptest::prop_assert_eq!(scan(&kws, &data), naive(&kws, &data));
