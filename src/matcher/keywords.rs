@@ -36,7 +36,7 @@ pub(super) struct KeywordScanner {
     buckets: [Vec<Keyword>; BUCKETS],
     /// For a large bucket, its keywords by (fingerprint length, last fingerprint byte),
     /// so a candidate is verified against the few that can end there rather than all.
-    index: [Option<BucketIndex>; BUCKETS],
+    index: Vec<Option<BucketIndex>>,
 }
 
 /// Keywords of one bucket grouped by `fp * 256 + last fingerprint byte` (lowercased).
@@ -117,19 +117,21 @@ impl KeywordScanner {
         for t in table.iter_mut() {
             *t &= !wildcard;
         }
-        let index = std::array::from_fn(|b| {
-            let list: &Vec<Keyword> = &buckets[b];
-            (list.len() > INDEX_FROM).then(|| {
-                let mut lens = 0u16;
-                let mut groups: std::collections::HashMap<u16, Vec<u32>> = Default::default();
-                for (i, k) in list.iter().enumerate() {
-                    lens |= 1 << k.fp;
-                    let key = (k.fp as u16) << 8 | u16::from(k.bytes[k.fp - 1]);
-                    groups.entry(key).or_default().push(i as u32);
-                }
-                BucketIndex { lens, groups }
+        let index = (0..BUCKETS)
+            .map(|b| {
+                let list: &Vec<Keyword> = &buckets[b];
+                (list.len() > INDEX_FROM).then(|| {
+                    let mut lens = 0u16;
+                    let mut groups: std::collections::HashMap<u16, Vec<u32>> = Default::default();
+                    for (i, k) in list.iter().enumerate() {
+                        lens |= 1 << k.fp;
+                        let key = (k.fp as u16) << 8 | u16::from(k.bytes[k.fp - 1]);
+                        groups.entry(key).or_default().push(i as u32);
+                    }
+                    BucketIndex { lens, groups }
+                })
             })
-        });
+            .collect();
         Some(KeywordScanner {
             table,
             buckets,
