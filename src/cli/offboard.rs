@@ -126,6 +126,74 @@ fn risk_str(r: Risk) -> &'static str {
     }
 }
 
+/// Open the case of `p` (or find it: one case per person), due `[sla]` hours from `now`,
+/// with the `[[app]]` items that apply to them. `source` is `roster` or `event:ID`.
+pub fn open_case_for(
+    store: &mut Store,
+    cfg: Option<&Config>,
+    p: &Person,
+    source: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(Case, bool)> {
+    let end = p.end_date.map(|d| d.to_string());
+    let new = NewCase {
+        email: &p.email,
+        employee_id: &p.employee_id,
+        name: p.name.as_deref(),
+        risk: risk_str(p.risk),
+        end_date: end.as_deref(),
+        manager_email: p.manager_email.as_deref(),
+        source,
+        opened_at: now,
+        due_at: now + Duration::hours(i64::from(sla_hours(cfg, p.risk))),
+    };
+    store.open_case(&new, &apps_for(cfg, p))
+}
+
+/// One case's leaver scan, recorded.
+pub struct ScannedCase {
+    pub file: crate::report::FindingsFile,
+    pub changes: crate::state::RunChanges,
+    /// The case closed with this scan (nothing left open).
+    pub closed: bool,
+}
+
+/// One crawl of the configured sources for every case in `cases` (the person's index in
+/// `directory`, and the case), each case's leaver run recorded in `store` and the case
+/// closed when nothing is left. Results in the order of `cases`.
+#[allow(clippy::too_many_arguments)]
+pub fn scan_cases(
+    g: &Global,
+    cfg: Option<&Config>,
+    store: &mut Store,
+    directory: crate::hr::Directory,
+    warnings: Vec<String>,
+    cases: &[(usize, &Case)],
+    show_progress: bool,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<ScannedCase>> {
+    let connectors = setup::connectors_or_default(g, cfg)?;
+    let mut spec = setup::base_spec(g, cfg, Mode::Leaver, connectors, &[])?;
+    spec.directory = Some(directory);
+    spec.warnings = warnings;
+    spec.show_progress &= show_progress;
+    let subjects: Vec<usize> = cases.iter().map(|(i, _)| *i).collect();
+    let files = crate::pipeline::run_leavers(&spec, &subjects);
+    let mut out = Vec::with_capacity(cases.len());
+    for ((_, case), (_, file)) in cases.iter().zip(files) {
+        let changes = store
+            .record_run(&file, Some(case.id))
+            .with_context(|| format!("recording the scan of case {}", case.id))?;
+        let closed = store.close_if_done(case, now)?;
+        out.push(ScannedCase {
+            file,
+            changes,
+            closed,
+        });
+    }
+    Ok(out)
+}
+
 pub fn run_offboard(g: &Global, a: &OffboardArgs) -> anyhow::Result<ExitCode> {
     let cfg = setup::load_config(g)?;
     let cfg = cfg.as_ref();
@@ -174,21 +242,7 @@ pub fn run_offboard(g: &Global, a: &OffboardArgs) -> anyhow::Result<ExitCode> {
     });
     let mut cases: Vec<(usize, Case, bool)> = Vec::new();
     for &i in &leavers {
-        let p = &directory.people[i];
-        let hours = sla_hours(cfg, p.risk);
-        let end = p.end_date.map(|d| d.to_string());
-        let new = NewCase {
-            email: &p.email,
-            employee_id: &p.employee_id,
-            name: p.name.as_deref(),
-            risk: risk_str(p.risk),
-            end_date: end.as_deref(),
-            manager_email: p.manager_email.as_deref(),
-            source: "roster",
-            opened_at: now,
-            due_at: now + Duration::hours(i64::from(hours)),
-        };
-        let (case, created) = store.open_case(&new, &apps_for(cfg, p))?;
+        let (case, created) = open_case_for(&mut store, cfg, &directory.people[i], "roster", now)?;
         cases.push((i, case, created));
     }
     if cases.is_empty() {
@@ -201,27 +255,25 @@ pub fn run_offboard(g: &Global, a: &OffboardArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_CLEAN));
     }
 
-    let connectors = setup::connectors_or_default(g, cfg)?;
-    let mut spec = setup::base_spec(g, cfg, Mode::Leaver, connectors, &[])?;
-    spec.directory = Some(directory);
-    spec.warnings = warnings;
-    let subjects: Vec<usize> = cases.iter().map(|(i, ..)| *i).collect();
-    let files = crate::pipeline::run_leavers(&spec, &subjects);
+    let targets: Vec<(usize, &Case)> = cases.iter().map(|(i, c, _)| (*i, c)).collect();
+    let scanned = scan_cases(g, cfg, &mut store, directory, warnings, &targets, true, now)?;
 
     let mut incomplete = false;
     let mut open_total = 0usize;
     let mut lines = Vec::new();
-    for ((_, case, created), (_, file)) in cases.iter().zip(&files) {
+    let sources = scanned.first().map_or(0, |s| s.file.coverage.len());
+    for ((_, case, created), done) in cases.iter().zip(&scanned) {
+        let ScannedCase {
+            file,
+            changes,
+            closed,
+        } = done;
         incomplete |= !file.is_complete();
-        let changes = store
-            .record_run(file, Some(case.id))
-            .with_context(|| format!("recording the scan of case {}", case.id))?;
         if let Some(dir) = &a.out_dir {
             let path = dir.join(format!("case-{}.json", case.id));
             crate::report::write_output(file, crate::report::Format::Json, &path)
                 .with_context(|| format!("writing {}", path.display()))?;
         }
-        let closed = store.close_if_done(case, now)?;
         let open = store
             .case_findings(case)?
             .iter()
@@ -259,7 +311,7 @@ pub fn run_offboard(g: &Global, a: &OffboardArgs) -> anyhow::Result<ExitCode> {
             } else {
                 ", scan INCOMPLETE (nothing resolved)"
             },
-            if closed { ", closed" } else { "" },
+            if *closed { ", closed" } else { "" },
         ));
     }
     if !g.quiet {
@@ -267,7 +319,7 @@ pub fn run_offboard(g: &Global, a: &OffboardArgs) -> anyhow::Result<ExitCode> {
             "Offboarding: {} case(s) ({} new) against {} source(s); store {}\n",
             cases.len(),
             cases.iter().filter(|c| c.2).count(),
-            files.first().map_or(0, |(_, f)| f.coverage.len()),
+            sources,
             store.path().display()
         );
         for l in &lines {

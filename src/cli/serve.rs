@@ -469,49 +469,31 @@ pub fn process_pending(
             done += 1;
             continue;
         }
-        let now = Utc::now();
-        let hours = super::offboard::sla_hours(cfg, p.risk);
-        let end = p.end_date.map(|d| d.to_string());
-        let risk = if p.risk == crate::hr::Risk::High {
-            "high"
-        } else {
-            "standard"
-        };
-        let origin = format!("event:{id}");
-        let new = crate::state::NewCase {
-            email: &p.email,
-            employee_id: &p.employee_id,
-            name: p.name.as_deref(),
-            risk,
-            end_date: end.as_deref(),
-            manager_email: p.manager_email.as_deref(),
-            source: &origin,
-            opened_at: now,
-            due_at: now + chrono::Duration::hours(i64::from(hours)),
-        };
-        let apps = super::offboard::apps_for(cfg, p);
-        let (case, _) = store.open_case(&new, &apps)?;
+        let (case, _) =
+            super::offboard::open_case_for(&mut store, cfg, p, &format!("event:{id}"), Utc::now())?;
         opened.push((id, *idx, case));
     }
-    if opened.is_empty() {
-        return Ok(done);
-    }
-    let mut subjects: Vec<usize> = opened.iter().map(|(_, i, _)| *i).collect();
-    subjects.sort_unstable();
-    subjects.dedup();
-    let connectors = setup::connectors_or_default(g, cfg)?;
-    let mut spec = setup::base_spec(g, cfg, crate::connectors::Mode::Leaver, connectors, &[])?;
-    spec.directory = Some(directory);
-    spec.warnings = warnings;
-    spec.show_progress = false;
-    let files = crate::pipeline::run_leavers(&spec, &subjects);
-    let now = Utc::now();
-    for (id, idx, case) in opened {
-        if let Some((_, file)) = files.iter().find(|(s, _)| *s == idx) {
-            store.record_run(file, Some(case.id))?;
+    // One scan per case, however many events named the person.
+    let mut cases: Vec<(usize, &crate::state::Case)> = Vec::new();
+    for (_, idx, case) in &opened {
+        if !cases.iter().any(|(_, c)| c.id == case.id) {
+            cases.push((*idx, case));
         }
-        store.close_if_done(&case, now)?;
-        store.mark_event_processed(&id, Some(case.id), Utc::now())?;
+    }
+    if !cases.is_empty() {
+        super::offboard::scan_cases(
+            g,
+            cfg,
+            &mut store,
+            directory,
+            warnings,
+            &cases,
+            false,
+            Utc::now(),
+        )?;
+    }
+    for (id, _, case) in &opened {
+        store.mark_event_processed(id, Some(case.id), Utc::now())?;
         tracing::info!(event = %id, case = case.id, "serve: case opened and scanned");
         done += 1;
     }

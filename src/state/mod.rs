@@ -307,23 +307,15 @@ impl Store {
                 self.err("integrity check failed")
             );
         }
-        let tables: i64 = self
+        let (tables, has_meta): (i64, bool) = self
             .conn
             .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                "SELECT count(*), coalesce(sum(name = 'nhiscan_meta'), 0) > 0
+                 FROM sqlite_master WHERE type = 'table'",
                 [],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(|e| self.corrupt(e))?;
-        let has_meta: bool = self
-            .conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'nhiscan_meta'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map_err(|e| self.corrupt(e))?
-            > 0;
         if existed && tables > 0 && !has_meta {
             bail!(
                 "{}",

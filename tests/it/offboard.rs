@@ -4,15 +4,9 @@
 //! sign-offs close a case; `history` shows a finding's timeline; a damaged store is an
 //! error naming it.
 
-use crate::support::nhiscan;
+use crate::support::{nhiscan, write};
 use serde_json::Value;
 use std::path::Path;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 const ROSTER: &str =
     "employee_id,email,name,status,end_date,manager_email,aliases,risk,department\n\

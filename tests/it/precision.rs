@@ -6,7 +6,7 @@
 //! handed to the leaver; a shared account the leaver can become left out; exposure
 //! reported as ownership; service accounts named after the leaver missed.
 
-use crate::support::{git, nhiscan};
+use crate::support::{git, nhiscan, write};
 use serde_json::Value;
 use std::path::Path;
 
@@ -36,12 +36,6 @@ fn b64(data: &[u8]) -> String {
         }
     }
     out
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 const ROSTER: &str = "employee_id,email,name,status,end_date,manager_email,aliases,risk\n\

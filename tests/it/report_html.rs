@@ -5,19 +5,13 @@
 //! The Chromium test fails when `/usr/bin/chromium` is missing and `NHISCAN_REQUIRE_CHROMIUM`
 //! is set (CI sets it); only without that variable may it skip, saying so.
 
-use crate::support::{fixture, nhiscan};
+use crate::support::{fixture, nhiscan, write};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 /// A company with one leaver (alice, high risk, terminated) whose crontab holds a FAKE
 /// credential, and one app to sign off. Her roster name carries markup.

@@ -48,3 +48,10 @@ pub fn git(dir: &Path, args: &[&str], who: Option<(&str, &str, &str)>) -> String
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
+
+/// Write `text` to `root/rel`, creating the directories on the way.
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
