@@ -12,9 +12,15 @@
 mod allowlist;
 pub mod aws;
 pub mod git;
+pub mod github;
 pub mod host;
+pub mod http;
+pub mod runtime;
+pub mod saas;
 
 pub use allowlist::{AllowEntry, PathAllowlist, Verdict};
+pub use github::GithubConfig;
+pub use saas::SaasConfig;
 
 use crate::matcher::Matcher;
 use crate::model::{Coverage, Nhi};
@@ -178,38 +184,6 @@ pub enum ConnectorConfig {
     Saas(SaasConfig),
 }
 
-/// `[[connector]] type = "github"`: parsed and validated, but this build has no GitHub
-/// connector, so the source is recorded as failed (never silently skipped).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GithubConfig {
-    /// The organization; findings would appear as `github:ORG`.
-    pub org: String,
-    #[serde(default)]
-    pub name: Option<String>,
-    /// GitHub Enterprise Server or an emulator.
-    #[serde(default)]
-    pub api_url: Option<String>,
-    /// The environment variable holding the token (never the token itself).
-    #[serde(default)]
-    pub token_env: Option<String>,
-}
-
-/// `[[connector]] type = "saas"`: parsed and validated, but this build has no SaaS
-/// connector, so the source is recorded as failed (never silently skipped).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SaasConfig {
-    /// A spec name (`okta`) or a path to a spec file.
-    pub spec: String,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub base_url: Option<String>,
-    #[serde(default)]
-    pub token_env: Option<String>,
-}
-
 /// A configured source this build cannot read. Its scan records one `failed` coverage
 /// entry saying so, which makes the run incomplete (exit 3) while the other connectors
 /// still run: a sweep config that also lists GitHub must not scan nothing, nor look clean.
@@ -219,14 +193,14 @@ pub struct Unsupported {
 }
 
 impl Unsupported {
-    fn github(c: &GithubConfig) -> Self {
+    pub fn github(c: &GithubConfig) -> Self {
         Unsupported {
             connector: format!("github:{}", c.org.trim()),
             kind: "github",
         }
     }
 
-    fn saas(c: &SaasConfig) -> Self {
+    pub fn saas(c: &SaasConfig) -> Self {
         // `spec` is a name under connectors/saas/ or a path to one: name the entry after
         // the spec, not after the path it lives at.
         let spec = c.spec.trim();
@@ -280,13 +254,13 @@ pub fn build(cfg: &ConnectorConfig, base: &Path) -> anyhow::Result<Box<dyn Conne
             if c.org.trim().is_empty() {
                 anyhow::bail!("[[connector]] type = \"github\": org must not be empty");
             }
-            Box::new(Unsupported::github(c))
+            github::build(c, base)?
         }
         ConnectorConfig::Saas(c) => {
             if c.spec.trim().is_empty() {
                 anyhow::bail!("[[connector]] type = \"saas\": spec must not be empty");
             }
-            Box::new(Unsupported::saas(c))
+            saas::build(c, base)?
         }
     })
 }

@@ -45,6 +45,8 @@ pub enum Kind {
     SaasOauthGrant,
     SaasServiceAccount,
     SaasAdmin,
+    /// An IdP or SaaS account still enabled (the leaver's own account: `is`).
+    SaasUser,
     /// Extension: a credential in a cloud or SaaS record's metadata (a tag, a description,
     /// a webhook URL, a token's label). Git and host metadata use `secret_in_repo` and
     /// `secret_on_host`.
@@ -79,6 +81,7 @@ impl Kind {
             Kind::SaasOauthGrant => "saas_oauth_grant",
             Kind::SaasServiceAccount => "saas_service_account",
             Kind::SaasAdmin => "saas_admin",
+            Kind::SaasUser => "saas_user",
             Kind::SecretInMetadata => "secret_in_metadata",
         }
     }
@@ -93,6 +96,7 @@ impl Kind {
                 | Kind::HostAccount
                 | Kind::HostAdmin
                 | Kind::SaasAdmin
+                | Kind::SaasUser
         )
     }
 }

@@ -41,6 +41,44 @@ pub fn redact_urls_in(text: &str) -> Cow<'_, str> {
 
 static URL_USERINFO: OnceLock<regex::Regex> = OnceLock::new();
 
+/// Removes every credential value a source holds (tokens, secret keys, session tokens)
+/// from text before it becomes an error or a log line, and hides URL userinfo. Shared by
+/// clones; `Debug` shows only a count.
+#[derive(Clone, Default)]
+pub struct Scrubber(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl std::fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map(|v| v.len()).unwrap_or(0);
+        write!(f, "Scrubber({n} secrets)")
+    }
+}
+
+impl Scrubber {
+    /// Remember a credential value. Very short values would redact ordinary words; real
+    /// secrets are long.
+    pub fn add(&self, secret: &str) {
+        if secret.len() >= 8 {
+            if let Ok(mut v) = self.0.lock() {
+                if !v.iter().any(|s| s == secret) {
+                    v.push(secret.to_string());
+                }
+            }
+        }
+    }
+    /// `text` without any credential value this scrubber holds, and with the userinfo of
+    /// every URL in it hidden.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = redact_urls_in(text).into_owned();
+        if let Ok(v) = self.0.lock() {
+            for s in v.iter() {
+                out = out.replace(s.as_str(), "[REDACTED]");
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

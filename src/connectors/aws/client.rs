@@ -23,7 +23,6 @@ use aws_sdk_iam::error::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -233,45 +232,19 @@ where
     }
 }
 
-/// Removes every credential value this process knows (secret keys, session tokens)
-/// from text before it becomes an error or a log line. `Debug` shows only a count.
-#[derive(Clone, Default)]
-pub struct Scrubber(Arc<Mutex<Vec<String>>>);
+pub use crate::model::scrub::Scrubber;
 
-impl fmt::Debug for Scrubber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.lock().map(|v| v.len()).unwrap_or(0);
-        write!(f, "Scrubber({n} secrets)")
-    }
+/// AWS credentials into a [`Scrubber`].
+pub trait ScrubAws {
+    fn add_credentials(&self, c: &aws_credential_types::Credentials);
 }
 
-impl Scrubber {
-    pub fn add(&self, secret: &str) {
-        // Very short values would redact ordinary words; real secrets are long.
-        if secret.len() >= 8 {
-            if let Ok(mut v) = self.0.lock() {
-                if !v.iter().any(|s| s == secret) {
-                    v.push(secret.to_string());
-                }
-            }
-        }
-    }
-    pub fn add_credentials(&self, c: &aws_credential_types::Credentials) {
+impl ScrubAws for Scrubber {
+    fn add_credentials(&self, c: &aws_credential_types::Credentials) {
         self.add(c.secret_access_key());
         if let Some(t) = c.session_token() {
             self.add(t);
         }
-    }
-    /// `text` without any credential value this process holds, and with the userinfo of
-    /// every URL in it hidden (an `endpoint_url` or proxy given as `https://user:pw@host`).
-    pub fn scrub(&self, text: &str) -> String {
-        let mut out = crate::model::scrub::redact_urls_in(text).into_owned();
-        if let Ok(v) = self.0.lock() {
-            for s in v.iter() {
-                out = out.replace(s.as_str(), "[REDACTED]");
-            }
-        }
-        out
     }
 }
 
@@ -1444,6 +1417,7 @@ async fn fetch_cloudtrail(c: &AccountClients) -> Vec<CloudTrailEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt;
 
     #[test]
     fn throttle_bodies_are_recognised_in_xml_and_json() {

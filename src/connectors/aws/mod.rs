@@ -433,25 +433,13 @@ impl Connector for AwsConnector {
 
     fn scan(&self, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Vec<Coverage> {
         let progress = ctx.progress;
-        let run = || -> Vec<Coverage> {
-            match tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt.block_on(self.scan_async(progress, sink)),
-                Err(e) => {
-                    let mut cov = Coverage::new(self.name());
-                    cov.fail(format!("cannot start the async runtime: {e}"));
-                    vec![cov]
-                }
-            }
-        };
-        // On a fresh thread, because a runtime cannot block inside another runtime and
-        // the caller may be running on one.
-        std::thread::scope(|s| s.spawn(run).join()).unwrap_or_else(|_| {
+        // On the process's one runtime; a panic in the crawl is recorded under this
+        // connector's name, never lost.
+        super::runtime::block_on(self.scan_async(progress, sink)).unwrap_or_else(|e| {
             let mut cov = Coverage::new(self.name());
-            cov.fail("aws connector panicked");
+            cov.fail(format!(
+                "aws connector {e}; nothing from it can be trusted as complete"
+            ));
             vec![cov]
         })
     }
