@@ -613,6 +613,14 @@ impl Compiled {
         if self.generic && looks_like_code_or_words(bytes) {
             return;
         }
+        if self.generic && has_marker_word(bytes) {
+            return;
+        }
+        // A quoted value followed by `:` is the next key of a JSON or YAML map
+        // (`"clientSecret":"client-secret","registrationExpiresAt":"1973-…"`), not a value.
+        if self.generic && quoted_key_follows(data, secret.1) {
+            return;
+        }
         // A key, token or secret is generated, never a name: a class, constant or header
         // name (`FileWebIdentityTokenLoader`, `Access-Control-Allow-Credentials`) or a
         // file path assigned to a `*_token`/`credentials` name is not one. (Passwords are
@@ -1559,13 +1567,61 @@ fn is_word_like_ident(seg: &[u8]) -> bool {
     if !seg.iter().any(u8::is_ascii_lowercase) || !seg.iter().any(u8::is_ascii_uppercase) {
         return digits_only_at_end(seg);
     }
-    // camelCase / PascalCase: every capital starts a hump of at least two lowercase letters.
-    let humps_ok = seg.windows(3).all(|w| {
-        !w[0].is_ascii_uppercase() || (w[1].is_ascii_lowercase() && w[2].is_ascii_lowercase())
-    }) && !seg[seg.len().saturating_sub(2)..]
-        .iter()
-        .any(u8::is_ascii_uppercase);
+    // camelCase / PascalCase: every capital starts a hump of at least two lowercase
+    // letters, or is one of the two-letter words names are made of (`registrationExpiresAt`,
+    // `ownerId`, `sortBy`, `accessTokenExpiresAtUtc`) ending the name or followed by the
+    // next hump.
+    let n = seg.len();
+    let humps_ok = (0..n).all(|i| {
+        if !seg[i].is_ascii_uppercase() {
+            return true;
+        }
+        let lower = |j: usize| seg.get(j).is_some_and(u8::is_ascii_lowercase);
+        if lower(i + 1) && lower(i + 2) {
+            return true;
+        }
+        lower(i + 1)
+            && !lower(i + 2)
+            && i + 2 <= n
+            && TWO_LETTER_HUMPS
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(&seg[i..i + 2]))
+    });
     humps_ok && digits_only_at_end(seg)
+}
+
+/// Whether the quoted value ending at `end` is followed by its closing quote and a `:`
+/// (not `://`): a map key.
+fn quoted_key_follows(data: &[u8], end: usize) -> bool {
+    let Some(&q) = data.get(end) else {
+        return false;
+    };
+    if q != b'"' && q != b'\'' {
+        return false;
+    }
+    let rest = &data[end + 1..data.len().min(end + 40)];
+    let mut i = 0;
+    while i < rest.len() && matches!(rest[i], b' ' | b'\t') {
+        i += 1;
+    }
+    rest.get(i) == Some(&b':') && rest.get(i + 1) != Some(&b'/')
+}
+
+/// Two-letter words that end or join the humps of a camelCase name.
+const TWO_LETTER_HUMPS: &[&[u8]] = &[
+    b"at", b"id", b"by", b"of", b"to", b"on", b"in", b"up", b"is", b"or", b"as", b"if", b"no",
+    b"ok", b"db", b"io", b"ui", b"os", b"ms", b"my", b"do", b"go", b"be", b"an", b"it",
+];
+
+/// A generic value spelled with a capitalised marker word (`IQoJb3JpZ2luSECRETTOKENMARKERzzz`,
+/// `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`): a stand-in a test or document wrote, not a
+/// generated secret (a random 16+ character token holds one of these by chance about once
+/// in a million).
+pub fn has_marker_word(secret: &[u8]) -> bool {
+    const MARKERS: &[&[u8]] = &[
+        b"MARKER", b"REDACTED", b"EXAMPLE", b"DUMMY", b"PLACEHOLDER", b"CHANGEME", b"NOTREAL",
+    ];
+    MARKERS.iter().any(|m| memmem::find(secret, m).is_some())
 }
 
 fn digits_only_at_end(seg: &[u8]) -> bool {
