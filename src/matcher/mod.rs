@@ -1521,8 +1521,8 @@ pub fn looks_like_resource_path(secret: &[u8]) -> bool {
 }
 
 /// Whether `after` (what a match holds after its secret, as `@host` in a URL) names a
-/// host reserved for documentation (RFC 2606): `example.com`, `example.org`,
-/// `example.net`, or a name under `.example` or `.invalid`.
+/// host reserved for documentation (RFC 2606) the way documentation writes it: the bare
+/// `example.com`, `example.org` or `example.net`, or any name under `.invalid`.
 fn names_documentation_host(after: &[u8]) -> bool {
     let Some(at) = after.iter().position(|&b| b == b'@') else {
         return false;
@@ -1539,10 +1539,13 @@ fn names_documentation_host(after: &[u8]) -> bool {
                 && host.ends_with(domain)
                 && host[host.len() - domain.len() - 1] == b'.'
     };
-    is_or_under(b"example.com")
-        || is_or_under(b"example.org")
-        || is_or_under(b"example.net")
-        || is_or_under(b"example")
+    // The bare documentation domains are what docs write (`user:pw@example.com`); a
+    // named host under one (`db.acme.example`, `pypi.example.org`) is how test estates
+    // and fixtures name real-looking systems, and is reported. `.invalid` never resolves.
+    host == b"example.com"
+        || host == b"example.org"
+        || host == b"example.net"
+        || host == b"example"
         || is_or_under(b"invalid")
 }
 
@@ -1953,7 +1956,9 @@ mod tests {
             b"Fk9uu6KLM+DvrSecretKey1"
         ));
         assert!(names_documentation_host(b"@example.com/x"));
-        assert!(names_documentation_host(b"@pypi.Example.ORG."));
+        assert!(names_documentation_host(b"@Example.ORG."));
+        assert!(!names_documentation_host(b"@pypi.example.org"));
+        assert!(!names_documentation_host(b"@db.acme.example:5432"));
         assert!(names_documentation_host(b"@db.invalid:5432"));
         assert!(!names_documentation_host(b"@example-corp.com"));
         assert!(!names_documentation_host(b"@notexample.com"));
