@@ -589,6 +589,10 @@ pub struct Coverage {
     /// being an error (an allowlist entry set aside for a path named explicitly).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// API sources: the errors above counted by class (`forbidden`, `rate_limited`, ...),
+    /// so a dashboard can tell a missing permission from an outage without parsing text.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub error_classes: BTreeMap<String, u64>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -606,7 +610,18 @@ impl Coverage {
             throttled: 0,
             bytes_scanned: 0,
             notes: Vec::new(),
+            error_classes: BTreeMap::new(),
         }
+    }
+    /// [`Coverage::error`] with its class counted in `error_classes`.
+    pub fn classed_error(&mut self, class: &str, msg: impl Into<String>) {
+        *self.error_classes.entry(class.to_string()).or_default() += 1;
+        self.error(msg);
+    }
+    /// [`Coverage::fail`] with its class counted in `error_classes`.
+    pub fn classed_fail(&mut self, class: &str, msg: impl Into<String>) {
+        *self.error_classes.entry(class.to_string()).or_default() += 1;
+        self.fail(msg);
     }
     /// Record an error: the source becomes `partial` (unless already `failed`). A URL's
     /// userinfo in `msg` is hidden ([`scrub::redact_urls_in`]).

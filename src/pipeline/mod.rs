@@ -86,9 +86,10 @@ pub fn collect(
                 Ok(Ok(cov)) => coverage.extend(cov),
                 Ok(Err(_)) | Err(_) => {
                     let mut cov = Coverage::new(name.clone());
-                    cov.fail(format!(
-                        "connector {name} crashed; its results are incomplete"
-                    ));
+                    cov.classed_fail(
+                        "panic",
+                        format!("connector {name} crashed; its results are incomplete"),
+                    );
                     coverage.push(cov);
                 }
             }

@@ -259,6 +259,12 @@ impl HttpStats {
 struct Gate {
     paused_until: Option<Instant>,
     next_slot: Option<Instant>,
+    /// When the answers of the last second arrived, to learn the server's rate.
+    recent_ok: std::collections::VecDeque<Instant>,
+    /// Requests per second learned from the first rate limit (90% of what the server
+    /// accepted in the second before it): after one `Retry-After`, the source paces
+    /// itself below the limit instead of running into it again.
+    learned_rate: Option<f64>,
 }
 
 /// A response with its body read.
@@ -630,6 +636,7 @@ impl HttpClient {
                 }
             }
             if (200..300).contains(&status) {
+                self.note_ok();
                 return Ok(r);
             }
             let message = short_body(&r.body);
@@ -646,6 +653,7 @@ impl HttpClient {
                         message,
                     });
                 }
+                self.learn_rate();
                 self.pause_for(wait);
                 self.inner.stats.retries.fetch_add(1, Ordering::Relaxed);
                 continue;
@@ -710,9 +718,48 @@ impl HttpClient {
         }
     }
 
+    fn note_ok(&self) {
+        let now = Instant::now();
+        let mut g = self.inner.gate.lock().unwrap_or_else(|p| p.into_inner());
+        g.recent_ok.push_back(now);
+        while g
+            .recent_ok
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1))
+        {
+            g.recent_ok.pop_front();
+        }
+    }
+
+    /// On a rate limit: pace at 90% of what the server accepted in the last second (the
+    /// lowest rate learned so far wins).
+    fn learn_rate(&self) {
+        let now = Instant::now();
+        let mut g = self.inner.gate.lock().unwrap_or_else(|p| p.into_inner());
+        let ok = g
+            .recent_ok
+            .iter()
+            .filter(|t| now.duration_since(**t) <= Duration::from_secs(1))
+            .count();
+        let r = (ok as f64 * 0.9).max(1.0);
+        g.learned_rate = Some(g.learned_rate.map_or(r, |l| l.min(r)));
+        g.recent_ok.clear();
+    }
+
+    /// Requests per second this source paces itself at, if any (configured or learned).
+    pub fn pace(&self) -> Option<f64> {
+        let g = self.inner.gate.lock().unwrap_or_else(|p| p.into_inner());
+        let conf = self.inner.settings.rate_per_sec;
+        match (conf > 0.0, g.learned_rate) {
+            (true, Some(l)) => Some(conf.min(l)),
+            (true, None) => Some(conf),
+            (false, l) => l,
+        }
+    }
+
     /// Wait for a pause to end and for this request's slot of the per-second budget.
     async fn wait_gate(&self) -> Result<(), HttpError> {
-        let rate = self.inner.settings.rate_per_sec;
+        let rate = self.pace().unwrap_or(0.0);
         let wait_until = {
             let mut g = self.inner.gate.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
