@@ -437,9 +437,10 @@ impl Connector for AwsConnector {
         // connector's name, never lost.
         super::runtime::block_on(self.scan_async(progress, sink)).unwrap_or_else(|e| {
             let mut cov = Coverage::new(self.name());
-            cov.fail(format!(
-                "aws connector {e}; nothing from it can be trusted as complete"
-            ));
+            cov.classed_fail(
+                "panic",
+                format!("aws connector {e}; nothing from it can be trusted as complete"),
+            );
             vec![cov]
         })
     }
