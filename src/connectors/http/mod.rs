@@ -527,7 +527,8 @@ impl HttpClient {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            self.wait_gate().await?;
+            // The slot is taken after the permit: a task queued for a permit while a
+            // pause or a pace began must not go out on a slot handed out before it.
             let _permit =
                 self.inner
                     .in_flight
@@ -537,6 +538,7 @@ impl HttpClient {
                         url: url.to_string(),
                         message: "the client was shut down".into(),
                     })?;
+            self.wait_gate().await?;
             let mut rb = self.inner.client.request(method.clone(), url);
             if !query.is_empty() {
                 rb = rb.query(query);
@@ -736,14 +738,21 @@ impl HttpClient {
     fn learn_rate(&self) {
         let now = Instant::now();
         let mut g = self.inner.gate.lock().unwrap_or_else(|p| p.into_inner());
+        // The other answers of the same burst (sent before the first 429 arrived) say
+        // nothing new: learn once per pause.
+        if g.paused_until.is_some_and(|p| p > now) {
+            return;
+        }
         let ok = g
             .recent_ok
             .iter()
             .filter(|t| now.duration_since(**t) <= Duration::from_secs(1))
             .count();
+        if ok == 0 {
+            return;
+        }
         let r = (ok as f64 * 0.9).max(1.0);
         g.learned_rate = Some(g.learned_rate.map_or(r, |l| l.min(r)));
-        g.recent_ok.clear();
     }
 
     /// Requests per second this source paces itself at, if any (configured or learned).
