@@ -984,3 +984,88 @@ fn a_corrupt_commit_a_missing_tree_or_a_bad_ref_keeps_everything_readable() {
     assert!(errors.contains(&tip), "{errors}");
     assert!(errors.contains("broken"), "{errors}");
 }
+
+/// Archives and binaries through the real binary: a token inside a jar, inside a tar.gz
+/// and compiled into a binary is found, each location names the archive and the entry,
+/// the ids are the same on a second run, and the token never reaches the findings file.
+#[test]
+fn secrets_inside_archives_and_binaries_are_found_with_archive_and_entry() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("release");
+    std::fs::create_dir_all(root.join("dist")).expect("mkdir");
+    let tok = token();
+    // dist/app.jar (a zip) with META-INF/app.properties.
+    {
+        let f = std::fs::File::create(root.join("dist/app.jar")).expect("create");
+        let mut z = zip::ZipWriter::new(f);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("META-INF/MANIFEST.MF", opts).expect("entry");
+        z.write_all(b"Manifest-Version: 1.0\n").expect("write");
+        z.start_file("META-INF/app.properties", opts).expect("entry");
+        z.write_all(format!("app.name=billing\ngithub.token={tok}\n").as_bytes())
+            .expect("write");
+        z.finish().expect("finish");
+    }
+    // backup.tar.gz with etc/app.env.
+    {
+        let f = std::fs::File::create(root.join("backup.tar.gz")).expect("create");
+        let gz = flate2::write::GzEncoder::new(f, flate2::Compression::default());
+        let mut t = tar::Builder::new(gz);
+        let body = format!("# app\n\nGITHUB_TOKEN={tok}\n");
+        let mut h = tar::Header::new_gnu();
+        h.set_size(body.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, "etc/app.env", body.as_bytes())
+            .expect("append");
+        t.into_inner().expect("tar").finish().expect("gzip");
+    }
+    // A binary with the token compiled in.
+    let mut bin = b"\x7fELF\x02\x01\x01\0\0\0\0\0".to_vec();
+    bin.extend(format!("\0\0token\0{tok}\0\0").as_bytes());
+    std::fs::write(root.join("dist/agent"), &bin).expect("write");
+
+    let run = || {
+        let out = tmp.path().join("f.json");
+        nhiscan()
+            .args([
+                "secrets",
+                root.to_str().expect("utf-8"),
+                "-o",
+                out.to_str().expect("utf-8"),
+                "--no-progress",
+            ])
+            .assert()
+            .code(1);
+        let text = std::fs::read_to_string(&out).expect("written");
+        assert!(!text.contains(&tok), "no raw token in the findings file");
+        serde_json::from_str::<Value>(&text).expect("json")
+    };
+    let v = run();
+    let mut paths: Vec<String> = Vec::new();
+    for f in v["findings"].as_array().expect("findings") {
+        paths.push(f["location"]["path"].as_str().unwrap_or("").to_string());
+        for o in f["other_locations"].as_array().into_iter().flatten() {
+            paths.push(o["path"].as_str().unwrap_or("").to_string());
+        }
+    }
+    let has = |suffix: &str| paths.iter().any(|p| p.ends_with(suffix));
+    assert!(has("dist/app.jar!/META-INF/app.properties"), "{paths:?}");
+    assert!(has("backup.tar.gz!/etc/app.env"), "{paths:?}");
+    assert!(has("dist/agent"), "{paths:?}");
+    let ids = |v: &Value| {
+        let mut ids: Vec<String> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["id"].as_str().expect("id").to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&v), ids(&run()), "the same ids on a second run");
+    let cov = &v["coverage"][0];
+    assert_eq!(cov["status"], "complete", "{cov}");
+}

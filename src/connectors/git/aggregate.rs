@@ -194,7 +194,7 @@ impl RepoAgg {
         }
         for k in self.keys.values_mut() {
             for (path, p) in k.paths.iter_mut() {
-                if p.first.is_none() && paths.contains(path) {
+                if p.first.is_none() && paths.contains(archive_path(path)) {
                     p.head_unread = true;
                 }
             }
@@ -216,6 +216,12 @@ impl RepoAgg {
             .filter_map(|((rule_id, sha), k)| build(view, &rule_id, &sha, k))
             .collect()
     }
+}
+
+/// The file an archive entry's location path (`dist/app.jar!/META-INF/x`) is in: what
+/// CODEOWNERS and the tracked-file lists name.
+fn archive_path(path: &str) -> &str {
+    path.split_once("!/").map_or(path, |(file, _)| file)
 }
 
 fn history_location(
@@ -425,7 +431,7 @@ fn build(view: &RepoView<'_>, rule_id: &str, sha: &str, k: KeyAgg) -> Option<Nhi
             }
         }
         for p in paths {
-            for h in co.hints_for(&p) {
+            for h in co.hints_for(archive_path(&p)) {
                 if !nhi.hints.contains(&h) {
                     nhi.hints.push(h);
                 }

@@ -1,6 +1,10 @@
-//! What to do with one buffer of file or blob content: decide whether it is worth
-//! scanning (binary, minified), run the matcher over it, and tie matches in the same
-//! buffer together for correlation. No I/O and no git here.
+//! The blob stage: what to do with one buffer of file or blob content, for the git
+//! connector (working tree and history) and the host connector alike. Text gets every
+//! rule (minified bundles the specific ones), binary content the specific (vendor-format)
+//! rules, an archive is opened and each entry goes through the stage again
+//! ([`super::archive`]); matches in the same buffer are tied together for correlation.
+//! Entry "hits" name their place inside the blob: `META-INF/app.properties`, nested
+//! `b.tar.gz!/c.env`, reported as `ARCHIVE!/ENTRY`. No file I/O and no git here.
 
 use crate::matcher::Matcher;
 use crate::model::SecretBytes;
@@ -8,8 +12,9 @@ use crate::rules::Rule;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-/// Why a buffer was not scanned, as counted in coverage.
-pub(crate) const SKIP_BINARY: &str = "binary";
+/// Why a buffer was not (fully) scanned, as counted in coverage. Binary content is
+/// scanned, with the specific rules only.
+pub(crate) const SKIP_BINARY: &str = "binary_specific_only";
 pub(crate) const SKIP_TOO_LARGE: &str = "too_large";
 pub(crate) const SKIP_ALLOWLISTED: &str = "allowlisted";
 
@@ -28,7 +33,7 @@ pub(crate) fn too_large_error(what: &str, size: u64, max: u64) -> String {
     )
 }
 
-fn human_size(n: u64) -> String {
+pub(crate) fn human_size(n: u64) -> String {
     const MIB: u64 = 1024 * 1024;
     if n >= MIB {
         let tenths = n * 10 / MIB;
@@ -103,6 +108,91 @@ pub(crate) struct Hit {
     pub line: u64,
     /// Correlation keys (`aws_access_key_id:AKIA...`): internal, never serialised.
     pub join_key: Option<String>,
+    /// Where inside an archive, when the blob is one: `META-INF/app.properties`, nested
+    /// `b.tar.gz!/c.env`; the line is the entry's.
+    pub entry: Option<String>,
+}
+
+impl Hit {
+    /// The location path of this hit in the blob at `path`: `path`, or `path!/ENTRY`.
+    pub(crate) fn path_in(&self, path: &std::sync::Arc<str>) -> std::sync::Arc<str> {
+        match &self.entry {
+            None => path.clone(),
+            Some(e) => format!("{path}!/{e}").into(),
+        }
+    }
+}
+
+/// Bounds on opening archives, per top-level blob.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ArchiveLimits {
+    /// Archives opened inside one another, the blob's own included (default 3).
+    pub max_depth: u32,
+    /// Bytes expanded (entries and decompressed streams, all levels; default 256 MiB).
+    pub max_total: u64,
+    /// Entries read, all levels (default 10,000).
+    pub max_entries: u64,
+    /// One entry's size: the file size limit.
+    pub max_entry: u64,
+    /// Expansion of one archive over its own size (beyond 16 MiB; default 250:1).
+    pub max_ratio: u64,
+}
+
+impl ArchiveLimits {
+    pub(crate) fn new(max_file_size: u64) -> Self {
+        ArchiveLimits {
+            max_depth: 3,
+            max_total: 256 * 1024 * 1024,
+            max_entries: 10_000,
+            max_entry: max_file_size,
+            max_ratio: 250,
+        }
+    }
+}
+
+/// What the blob stage made of one blob.
+#[derive(Default)]
+pub(crate) struct BlobScan {
+    pub hits: Vec<Hit>,
+    /// Bytes the matcher ran over (entries included).
+    pub bytes: u64,
+    /// Coverage counts by reason, one per occurrence.
+    pub skips: Vec<&'static str>,
+    /// Coverage notes: archive limits reached, entries that could not be opened.
+    pub notes: Vec<String>,
+    /// Coverage errors (the scan is partial): corrupt archives, text entries over the
+    /// size limit.
+    pub errors: Vec<String>,
+}
+
+impl BlobScan {
+    /// Record what was scanned, counted and noted in the git connector's tally.
+    pub(crate) fn record(&self, tally: &super::tally::Tally<'_>) {
+        tally.scanned(self.bytes);
+        tally.matched(self.hits.len());
+        for s in &self.skips {
+            tally.skip(s);
+        }
+        for n in &self.notes {
+            tally.note(n.clone());
+        }
+        for e in &self.errors {
+            tally.error(e.clone());
+        }
+    }
+}
+
+/// The blob stage: scan `data` (named `label` in coverage messages) and, if it is an
+/// archive, everything inside it within `limits`.
+pub(crate) fn scan_blob(
+    matcher: &Matcher,
+    label: &str,
+    data: &[u8],
+    limits: ArchiveLimits,
+) -> BlobScan {
+    let mut x = super::archive::Expander::new(matcher, limits);
+    x.visit(label, None, data, 0);
+    x.out
 }
 
 /// Scan a buffer and tie matches without a join key of their own to the nearest match
@@ -125,7 +215,7 @@ pub(crate) fn scan(matcher: &Matcher, data: &[u8]) -> Vec<Hit> {
     }
 }
 
-fn hits_of(matches: Vec<crate::matcher::Match>) -> Vec<Hit> {
+pub(crate) fn hits_of(matches: Vec<crate::matcher::Match>) -> Vec<Hit> {
     if matches.is_empty() {
         return Vec::new();
     }
@@ -164,6 +254,7 @@ fn hits_of(matches: Vec<crate::matcher::Match>) -> Vec<Hit> {
                 secret: m.secret.clone(),
                 line: m.line,
                 join_key,
+                entry: None,
             }
         })
         .collect()

@@ -14,7 +14,7 @@
 
 use super::aggregate::{CommitInfo, RepoAgg};
 use super::codeowners::{Codeowners, CODEOWNERS_PATHS};
-use super::content::{self, SKIP_ALLOWLISTED, SKIP_BINARY, SKIP_TOO_LARGE};
+use super::content::{self, SKIP_ALLOWLISTED, SKIP_TOO_LARGE};
 use super::integrity::Integrity;
 use super::tally::Tally;
 use crate::connectors::{PathAllowlist, ScanContext, Verdict};
@@ -957,15 +957,17 @@ fn scan_batch(shared: &Shared<'_, '_>, jobs: Vec<BlobJob>) {
         if shared.head.contains_key(&job.oid) {
             head_read.push(job.oid);
         }
-        let data = content::as_utf8_text(obj.data());
-        if content::is_binary(&data) {
-            shared.tally.skip(SKIP_BINARY);
-            continue;
+        let label = shared.order.get(job.commit as usize).map_or_else(
+            || format!("blob {} ({})", job.oid, job.path),
+            |(c, _)| format!("blob {} ({} in commit {c})", job.oid, job.path),
+        );
+        let limits = content::ArchiveLimits::new(shared.max);
+        let mut scan = content::scan_blob(shared.matcher, &label, obj.data(), limits);
+        for e in std::mem::take(&mut scan.errors) {
+            shared.errs.error(e);
         }
-        shared.tally.scanned(data.len() as u64);
-        let hits = content::scan(shared.matcher, &data);
-        shared.tally.matched(hits.len());
-        for hit in hits {
+        scan.record(shared.tally);
+        for hit in scan.hits {
             found.push((hit, job.oid, job.commit, job.path.clone()));
         }
     }
@@ -980,7 +982,14 @@ fn scan_batch(shared: &Shared<'_, '_>, jobs: Vec<BlobJob>) {
         let mut agg = shared.agg.lock().unwrap_or_else(|e| e.into_inner());
         for (hit, oid, commit, path) in found {
             let head_paths = shared.head.get(&oid).map_or(&[][..], |v| &v[..]);
-            agg.add_history(hit, commit, &path, head_paths);
+            if hit.entry.is_some() {
+                // Inside an archive: the entry's place in each path the blob has.
+                let at = hit.path_in(&path);
+                let head: Vec<Arc<str>> = head_paths.iter().map(|p| hit.path_in(p)).collect();
+                agg.add_history(hit, commit, &at, &head);
+            } else {
+                agg.add_history(hit, commit, &path, head_paths);
+            }
         }
     }
 }

@@ -9,9 +9,10 @@
 //! Like every connector it knows nothing about people and never writes to what it reads.
 
 mod aggregate;
+mod archive;
 mod clean;
 mod codeowners;
-mod content;
+pub(crate) mod content;
 mod history;
 mod integrity;
 mod tally;
@@ -102,7 +103,8 @@ impl Connector for GitConnector {
             let Some(agg) = agg else { continue };
             let path: Arc<str> = f.rel.into();
             for hit in f.hits {
-                agg.add_present(hit, path.clone(), true);
+                let at = hit.path_in(&path);
+                agg.add_present(hit, at, true);
             }
         }
 
@@ -163,7 +165,8 @@ impl Connector for GitConnector {
                     }
                     let path: Arc<str> = d.rel.as_str().into();
                     for hit in walk::scan_deferred(&d, ctx, &tally) {
-                        agg.add_unread_head(hit, path.clone());
+                        let at = hit.path_in(&path);
+                        agg.add_unread_head(hit, at);
                     }
                 }
                 agg.mark_head_unread(&meta.head_unread);

@@ -383,8 +383,10 @@ fn branch_only_secret_and_secrets_mode() {
     assert!(n.shared_hints.is_none(), "no contributors in secrets mode");
 }
 
+/// Binary content is scanned with the specific rules only (a key compiled into a tool is
+/// found, and counted as `binary_specific_only`); text over the size limit is a hole.
 #[test]
-fn binary_and_oversized_files_are_skipped_and_counted() {
+fn binary_files_get_specific_rules_and_oversized_ones_are_counted() {
     let tmp = tempfile::tempdir().unwrap();
     let r = Repo::init(tmp.path(), "svc");
     let mut bin = b"\x7fELF\0\0\0".to_vec();
@@ -407,13 +409,18 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
         limits,
         &PathAllowlist::default(),
     );
-    assert!(
-        s.nhis.is_empty(),
-        "{:?}",
-        s.nhis.iter().map(|n| &n.resource).collect::<Vec<_>>()
+    // The token in the binary, committed at bin/tool and copied untracked to bin/tool2:
+    // one secret. The oversized text was not read.
+    assert_eq!(
+        s.nhis.iter().map(|n| &n.resource).collect::<Vec<_>>(),
+        ["svc:bin/tool:1"]
     );
+    let n = &s.nhis[0];
+    assert_eq!(n.rule.as_deref(), Some("nhi.github.pat-classic.1"));
+    assert!(n.other_locations.iter().any(|l| l.path == "bin/tool2"));
     // Committed ones once (history), untracked ones once (files).
-    assert_eq!(s.cov.skipped.get("binary"), Some(&2));
+    assert_eq!(s.cov.skipped.get("binary_specific_only"), Some(&2));
+    assert_eq!(s.cov.skipped.get("binary"), None);
     assert_eq!(s.cov.skipped.get("too_large"), Some(&2));
     // Text that was not scanned is a hole in the scan: one error each, naming it.
     assert_eq!(s.cov.status, CoverageStatus::Partial);
@@ -894,4 +901,81 @@ fn repository_names_come_from_the_origin_url_in_every_form() {
     ] {
         assert_eq!(super::remote_url_name(url).as_deref(), want, "{url}");
     }
+}
+
+/// A zip built here (`zip` writer): `entries` deflated.
+fn zip_bytes(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// Issue 12: a key inside a committed jar is found in history (introducing commit and
+/// author, location `JAR!/ENTRY`, the entry's line) and, while the jar is checked out,
+/// as present; the same key in a second, untracked copy is another location.
+#[test]
+fn secrets_inside_archives_are_found_in_history_and_working_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(tmp.path(), "svc");
+    let props = format!("# app\nname=svc\naws.key={}\n", akia());
+    let jar = zip_bytes(&[
+        ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+        ("META-INF/app.properties", props.as_bytes()),
+    ]);
+    r.write("dist/app.jar", &jar);
+    let c = r.commit(&ALICE, "add jar");
+    r.write("copy/app.jar", &jar);
+
+    let s = scan(&r.path);
+    assert!(s.cov.is_complete(), "{:?}", s.cov.errors);
+    assert_eq!(
+        s.nhis.len(),
+        1,
+        "{:?}",
+        s.nhis.iter().map(|n| &n.resource).collect::<Vec<_>>()
+    );
+    let n = &s.nhis[0];
+    assert_eq!(n.rule.as_deref(), Some("nhi.aws.access-key-id.1"));
+    let l = loc(n);
+    assert_eq!(l.path, "dist/app.jar!/META-INF/app.properties");
+    assert_eq!(l.line, 3);
+    assert_eq!(l.commit.as_deref(), Some(c.as_str()));
+    assert_eq!(l.author_email.as_deref(), Some("alice@acme.example"));
+    assert!(l.in_head);
+    assert_eq!(
+        n.resource,
+        format!("svc@{c}:dist/app.jar!/META-INF/app.properties:3").replace(&format!("@{c}"), ""),
+        "{}",
+        n.resource
+    );
+    assert!(
+        n.other_locations
+            .iter()
+            .any(|o| o.path == "copy/app.jar!/META-INF/app.properties"),
+        "{:?}",
+        n.other_locations
+    );
+    assert!(
+        !s.cov.skipped.contains_key("binary_specific_only"),
+        "{:?}",
+        s.cov.skipped
+    );
+
+    // Deleted: still found, from history alone.
+    r.rm("dist/app.jar");
+    std::fs::remove_file(r.path.join("copy/app.jar")).unwrap();
+    let d = r.commit(&BOB, "drop jar");
+    assert_ne!(c, d);
+    let s = scan(&r.path);
+    assert_eq!(s.nhis.len(), 1);
+    let l = loc(&s.nhis[0]);
+    assert_eq!(l.path, "dist/app.jar!/META-INF/app.properties");
+    assert_eq!(l.commit.as_deref(), Some(c.as_str()));
+    assert!(!l.in_head);
 }

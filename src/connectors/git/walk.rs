@@ -7,7 +7,7 @@
 //! [`super::history`]. Symlinks are never followed, so there are no loops.
 
 use super::clean::{self, CleanFiles, StatSig};
-use super::content::{self, Hit, SKIP_ALLOWLISTED, SKIP_BINARY, SKIP_TOO_LARGE};
+use super::content::{self, Hit, SKIP_ALLOWLISTED, SKIP_TOO_LARGE};
 use super::tally::Tally;
 use crate::connectors::allowlist::named_prefix;
 use crate::connectors::{ScanContext, Verdict};
@@ -607,15 +607,10 @@ fn read_and_scan(
             return Scanned::Hits(Vec::new());
         }
     };
-    let data = content::as_utf8_text(&data);
-    if content::is_binary(&data) {
-        tally.skip(SKIP_BINARY);
-        return Scanned::Hits(Vec::new());
-    }
-    tally.scanned(data.len() as u64);
-    let hits = content::scan(ctx.matcher, &data);
-    tally.matched(hits.len());
-    Scanned::Hits(hits)
+    let limits = content::ArchiveLimits::new(ctx.limits.max_file_size);
+    let scan = content::scan_blob(ctx.matcher, &path.display().to_string(), &data, limits);
+    scan.record(tally);
+    Scanned::Hits(scan.hits)
 }
 
 /// Read a [`Deferred`] file from disk after all (the history scan could not read its

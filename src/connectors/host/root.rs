@@ -11,6 +11,7 @@ use super::keys::{self, AuthorizedKey};
 use super::sshd;
 use super::sudoers::{self, SudoGrant, Sudoers};
 use super::ConfigSource;
+use crate::connectors::git::content;
 use crate::connectors::{ScanContext, Sink};
 use crate::model::{Coverage, Evidence, Kind, Location, Nhi, NhiStatus, OwnerHint, Signal};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -784,17 +785,28 @@ impl<'a> RootScan<'a> {
         let Some(data) = self.read(path) else {
             return;
         };
-        if data.iter().take(8192).any(|b| *b == 0) {
-            self.cov.skip("binary");
-            return;
+        // The blob stage the git connector uses: UTF-16 text decoded, binary content with
+        // the specific rules, archives opened (entries located as `FILE!/ENTRY`).
+        let limits = content::ArchiveLimits::new(self.ctx.limits.max_file_size);
+        let scan = content::scan_blob(self.ctx.matcher, path, &data, limits);
+        for r in &scan.skips {
+            self.cov.skip(r);
+        }
+        for n in scan.notes {
+            if !self.cov.notes.contains(&n) {
+                self.cov.notes.push(n);
+            }
+        }
+        for e in scan.errors {
+            self.cov.error(format!("{}: {e}", self.connector));
         }
         let system_cron = path == "/etc/crontab" || path.starts_with("/etc/cron.d/");
         let is_user_crontab = path.starts_with("/var/spool/cron/");
         // Group repeated sightings of one secret in the file into one NHI.
-        let mut groups: BTreeMap<(String, String), Vec<crate::matcher::Match>> = BTreeMap::new();
+        let mut groups: BTreeMap<(String, String), Vec<content::Hit>> = BTreeMap::new();
         let mut order: Vec<(String, String)> = Vec::new();
-        for m in self.ctx.matcher.scan(&data) {
-            let key = (m.rule.id.clone(), m.secret.sha256_hex());
+        for m in scan.hits {
+            let key = (m.rule.id.clone(), m.sha256.clone());
             if !groups.contains_key(&key) {
                 order.push(key.clone());
             }
@@ -807,7 +819,10 @@ impl<'a> RootScan<'a> {
             let Some(first) = ms.first() else { continue };
             let rule = &first.rule;
             let locations = ms.iter().map(|m| Location {
-                path: path.to_string(),
+                path: m
+                    .entry
+                    .as_ref()
+                    .map_or_else(|| path.to_string(), |e| format!("{path}!/{e}")),
                 line: m.line,
                 in_head: true,
                 ..Default::default()
@@ -827,11 +842,15 @@ impl<'a> RootScan<'a> {
                 }
                 continue;
             }
-            let resource = format!("{}:{path}:{}", self.host, first.line);
+            let at = first
+                .entry
+                .as_ref()
+                .map_or_else(|| path.to_string(), |e| format!("{path}!/{e}"));
+            let resource = format!("{}:{at}:{}", self.host, first.line);
             let place = if is_user_crontab {
                 format!("crontab of {}", owner.unwrap_or("?"))
             } else {
-                path.to_string()
+                at
             };
             let title = format!("{} in {place} on {}", rule.name, self.host);
             let mut n = Nhi::new(&self.connector, Kind::SecretOnHost, resource, title);
@@ -841,9 +860,12 @@ impl<'a> RootScan<'a> {
             n.location = locations.next();
             n.other_locations = locations.collect();
             n.fingerprint_basis = Some(format!("{}\0{}", self.host, key.1));
-            if let Some(jk) = &rule.join_key {
-                n.join_keys
-                    .push(crate::model::join_key(jk, first.secret.expose()));
+            for m in &ms {
+                if let Some(jk) = &m.join_key {
+                    if !n.join_keys.contains(jk) {
+                        n.join_keys.push(jk.clone());
+                    }
+                }
             }
             n.attributes.insert("file".into(), path.to_string());
             n.attributes
@@ -877,7 +899,7 @@ impl<'a> RootScan<'a> {
         path: &str,
         owner: Option<&str>,
         data: &[u8],
-        ms: &[crate::matcher::Match],
+        ms: &[content::Hit],
         is_user_crontab: bool,
         system_cron: bool,
     ) -> Vec<OwnerHint> {
@@ -900,7 +922,8 @@ impl<'a> RootScan<'a> {
             users.push((o.to_string(), why));
         }
         if system_cron {
-            for m in ms {
+            // Lines of an archive entry are not the crontab's.
+            for m in ms.iter().filter(|m| m.entry.is_none()) {
                 if let Some(u) = system_cron_user(data, m.line) {
                     let why = format!("{path} line {} runs as {u} with this credential", m.line);
                     if !users.iter().any(|(x, _)| *x == u) {
