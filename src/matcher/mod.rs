@@ -1622,7 +1622,13 @@ const TWO_LETTER_HUMPS: &[&[u8]] = &[
 /// in a million).
 pub fn has_marker_word(secret: &[u8]) -> bool {
     const MARKERS: &[&[u8]] = &[
-        b"MARKER", b"REDACTED", b"EXAMPLE", b"DUMMY", b"PLACEHOLDER", b"CHANGEME", b"NOTREAL",
+        b"MARKER",
+        b"REDACTED",
+        b"EXAMPLE",
+        b"DUMMY",
+        b"PLACEHOLDER",
+        b"CHANGEME",
+        b"NOTREAL",
     ];
     MARKERS.iter().any(|m| memmem::find(secret, m).is_some())
 }

@@ -5,7 +5,10 @@
 //! fingerprint, to that key in a host's `authorized_keys`: the host key gains the IAM
 //! user (and that user's owner signals) as its owner, so a key with no comment on a host
 //! is still attributed. One key listed in several `authorized_keys` files (other accounts,
-//! other hosts) carries its holder to each of them. Pure: reshapes records, reads nothing.
+//! other hosts) carries its holder to each of them. A GitHub user's public key, deploy
+//! key or SSO-authorized SSH key joins a host key by fingerprint the same way: the GitHub
+//! login becomes a holder (`has_access`) of the host key. Pure: reshapes records, reads
+//! nothing.
 
 use crate::model::{Evidence, Kind, Nhi, OwnerHint, Signal};
 use std::collections::HashMap;
@@ -60,6 +63,27 @@ pub fn correlate(items: &mut [Nhi]) {
     ssh_pairs.dedup();
     for (host, iam) in ssh_pairs {
         join_ssh_key(items, host, iam);
+    }
+    // A GitHub user's public key, a deploy key or an SSO-authorized SSH key with the
+    // fingerprint of a host's authorized key.
+    let mut gh_pairs: Vec<(usize, usize)> = Vec::new();
+    for idxs in by_key.values() {
+        for &host in idxs
+            .iter()
+            .filter(|&&i| items[i].kind == Kind::SshAuthorizedKey)
+        {
+            for &gh in idxs
+                .iter()
+                .filter(|&&i| is_github_key_holder(items[i].kind))
+            {
+                gh_pairs.push((host, gh));
+            }
+        }
+    }
+    gh_pairs.sort_unstable();
+    gh_pairs.dedup();
+    for (host, gh) in gh_pairs {
+        join_github_key(items, host, gh);
     }
     // One key listed for several accounts or hosts: whoever holds it (its comment, the
     // account whose own file lists it, its IAM user) can log in at every one of them.
@@ -185,6 +209,94 @@ fn join_ssh_key(items: &mut [Nhi], host: usize, iam: usize) {
         }
     }
     append_attr(&mut items[iam], "authorized_on", &host_resource);
+}
+
+/// GitHub records that carry an SSH public key's fingerprint as a join key: a member's
+/// (or outside collaborator's) public keys (`/users/{login}/keys`), a deploy key, a
+/// SAML-authorized SSH key.
+fn is_github_key_holder(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::GithubMember
+            | Kind::GithubOutsideCollaborator
+            | Kind::GithubDeployKey
+            | Kind::GithubCredentialAuthorization
+    )
+}
+
+/// The host key `host` has the fingerprint of the GitHub record `gh`: whoever the GitHub
+/// record names (the account itself, the deploy key's `added_by`, the member who
+/// authorized the key) holds the private half, so they can log in on the host
+/// (`Access`), even when the key has no comment. The GitHub record learns where the key
+/// grants login; a deploy key also gains the host key's holders (its comment, the account
+/// whose own file lists it) as access, since they hold the key that writes to the
+/// repository.
+fn join_github_key(items: &mut [Nhi], host: usize, gh: usize) {
+    let (gh_hints, gh_resource, gh_title, gh_kind) = {
+        let r = &items[gh];
+        let hints: Vec<OwnerHint> = r
+            .hints
+            .iter()
+            .filter(|h| {
+                matches!(
+                    h.signal,
+                    Signal::Account | Signal::CreatorField | Signal::AuditEvent
+                )
+            })
+            .cloned()
+            .collect();
+        (hints, r.resource.clone(), r.title.clone(), r.kind)
+    };
+    let (host_resource, host_holders) = {
+        let h = &items[host];
+        let holders: Vec<OwnerHint> = h
+            .hints
+            .iter()
+            .filter(|x| matches!(x.signal, Signal::KeyComment | Signal::OwnerTag))
+            .cloned()
+            .collect();
+        (h.resource.clone(), holders)
+    };
+    {
+        let h = &mut items[host];
+        append_attr(h, "github_key", &gh_resource);
+        for hint in gh_hints {
+            let what = if gh_kind == Kind::GithubDeployKey {
+                "the deploy key"
+            } else {
+                "a GitHub SSH key of"
+            };
+            let detail = format!(
+                "same key (fingerprint) as {what} {gh_title}: {}",
+                hint.evidence.detail
+            );
+            let new = OwnerHint::new(
+                hint.identifier,
+                Signal::Access,
+                Evidence::new(hint.evidence.source, detail),
+            );
+            if !h.hints.contains(&new) {
+                h.hints.push(new);
+            }
+        }
+    }
+    let g = &mut items[gh];
+    append_attr(g, "authorized_on", &host_resource);
+    if gh_kind == Kind::GithubDeployKey {
+        for hint in host_holders {
+            let new = OwnerHint::new(
+                hint.identifier,
+                Signal::Access,
+                Evidence::new(
+                    hint.evidence.source,
+                    format!("same key as {host_resource}: {}", hint.evidence.detail),
+                ),
+            );
+            if !g.hints.contains(&new) {
+                g.hints.push(new);
+            }
+        }
+    }
 }
 
 /// The same public key in several `authorized_keys` entries (`group`): each entry gains,
@@ -345,6 +457,45 @@ mod tests {
             Some(format!("web-1:deploy#{fp}").as_str())
         );
         assert!(items[2].hints.is_empty());
+    }
+
+    #[test]
+    fn github_user_key_gives_its_login_access_to_the_host_key() {
+        let fp = "SHA256:fakeFingerprintForATestOnly2222222222222222";
+        let mut member = Nhi::new(
+            "github:acme",
+            Kind::GithubMember,
+            "acme#member:jdoe",
+            "GitHub org acme member jdoe",
+        );
+        member.join_keys.push(ssh_key_join(fp));
+        member.hints.push(OwnerHint::new(
+            "github:jdoe",
+            Signal::Account,
+            Evidence::new("github:api", "jdoe is a member of acme"),
+        ));
+        let mut host = Nhi::new(
+            "host:web-1",
+            Kind::SshAuthorizedKey,
+            format!("web-1:deploy#{fp}"),
+            "SSH key grants login as deploy on web-1",
+        );
+        host.attributes.insert("fingerprint".into(), fp.into());
+        let mut items = vec![member, host];
+        correlate(&mut items);
+        correlate(&mut items); // idempotent
+        let h = &items[1];
+        assert_eq!(h.hints.len(), 1, "{:#?}", h.hints);
+        assert_eq!(h.hints[0].identifier, "github:jdoe");
+        assert_eq!(h.hints[0].signal, Signal::Access);
+        assert_eq!(
+            h.attributes.get("github_key").map(String::as_str),
+            Some("acme#member:jdoe")
+        );
+        assert_eq!(
+            items[0].attributes.get("authorized_on").map(String::as_str),
+            Some(format!("web-1:deploy#{fp}").as_str())
+        );
     }
 
     #[test]

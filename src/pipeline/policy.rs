@@ -567,7 +567,13 @@ pub fn base_severity(nhi: &Nhi) -> Severity {
     let active = nhi.status == NhiStatus::Active;
     let inactive = nhi.status == NhiStatus::Inactive;
     let mut sev = match nhi.kind {
-        Kind::AwsIamUser => {
+        // An org membership or outside collaboration (an owner is privileged: raised to
+        // critical below).
+        // An IdP or SaaS account still enabled signs in the same way.
+        Kind::AwsIamUser
+        | Kind::GithubMember
+        | Kind::GithubOutsideCollaborator
+        | Kind::SaasUser => {
             if active {
                 High
             } else {
@@ -773,6 +779,21 @@ pub fn remediation(nhi: &Nhi, relation: Option<Relation>, to: Option<&str>) -> R
                 nhi.resource
             ),
         ),
+        (Kind::GithubMember | Kind::GithubOutsideCollaborator, Some(Relation::Is)) => (
+            Action::Disable,
+            format!(
+                "Re-key or transfer the deploy keys and repositories this person holds first, then remove {} from the organization (or cancel the invitation); removal also ends their SSO-authorized tokens' access to it.",
+                nhi.resource
+            ),
+        ),
+        (Kind::SaasUser | Kind::SaasAdmin, Some(Relation::Is)) => (
+            Action::Disable,
+            format!(
+                "Deactivate {} in {} now (suspend or deactivate the user, which also ends its sessions; then revoke the API tokens and OAuth grants it issued), remove its admin roles, then delete it after the retention period; hand over what it owns to {to}.",
+                nhi.resource,
+                nhi.connector.strip_prefix("saas:").unwrap_or(&nhi.connector)
+            ),
+        ),
         (k, Some(Relation::Is)) if k.is_account() => (
             Action::Disable,
             format!(
@@ -786,6 +807,22 @@ pub fn remediation(nhi: &Nhi, relation: Option<Relation>, to: Option<&str>) -> R
                 "Remove the key {} from {}'s authorized_keys, then check the account's login history.",
                 nhi.resource.rsplit('#').next().unwrap_or(&nhi.resource),
                 nhi.attributes.get("account").map_or("the account", String::as_str)
+            ),
+        ),
+        // Deleting a leaver's PAT or OAuth token also deletes the deploy keys created with
+        // it: re-key or transfer the deploy keys first.
+        (Kind::GithubDeployKey, Some(Relation::Created)) => (
+            Action::Rotate,
+            format!(
+                "Re-key {} first, before revoking the leaver's GitHub tokens (deleting the PAT or OAuth token it was added with also deletes the key and breaks its deployment): add a new deploy key held by {to}, move the deployment to it, then delete the old key.",
+                nhi.resource
+            ),
+        ),
+        (Kind::GithubPat | Kind::GithubCredentialAuthorization, Some(Relation::Created)) => (
+            Action::Revoke,
+            format!(
+                "Re-key or transfer the deploy keys this person added first (revoking a token deletes the deploy keys created with it), then revoke {} (org settings: personal access tokens / SAML SSO credentials) and check its last use.",
+                nhi.resource
             ),
         ),
         (k, Some(Relation::HasAccess)) if is_revocable_credential(k) => (

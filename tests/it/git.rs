@@ -1003,7 +1003,8 @@ fn secrets_inside_archives_and_binaries_are_found_with_archive_and_entry() {
             .compression_method(zip::CompressionMethod::Deflated);
         z.start_file("META-INF/MANIFEST.MF", opts).expect("entry");
         z.write_all(b"Manifest-Version: 1.0\n").expect("write");
-        z.start_file("META-INF/app.properties", opts).expect("entry");
+        z.start_file("META-INF/app.properties", opts)
+            .expect("entry");
         z.write_all(format!("app.name=billing\ngithub.token={tok}\n").as_bytes())
             .expect("write");
         z.finish().expect("finish");

@@ -281,6 +281,7 @@ impl<'m> Expander<'m> {
 
     /// Read one entry whole (at most the per-entry limit) and visit it; `false` when a
     /// limit stopped the archive.
+    #[allow(clippy::too_many_arguments)]
     fn entry<R: Read>(
         &mut self,
         mut reader: R,
@@ -385,6 +386,7 @@ impl<'m> Expander<'m> {
     }
 
     /// A tar stream out of `reader` (`len` bytes before decompression).
+    #[allow(clippy::explicit_counter_loop)]
     fn tar<R: Read>(
         &mut self,
         label: &str,

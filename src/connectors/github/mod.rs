@@ -1,29 +1,860 @@
 //! The `github` connector: an organization's members, outside collaborators, invitations,
 //! deploy keys, fine-grained PATs, SSO credential authorizations, webhooks, app
 //! installations and Actions secrets, over the shared HTTP layer ([`super::http`]).
+//!
+//! Split: [`api`] holds the serde types (after GitHub's REST description), [`transform`]
+//! turns them into NHIs (pure), [`app`] signs GitHub App JWTs, and this module crawls and
+//! turns faults into coverage. Read-only: every call is a GET, except the GraphQL query
+//! (POST, reads) and the App's installation-token exchange.
+//!
+//! Error policy: an endpoint that does not exist on the org's plan (credential
+//! authorizations and SAML without Enterprise Cloud) is a coverage note; data that exists
+//! but the credential cannot read (403) is a coverage error naming what grants it
+//! (`partial`, exit 3); a 401 or an unreadable member list is `failed`.
 
-use super::{Connector, Unsupported};
+pub mod api;
+pub mod app;
+pub mod transform;
+
+#[cfg(test)]
+mod tests;
+
+use super::http::{Auth, HttpClient, HttpError, HttpSettings, Pagination, Secret};
+use super::{Connector, ScanContext, Sink};
+use crate::model::{Coverage, Nhi};
+use api::*;
 use serde::Deserialize;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// `[[connector]] type = "github"`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GithubConfig {
-    /// The organization; findings would appear as `github:ORG`.
+    /// The organization; findings appear as `github:ORG`.
     pub org: String,
+    /// A label for the progress display; findings and coverage stay `github:ORG`.
     #[serde(default)]
     pub name: Option<String>,
-    /// GitHub Enterprise Server or an emulator.
+    /// GitHub Enterprise Server (`https://HOST/api/v3`) or an emulator.
     #[serde(default)]
     pub api_url: Option<String>,
-    /// The environment variable holding the token (never the token itself).
+    /// The environment variable holding a token (never the token itself).
     #[serde(default)]
     pub token_env: Option<String>,
+    /// GitHub App authentication: the App's id ...
+    #[serde(default)]
+    pub app_id: Option<u64>,
+    /// ... its installation on the org ...
+    #[serde(default)]
+    pub installation_id: Option<u64>,
+    /// ... and its private key: a PEM file (relative to the config file) ...
+    #[serde(default)]
+    pub private_key_path: Option<PathBuf>,
+    /// ... or an environment variable holding the PEM.
+    #[serde(default)]
+    pub private_key_env: Option<String>,
+    /// Only these repositories (names without the org); default every repository.
+    #[serde(default)]
+    pub repos: Vec<String>,
+    /// Requests in flight at once. Default 8; GitHub allows at most 100.
+    #[serde(default)]
+    pub max_in_flight: Option<usize>,
+    /// Repositories crawled at once. Default 8.
+    #[serde(default)]
+    pub repo_concurrency: Option<usize>,
+    /// Read members' public SSH keys (`/users/{login}/keys`) to join host
+    /// `authorized_keys` by fingerprint. Default true.
+    #[serde(default)]
+    pub user_keys: Option<bool>,
+    /// The first retry wait in milliseconds (doubles per retry). Default 1000; tests
+    /// lower it.
+    #[serde(default)]
+    pub backoff_floor_ms: Option<u64>,
+    /// Clone and scan the org's code. Not in this version: `true` is recorded as a
+    /// coverage error so the gap is visible.
+    #[serde(default)]
+    pub scan_code: Option<bool>,
+}
+
+/// How the connector authenticates, resolved from the config (secrets read at scan time).
+#[derive(Debug, Clone)]
+enum Credential {
+    Token {
+        env: String,
+    },
+    App {
+        app_id: u64,
+        installation_id: u64,
+        key: KeySource,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum KeySource {
+    Path(PathBuf),
+    Env(String),
+}
+
+pub struct GithubConnector {
+    cfg: GithubConfig,
+    org: String,
+    api_url: String,
+    credential: Credential,
 }
 
 /// The connector for a config entry.
 pub fn build(c: &GithubConfig, base: &Path) -> anyhow::Result<Box<dyn Connector>> {
-    let _ = base;
-    Ok(Box::new(Unsupported::github(c)))
+    Ok(Box::new(GithubConnector::new(c, base)?))
+}
+
+const PREFIX: &str = "[[connector]] type = \"github\"";
+
+impl GithubConnector {
+    pub fn new(c: &GithubConfig, base: &Path) -> anyhow::Result<Self> {
+        let org = c.org.trim().to_string();
+        if org.is_empty() || org.contains('/') || org.contains(char::is_whitespace) {
+            anyhow::bail!(
+                "{PREFIX}: org must be an organization login such as \"acme\", got {:?}",
+                c.org
+            );
+        }
+        let api_url = c
+            .api_url
+            .clone()
+            .unwrap_or_else(|| "https://api.github.com".into());
+        if !(api_url.starts_with("http://") || api_url.starts_with("https://")) {
+            anyhow::bail!(
+                "{PREFIX} (org {org}): api_url must be an http:// or https:// URL, got {api_url:?}"
+            );
+        }
+        let app_keys = c.app_id.is_some()
+            || c.installation_id.is_some()
+            || c.private_key_path.is_some()
+            || c.private_key_env.is_some();
+        let credential = match (&c.token_env, app_keys) {
+            (Some(_), true) => anyhow::bail!(
+                "{PREFIX} (org {org}): token_env and GitHub App keys (app_id, installation_id, private_key_path/private_key_env) \
+                 are both set; use one or the other"
+            ),
+            (Some(env), false) => {
+                if env.trim().is_empty() {
+                    anyhow::bail!("{PREFIX} (org {org}): token_env is empty; name the environment variable holding the token");
+                }
+                Credential::Token { env: env.trim().to_string() }
+            }
+            (None, true) => {
+                let Some(app_id) = c.app_id else {
+                    anyhow::bail!("{PREFIX} (org {org}): app_id is missing (GitHub App authentication needs app_id, installation_id and private_key_path or private_key_env)");
+                };
+                let Some(installation_id) = c.installation_id else {
+                    anyhow::bail!("{PREFIX} (org {org}): installation_id is missing (GitHub App authentication needs app_id, installation_id and private_key_path or private_key_env)");
+                };
+                let key = match (&c.private_key_path, &c.private_key_env) {
+                    (Some(_), Some(_)) => anyhow::bail!(
+                        "{PREFIX} (org {org}): private_key_path and private_key_env are both set; use one"
+                    ),
+                    (Some(p), None) => KeySource::Path(super::resolve_path(base, p)),
+                    (None, Some(e)) => KeySource::Env(e.trim().to_string()),
+                    (None, None) => anyhow::bail!(
+                        "{PREFIX} (org {org}): private_key_path or private_key_env is missing (the GitHub App's private key)"
+                    ),
+                };
+                Credential::App { app_id, installation_id, key }
+            }
+            (None, false) => anyhow::bail!(
+                "{PREFIX} (org {org}): no credential: set token_env (the environment variable holding a token), \
+                 or app_id, installation_id and private_key_path/private_key_env for a GitHub App"
+            ),
+        };
+        if c.max_in_flight == Some(0) || c.repo_concurrency == Some(0) {
+            anyhow::bail!(
+                "{PREFIX} (org {org}): max_in_flight and repo_concurrency must be at least 1"
+            );
+        }
+        if c.max_in_flight.is_some_and(|n| n > 100) {
+            anyhow::bail!("{PREFIX} (org {org}): max_in_flight is at most 100 (GitHub's limit on concurrent requests)");
+        }
+        Ok(GithubConnector {
+            cfg: c.clone(),
+            org,
+            api_url,
+            credential,
+        })
+    }
+
+    fn settings(&self) -> HttpSettings {
+        HttpSettings {
+            in_flight: self.cfg.max_in_flight.unwrap_or(8),
+            backoff_floor: Duration::from_millis(self.cfg.backoff_floor_ms.unwrap_or(1000)),
+            ..HttpSettings::default()
+        }
+    }
+
+    /// A client authenticated for the org, or why not (the scan is then `failed`).
+    async fn client(&self) -> Result<HttpClient, String> {
+        let headers = [
+            ("Accept", "application/vnd.github+json"),
+            ("X-GitHub-Api-Version", "2022-11-28"),
+        ];
+        match &self.credential {
+            Credential::Token { env } => {
+                let token = std::env::var(env).unwrap_or_default();
+                let token = token.trim();
+                if token.is_empty() {
+                    return Err(format!(
+                        "the environment variable {env} (token_env) is unset or empty: github:{} was NOT scanned",
+                        self.org
+                    ));
+                }
+                HttpClient::new(
+                    &self.api_url,
+                    Auth::Bearer(Secret::new(token)),
+                    self.settings(),
+                )
+                .map(|c| c.with_headers(&headers))
+                .map_err(|e| e.to_string())
+            }
+            Credential::App {
+                app_id,
+                installation_id,
+                key,
+            } => {
+                let pem = match key {
+                    KeySource::Path(p) => std::fs::read_to_string(p).map_err(|e| {
+                        format!(
+                            "cannot read the GitHub App private key {} (private_key_path): {e}",
+                            p.display()
+                        )
+                    })?,
+                    KeySource::Env(v) => {
+                        let s = std::env::var(v).unwrap_or_default();
+                        if s.trim().is_empty() {
+                            return Err(format!(
+                                "the environment variable {v} (private_key_env) is unset or empty: github:{} was NOT scanned",
+                                self.org
+                            ));
+                        }
+                        s
+                    }
+                };
+                let key = app::AppKey::from_pem(&pem)
+                    .map_err(|e| format!("GitHub App private key: {e}"))?;
+                let now = chrono::Utc::now().timestamp();
+                let jwt = Secret::new(key.jwt(&app_id.to_string(), now)?);
+                let client = HttpClient::new(&self.api_url, Auth::None, self.settings())
+                    .map_err(|e| e.to_string())?
+                    .with_headers(&headers);
+                let resp = client
+                    .post_with_bearer(
+                        &format!("/app/installations/{installation_id}/access_tokens"),
+                        &jwt,
+                    )
+                    .await
+                    .map_err(|e| {
+                        format!(
+                            "GitHub App {app_id}: exchanging the JWT for an installation token of installation {installation_id} failed: {e}"
+                        )
+                    })?;
+                let tok: InstallationToken = resp.parse().map_err(|e| e.to_string())?;
+                client.set_auth(Auth::Bearer(Secret::new(tok.token)));
+                Ok(client)
+            }
+        }
+    }
+
+    fn uses_app(&self) -> bool {
+        matches!(self.credential, Credential::App { .. })
+    }
+
+    async fn scan_async(&self, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Vec<Coverage> {
+        let name = self.name();
+        let label = match &self.cfg.name {
+            Some(n) if !n.trim().is_empty() => format!("{name} ({})", n.trim()),
+            _ => name.clone(),
+        };
+        let running = ctx.progress.start(&label);
+        running.phase("credentials", 0, None);
+        let mut cov = Coverage::new(&name);
+        let client = match self.client().await {
+            Ok(c) => c,
+            Err(e) => {
+                cov.fail(e);
+                return vec![cov];
+            }
+        };
+        let crawl = Arc::new(Crawl {
+            client: client.clone(),
+            org: self.org.clone(),
+            connector: name.clone(),
+            app: self.uses_app(),
+            log: Mutex::new(Log::default()),
+            items: Mutex::new(Vec::new()),
+        });
+        let outcome = crawl_org(crawl.clone(), &self.cfg, &running).await;
+        let log = std::mem::take(&mut *crawl.log.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut items = std::mem::take(&mut *crawl.items.lock().unwrap_or_else(|p| p.into_inner()));
+        match outcome {
+            Ok(()) => {}
+            Err(e) => cov.fail(e),
+        }
+        for (msg, n) in log.errors {
+            let msg = if n > 1 {
+                format!("{msg} ({n} requests failed like this)")
+            } else {
+                msg
+            };
+            cov.error(msg);
+        }
+        cov.notes.extend(log.notes);
+        if self.cfg.scan_code == Some(true) {
+            cov.error(format!(
+                "scan_code = true: scanning the org's code is not in this version; the repositories of {} were NOT scanned for committed secrets (scan clones with the git connector)",
+                self.org
+            ));
+        }
+        transform::enrich(&mut items, &log.saml, &log.user_keys, &log.repo_admins);
+        items.sort_by(|a, b| a.resource.cmp(&b.resource));
+        cov.items_scanned = items.len() as u64;
+        cov.throttled = client.stats().throttled();
+        tracing::info!(org = %self.org, items = items.len(), requests = client.stats().requests(), throttled = cov.throttled, "GitHub org crawled");
+        ctx.progress.add_items(items.len() as u64);
+        for n in items {
+            sink.emit(n);
+        }
+        vec![cov]
+    }
+}
+
+/// What a crawl learned besides NHIs: errors (message → how many requests failed that
+/// way), notes, and the joins applied at the end.
+#[derive(Default)]
+struct Log {
+    errors: Vec<(String, u64)>,
+    notes: Vec<String>,
+    saml: BTreeMap<String, String>,
+    user_keys: BTreeMap<String, Vec<String>>,
+    repo_admins: BTreeMap<String, Vec<String>>,
+}
+
+struct Crawl {
+    client: HttpClient,
+    org: String,
+    connector: String,
+    app: bool,
+    log: Mutex<Log>,
+    items: Mutex<Vec<Nhi>>,
+}
+
+impl Crawl {
+    fn push(&self, n: Nhi) {
+        self.items.lock().unwrap_or_else(|p| p.into_inner()).push(n);
+    }
+    fn note(&self, msg: String) {
+        let mut l = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if !l.notes.contains(&msg) {
+            l.notes.push(msg);
+        }
+    }
+    /// Record an error; the same message for many repositories is counted once.
+    fn error(&self, msg: String) {
+        let mut l = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        match l.errors.iter_mut().find(|(m, _)| *m == msg) {
+            Some((_, n)) => *n += 1,
+            None => l.errors.push((msg, 1)),
+        }
+    }
+    /// A failed read of `what`, which `grant` lets the credential read.
+    fn failed(&self, what: &str, grant: &str, e: &HttpError) {
+        let msg = match e {
+            HttpError::Forbidden { .. } => format!(
+                "cannot read {what} (HTTP 403): the credential lacks the permission; grant {grant}"
+            ),
+            HttpError::NotFound { .. } => format!(
+                "cannot read {what} (HTTP 404: GitHub answers 404 when the credential may not see it); grant {grant}"
+            ),
+            _ => format!("cannot read {what}: {e}"),
+        };
+        tracing::warn!(org = %self.org, "{msg}");
+        self.error(msg);
+    }
+
+    async fn list<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        pointer: &str,
+    ) -> Result<Vec<T>, HttpError> {
+        let mut q: Vec<(&str, String)> = query.to_vec();
+        q.push(("per_page", "100".into()));
+        let values = self
+            .client
+            .get_all(
+                path,
+                &q,
+                pointer,
+                &Pagination::LinkHeader,
+                super::http::paginate::DEFAULT_MAX_PAGES,
+            )
+            .await?;
+        values
+            .into_iter()
+            .map(|v| {
+                serde_json::from_value(v).map_err(|e| HttpError::Malformed {
+                    url: path.to_string(),
+                    message: format!("unexpected shape: {e}"),
+                })
+            })
+            .collect()
+    }
+}
+
+const GRANT_MEMBERS: &str = "the classic scope read:org, or the App permission Members (read)";
+const GRANT_ADMIN: &str = "the classic scope admin:org (read), or the App permission Administration (read) on the organization";
+const GRANT_REPO_ADMIN: &str = "the classic scope repo and admin rights on the repository, or the App permission Administration (read) on repositories";
+const GRANT_HOOKS: &str = "the classic scope admin:org_hook (org) / admin:repo_hook (repositories), or the App permission Webhooks (read)";
+const GRANT_SECRETS: &str =
+    "the classic scope repo (and admin:org for org secrets), or the App permission Secrets (read)";
+const GRANT_PATS: &str = "a GitHub App installation with the organization permission \"Personal access tokens\" (read): these endpoints do not answer to a token";
+
+async fn crawl_org(
+    c: Arc<Crawl>,
+    cfg: &GithubConfig,
+    running: &super::Running<'_>,
+) -> Result<(), String> {
+    let org = c.org.clone();
+    running.phase("members", 0, None);
+    // Owners first: a failure here (401, unknown org) means nothing can be trusted.
+    let admins: Vec<SimpleUser> = match c
+        .list(
+            &format!("/orgs/{org}/members"),
+            &[("role", "admin".into())],
+            "",
+        )
+        .await
+    {
+        Ok(v) => v,
+        Err(e @ HttpError::Auth { .. }) => {
+            return Err(format!("the GitHub credential was refused: {e}"))
+        }
+        Err(e @ HttpError::NotFound { .. }) => {
+            return Err(format!(
+                "the org {org} does not exist or the credential cannot see it: {e}"
+            ))
+        }
+        Err(e) => return Err(format!("cannot list the members of {org}: {e}")),
+    };
+    let admin_logins: BTreeSet<String> = admins.iter().map(|u| u.login.clone()).collect();
+    let members: Vec<SimpleUser> = match c
+        .list(
+            &format!("/orgs/{org}/members"),
+            &[("role", "all".into())],
+            "",
+        )
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => {
+            c.failed(&format!("the members of {org}"), GRANT_MEMBERS, &e);
+            admins.clone()
+        }
+    };
+    running.phase("members", members.len() as u64, Some(members.len() as u64));
+    for m in &members {
+        c.push(transform::member(
+            &c.connector,
+            &org,
+            m,
+            admin_logins.contains(&m.login),
+        ));
+    }
+    let logins: Vec<String> = members.iter().map(|m| m.login.clone()).collect();
+
+    let org_level = async {
+        tokio::join!(
+            outside_collaborators(&c),
+            invitations(&c),
+            org_hooks(&c),
+            installations(&c),
+            org_secrets(&c),
+            pats(&c, false),
+            pats(&c, true),
+            credential_authorizations(&c),
+            saml(&c),
+        )
+    };
+    let repos = repos_crawl(c.clone(), cfg, running);
+    let keys = user_keys(c.clone(), logins, cfg.user_keys.unwrap_or(true));
+    tokio::join!(org_level, repos, keys);
+    Ok(())
+}
+
+async fn outside_collaborators(c: &Crawl) {
+    let org = &c.org;
+    match c
+        .list::<SimpleUser>(&format!("/orgs/{org}/outside_collaborators"), &[], "")
+        .await
+    {
+        Ok(v) => v
+            .iter()
+            .for_each(|u| c.push(transform::outside_collaborator(&c.connector, org, u))),
+        Err(e) => c.failed(
+            &format!("the outside collaborators of {org}"),
+            GRANT_ADMIN,
+            &e,
+        ),
+    }
+}
+
+async fn invitations(c: &Crawl) {
+    let org = &c.org;
+    match c
+        .list::<Invitation>(&format!("/orgs/{org}/invitations"), &[], "")
+        .await
+    {
+        Ok(v) => v
+            .iter()
+            .for_each(|i| c.push(transform::invitation(&c.connector, org, i))),
+        Err(e) => c.failed(
+            &format!("the pending invitations of {org}"),
+            "org owner rights (classic scope admin:org), or the App permission Members (read)",
+            &e,
+        ),
+    }
+}
+
+async fn org_hooks(c: &Crawl) {
+    let org = &c.org;
+    match c.list::<Hook>(&format!("/orgs/{org}/hooks"), &[], "").await {
+        Ok(v) => v
+            .iter()
+            .for_each(|h| c.push(transform::webhook(&c.connector, org, None, h))),
+        Err(e) => c.failed(&format!("the webhooks of {org}"), GRANT_HOOKS, &e),
+    }
+}
+
+async fn installations(c: &Crawl) {
+    let org = &c.org;
+    match c
+        .list::<Installation>(&format!("/orgs/{org}/installations"), &[], "/installations")
+        .await
+    {
+        Ok(v) => {
+            v.iter()
+                .for_each(|i| c.push(transform::installation(&c.connector, org, i)));
+            if !v.is_empty() {
+                c.note(format!(
+                    "app installations of {org}: who installed an app is not in the REST API (only the audit log, on Enterprise Cloud); installations are reported only when something ties them to a person"
+                ));
+            }
+        }
+        Err(e) => c.failed(&format!("the app installations of {org}"), GRANT_ADMIN, &e),
+    }
+}
+
+async fn org_secrets(c: &Crawl) {
+    let org = &c.org;
+    match c
+        .list::<ActionsSecret>(&format!("/orgs/{org}/actions/secrets"), &[], "/secrets")
+        .await
+    {
+        Ok(v) => v
+            .iter()
+            .for_each(|s| c.push(transform::actions_secret(&c.connector, org, None, s))),
+        Err(e) => c.failed(&format!("the Actions secrets of {org}"), GRANT_SECRETS, &e),
+    }
+}
+
+async fn pats(c: &Crawl, pending: bool) {
+    let org = &c.org;
+    let (path, what) = if pending {
+        (
+            format!("/orgs/{org}/personal-access-token-requests"),
+            format!("the pending fine-grained PAT requests of {org}"),
+        )
+    } else {
+        (
+            format!("/orgs/{org}/personal-access-tokens"),
+            format!("the fine-grained PATs approved for {org}"),
+        )
+    };
+    match c.list::<PatGrant>(&path, &[], "").await {
+        Ok(v) => v
+            .iter()
+            .for_each(|g| c.push(transform::pat(&c.connector, org, g, pending))),
+        Err(e @ (HttpError::Forbidden { .. } | HttpError::NotFound { .. })) if !c.app => {
+            let _ = e;
+            c.error(format!(
+                "cannot read {what}: they need {GRANT_PATS}; the connector authenticates with a token (token_env)"
+            ));
+        }
+        Err(e) => c.failed(&what, GRANT_PATS, &e),
+    }
+}
+
+async fn credential_authorizations(c: &Crawl) {
+    let org = &c.org;
+    match c
+        .list::<CredentialAuthorization>(&format!("/orgs/{org}/credential-authorizations"), &[], "")
+        .await
+    {
+        Ok(v) => v
+            .iter()
+            .for_each(|a| c.push(transform::credential_authorization(&c.connector, org, a))),
+        Err(HttpError::NotFound { .. }) => c.note(format!(
+            "credential authorizations of {org}: not on this plan (SAML SSO credential authorizations exist only on GitHub Enterprise Cloud with SAML SSO); classic PATs and SSH keys members use against the org cannot be listed"
+        )),
+        Err(e) => c.failed(
+            &format!("the SAML SSO credential authorizations of {org}"),
+            "org owner rights (classic scope read:org as an owner); GitHub Apps cannot read them",
+            &e,
+        ),
+    }
+}
+
+async fn saml(c: &Crawl) {
+    let org = &c.org;
+    let mut after: Option<String> = None;
+    for _ in 0..1000 {
+        let body = serde_json::json!({
+            "query": SAML_QUERY,
+            "variables": {"org": org, "after": after},
+        });
+        let resp = match c.client.post_json("/graphql", &body).await {
+            Ok(r) => r,
+            Err(HttpError::NotFound { .. }) => {
+                c.note(format!("SAML identities of {org}: this API has no GraphQL endpoint; logins are not mapped to SSO emails"));
+                return;
+            }
+            Err(e) => {
+                c.failed(
+                    &format!("the SAML identities of {org}"),
+                    "org owner rights (classic scope read:org as an owner)",
+                    &e,
+                );
+                return;
+            }
+        };
+        let ans: SamlAnswer = match resp.parse() {
+            Ok(a) => a,
+            Err(e) => {
+                c.failed(
+                    &format!("the SAML identities of {org}"),
+                    "org owner rights",
+                    &e,
+                );
+                return;
+            }
+        };
+        if !ans.errors.is_empty() {
+            let msg: Vec<String> = ans.errors.iter().map(|e| e.message.clone()).collect();
+            let msg = msg.join("; ");
+            let forbidden = ans
+                .errors
+                .iter()
+                .any(|e| e.error_type.as_deref() == Some("FORBIDDEN"));
+            if forbidden {
+                c.error(format!("cannot read the SAML identities of {org}: {msg}; grant org owner rights (classic scope read:org as an owner)"));
+            } else {
+                c.note(format!("SAML identities of {org}: not read ({msg}); logins are not mapped to SSO emails"));
+            }
+            return;
+        }
+        let Some(provider) = ans
+            .data
+            .and_then(|d| d.organization)
+            .and_then(|o| o.saml_identity_provider)
+        else {
+            c.note(format!("SAML identities of {org}: the org has no SAML SSO (needs Enterprise Cloud); logins are mapped to people only through the roster's github: aliases"));
+            return;
+        };
+        {
+            let mut l = c.log.lock().unwrap_or_else(|p| p.into_inner());
+            for n in &provider.external_identities.nodes {
+                if let (Some(u), Some(id)) = (
+                    &n.user,
+                    n.saml_identity.as_ref().and_then(|s| s.name_id.clone()),
+                ) {
+                    if id.contains('@') {
+                        l.saml.insert(u.login.clone(), id.trim().to_string());
+                    }
+                }
+            }
+        }
+        match provider.external_identities.page_info {
+            Some(p) if p.has_next_page && p.end_cursor.is_some() => after = p.end_cursor,
+            _ => return,
+        }
+    }
+}
+
+async fn user_keys(c: Arc<Crawl>, logins: Vec<String>, enabled: bool) {
+    if !enabled {
+        return;
+    }
+    let sem = Arc::new(tokio::sync::Semaphore::new(8));
+    let mut set = tokio::task::JoinSet::new();
+    for login in logins {
+        let (c, sem) = (c.clone(), sem.clone());
+        set.spawn(async move {
+            let _p = sem.acquire_owned().await;
+            let path = format!("/users/{login}/keys");
+            match c.list::<UserKey>(&path, &[], "").await {
+                Ok(keys) => {
+                    let fps: Vec<String> = keys
+                        .iter()
+                        .filter_map(|k| transform::key_fingerprint(&k.key))
+                        .collect();
+                    let mut l = c.log.lock().unwrap_or_else(|p| p.into_inner());
+                    l.user_keys.insert(login, fps);
+                }
+                // A user deleted or renamed mid-scan.
+                Err(HttpError::NotFound { .. }) => {}
+                Err(e) => c.failed(
+                    "members' public SSH keys",
+                    "nothing (public data); retry later",
+                    &e,
+                ),
+            }
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        if let Err(e) = r {
+            c.error(format!("a member SSH key task failed: {e}"));
+        }
+    }
+}
+
+async fn repos_crawl(c: Arc<Crawl>, cfg: &GithubConfig, running: &super::Running<'_>) {
+    let org = c.org.clone();
+    let mut repos: Vec<Repo> = match c
+        .list(&format!("/orgs/{org}/repos"), &[("type", "all".into())], "")
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => {
+            c.failed(
+                &format!("the repositories of {org}"),
+                "the classic scope repo, or the App permission Metadata (read)",
+                &e,
+            );
+            return;
+        }
+    };
+    if !cfg.repos.is_empty() {
+        let wanted: BTreeSet<String> = cfg
+            .repos
+            .iter()
+            .map(|r| r.trim().to_ascii_lowercase())
+            .collect();
+        let found: BTreeSet<String> = repos.iter().map(|r| r.name.to_ascii_lowercase()).collect();
+        for w in wanted.difference(&found) {
+            c.error(format!("repository {org}/{w} (listed in repos) was not found or the credential cannot see it"));
+        }
+        repos.retain(|r| wanted.contains(&r.name.to_ascii_lowercase()));
+    }
+    let total = repos.len() as u64;
+    running.phase("repos", 0, Some(total));
+    let sem = Arc::new(tokio::sync::Semaphore::new(
+        cfg.repo_concurrency.unwrap_or(8),
+    ));
+    let mut set = tokio::task::JoinSet::new();
+    for r in repos {
+        let (c, sem) = (c.clone(), sem.clone());
+        set.spawn(async move {
+            let _p = sem.acquire_owned().await;
+            crawl_repo(&c, &r).await;
+        });
+    }
+    let mut done = 0;
+    while let Some(r) = set.join_next().await {
+        done += 1;
+        running.phase("repos", done, Some(total));
+        if let Err(e) = r {
+            c.error(format!("a repository crawl of {org} failed: {e}"));
+        }
+    }
+}
+
+async fn crawl_repo(c: &Crawl, r: &Repo) {
+    let org = &c.org;
+    let name = &r.name;
+    let base = format!("/repos/{org}/{name}");
+    let (p_keys, p_hooks, p_secrets, p_collabs) = (
+        format!("{base}/keys"),
+        format!("{base}/hooks"),
+        format!("{base}/actions/secrets"),
+        format!("{base}/collaborators"),
+    );
+    let direct = [("affiliation", "direct".to_string())];
+    let (keys, hooks, secrets, collabs) = tokio::join!(
+        c.list::<DeployKey>(&p_keys, &[], ""),
+        c.list::<Hook>(&p_hooks, &[], ""),
+        c.list::<ActionsSecret>(&p_secrets, &[], "/secrets"),
+        c.list::<Collaborator>(&p_collabs, &direct, ""),
+    );
+    match keys {
+        Ok(v) => v
+            .iter()
+            .for_each(|k| c.push(transform::deploy_key(&c.connector, org, name, k))),
+        Err(e) => c.failed("deploy keys of repositories", GRANT_REPO_ADMIN, &e),
+    }
+    match hooks {
+        Ok(v) => v
+            .iter()
+            .for_each(|h| c.push(transform::webhook(&c.connector, org, Some(name), h))),
+        Err(e) => c.failed("webhooks of repositories", GRANT_HOOKS, &e),
+    }
+    match secrets {
+        Ok(v) => v
+            .iter()
+            .for_each(|s| c.push(transform::actions_secret(&c.connector, org, Some(name), s))),
+        // Actions disabled on the repository.
+        Err(HttpError::NotFound { .. }) => {}
+        Err(e) => c.failed("Actions secrets of repositories", GRANT_SECRETS, &e),
+    }
+    match collabs {
+        Ok(v) => {
+            let admins: Vec<&Collaborator> = v
+                .iter()
+                .filter(|x| x.permissions.as_ref().is_some_and(|p| p.admin))
+                .collect();
+            let only = admins.len() == 1;
+            let mut l = c.log.lock().unwrap_or_else(|p| p.into_inner());
+            for a in admins {
+                let entry = if only {
+                    format!("{org}/{name} (the only direct admin)")
+                } else {
+                    format!("{org}/{name}")
+                };
+                l.repo_admins
+                    .entry(a.login.clone())
+                    .or_default()
+                    .push(entry);
+            }
+        }
+        Err(e) => c.failed(
+            "direct collaborators of repositories",
+            "the classic scope repo, or the App permission Metadata (read)",
+            &e,
+        ),
+    }
+}
+
+impl Connector for GithubConnector {
+    fn name(&self) -> String {
+        format!("github:{}", self.org)
+    }
+
+    fn scan(&self, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Vec<Coverage> {
+        super::runtime::block_on(self.scan_async(ctx, sink)).unwrap_or_else(|e| {
+            let mut cov = Coverage::new(self.name());
+            cov.fail(format!(
+                "github connector {e}; nothing from it can be trusted as complete"
+            ));
+            vec![cov]
+        })
+    }
 }

@@ -715,7 +715,7 @@ impl HttpClient {
     fn pause_for(&self, d: Duration) {
         let until = Instant::now() + d;
         let mut g = self.inner.gate.lock().unwrap_or_else(|p| p.into_inner());
-        if g.paused_until.is_none_or(|p| p < until) {
+        if g.paused_until.map_or(true, |p| p < until) {
             g.paused_until = Some(until);
         }
     }

@@ -196,7 +196,7 @@ impl HttpClient {
                         .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
                     let more = match total {
                         Some(t) => page_no < t,
-                        None => n > 0 && per_page.is_none_or(|pp| n >= pp),
+                        None => n > 0 && per_page.map_or(true, |pp| n >= pp),
                     };
                     if more && n > 0 {
                         page_no += 1;
