@@ -6,6 +6,7 @@
 //! `Debug` redacts; everything that leaves the process carries a [`SecretRef`] instead.
 
 pub mod coverage_unit;
+pub mod keypair;
 pub mod scrub;
 
 use chrono::{DateTime, Utc};

@@ -139,22 +139,34 @@ pub fn correlate(items: &mut [Nhi]) {
         };
         {
             let l = &mut items[leak];
-            l.status = rec_status;
+            // One leaked key can open several records (a deploy key and a host login):
+            // it is live when any of them is.
+            let first = !l.attributes.contains_key("joined_to");
+            if first || rec_status == crate::model::NhiStatus::Active {
+                l.status = rec_status;
+            }
             l.privileged |= rec_priv;
-            l.attributes
-                .insert("joined_to".into(), rec_resource.clone());
+            append_attr(l, "joined_to", &rec_resource);
             for h in rec_hints {
                 let detail = format!("leaked credential is {rec_title}: {}", h.evidence.detail);
-                l.hints.push(OwnerHint::new(
+                // The record *is* someone's account (a member's own key): the leaked
+                // secret is theirs, not their account.
+                let signal = match h.signal {
+                    Signal::Account => Signal::OwnerTag,
+                    s => s,
+                };
+                let new = OwnerHint::new(
                     h.identifier,
-                    h.signal,
+                    signal,
                     Evidence::new(h.evidence.source, detail),
-                ));
+                );
+                if !l.hints.contains(&new) {
+                    l.hints.push(new);
+                }
             }
         }
         let r = &mut items[record];
-        r.attributes
-            .insert("leaked_in".into(), leak_resource.clone());
+        append_attr(r, "leaked_in", &leak_resource);
         for h in leak_hints {
             let detail = format!("credential found in {leak_resource}: {}", h.evidence.detail);
             r.hints.push(OwnerHint::new(

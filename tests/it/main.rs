@@ -6,6 +6,7 @@ mod aws;
 mod cli;
 mod git;
 mod github;
+mod github_code;
 mod host;
 mod metadata;
 mod moto;

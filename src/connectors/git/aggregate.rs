@@ -126,7 +126,7 @@ impl RepoAgg {
                 paths: BTreeMap::new(),
             });
         k.occurrences += 1;
-        if let Some(j) = hit.join_key {
+        for j in hit.join_key.into_iter().chain(hit.derived_keys) {
             if k.join_keys.len() < MAX_JOIN_KEYS {
                 k.join_keys.insert(j);
             }

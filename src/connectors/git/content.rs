@@ -108,6 +108,10 @@ pub(crate) struct Hit {
     pub line: u64,
     /// Correlation keys (`aws_access_key_id:AKIA...`): internal, never serialised.
     pub join_key: Option<String>,
+    /// Join keys derived from the value itself, never lent to a neighbour: a private
+    /// key's public-half fingerprint, a GitHub token's last eight characters (what the
+    /// credential-authorizations API shows of it).
+    pub derived_keys: Vec<String>,
     /// Where inside an archive, when the blob is one: `META-INF/app.properties`, nested
     /// `b.tar.gz!/c.env`; the line is the entry's.
     pub entry: Option<String>,
@@ -228,16 +232,37 @@ pub(crate) fn hits_of(matches: Vec<crate::matcher::Match>) -> Vec<Hit> {
                 .map(|k| crate::model::join_key(k, m.secret.expose()))
         })
         .collect();
+    // A private key joins by the fingerprint of its public half (the deploy key, host
+    // key or IAM/GitHub SSH key it opens); a GitHub token also by its last eight
+    // characters. Never lent to or borrowed from a neighbour: two keys are two keys.
+    let derived: Vec<Vec<String>> = matches
+        .iter()
+        .map(|m| derived_keys(&m.rule, m.secret.expose()))
+        .collect();
     matches
         .iter()
         .enumerate()
         .map(|(i, m)| {
+            if is_private_key(&m.rule) {
+                return Hit {
+                    rule: m.rule.clone(),
+                    sha256: m.secret.sha256_hex(),
+                    secret: m.secret.clone(),
+                    line: m.line,
+                    join_key: None,
+                    derived_keys: derived[i].clone(),
+                    entry: None,
+                };
+            }
             let join_key = own_key[i].clone().or_else(|| {
                 matches
                     .iter()
                     .enumerate()
                     .filter(|(j, o)| {
-                        *j != i && own_key[*j].is_some() && o.rule.unlocks == m.rule.unlocks
+                        *j != i
+                            && own_key[*j].is_some()
+                            && !is_private_key(&o.rule)
+                            && o.rule.unlocks == m.rule.unlocks
                     })
                     .min_by_key(|(_, o)| {
                         (
@@ -254,10 +279,34 @@ pub(crate) fn hits_of(matches: Vec<crate::matcher::Match>) -> Vec<Hit> {
                 secret: m.secret.clone(),
                 line: m.line,
                 join_key,
+                derived_keys: derived[i].clone(),
                 entry: None,
             }
         })
         .collect()
+}
+
+/// A private-key rule (its credential is `*_private_key`): its public half may be
+/// derivable, and its join key is its own.
+fn is_private_key(rule: &crate::rules::Rule) -> bool {
+    rule.credential.ends_with("_private_key")
+}
+
+fn derived_keys(rule: &crate::rules::Rule, value: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    if is_private_key(rule) {
+        if let Some(fp) = crate::model::keypair::public_fingerprint(value) {
+            out.push(crate::pipeline::correlate::ssh_key_join(&fp));
+        }
+    }
+    // GitHub shows a classic token (`ghp_`, and OAuth/app tokens) by its last eight
+    // characters in credential authorizations.
+    if rule.join_key.as_deref() == Some("github_token") && value.len() >= 40 {
+        if let Some(l8) = value.get(value.len() - 8..) {
+            out.push(crate::model::join_key("github_token_last_eight", l8));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -187,6 +187,40 @@ impl Connector for GitConnector {
     }
 }
 
+/// Scan one local repository (a bare clone another connector fetched: a GitHub org's
+/// repository) as `name` under `connector`, history included, through the same blob
+/// stage and aggregation as the git connector: its secret NHIs and its coverage counts
+/// (bytes, skips, errors) under `connector`.
+pub(crate) fn scan_local_repo(
+    connector: &str,
+    name: &str,
+    path: &Path,
+    ctx: &ScanContext<'_>,
+) -> (Vec<Nhi>, Coverage) {
+    let tally = tally::Tally::new(ctx.progress);
+    let mut agg = RepoAgg::default();
+    let input = history::RepoInput {
+        name,
+        path,
+        history: true,
+        contributors: ctx.mode != Mode::Secrets,
+        scope: None,
+        named: &[],
+    };
+    let meta = history::scan_repo(&input, ctx, &tally, &mut agg);
+    agg.mark_head_unread(&meta.head_unread);
+    let view = RepoView {
+        connector,
+        repo: name,
+        commits: &meta.commits,
+        codeowners: meta.codeowners.as_ref(),
+        contributors: meta.contributors.clone(),
+        history_scanned: meta.history_scanned,
+    };
+    let nhis = agg.into_nhis(&view);
+    (nhis, tally.into_coverage(connector))
+}
+
 /// A repository is named after its directory, a bare one without its `.git` suffix (a
 /// mirror `api.git` and a checkout `api` are the same repository, with the same finding
 /// ids). Two repositories with the same name are told apart by their path under the

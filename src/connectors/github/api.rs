@@ -51,6 +51,11 @@ pub struct Repo {
     pub fork: Option<bool>,
     #[serde(default)]
     pub private: Option<bool>,
+    /// The HTTPS clone URL (`https://github.com/acme/api.git`), fetched by `scan_code`.
+    #[serde(default)]
+    pub clone_url: Option<String>,
+    #[serde(default)]
+    pub default_branch: Option<String>,
 }
 
 /// `deploy-key` (`GET /repos/{owner}/{repo}/keys`).

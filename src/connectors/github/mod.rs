@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod app;
+pub mod code;
 pub mod transform;
 
 #[cfg(test)]
@@ -73,10 +74,24 @@ pub struct GithubConfig {
     /// lower it.
     #[serde(default)]
     pub backoff_floor_ms: Option<u64>,
-    /// Clone and scan the org's code. Not in this version: `true` is recorded as a
-    /// coverage error so the gap is visible.
+    /// Fetch every repository (full history) into `cache_dir` and scan it for
+    /// committed secrets. Default false.
     #[serde(default)]
     pub scan_code: Option<bool>,
+    /// Where `scan_code` keeps its bare clones (relative to the config file); reruns
+    /// fetch incrementally. Default `$XDG_CACHE_HOME/nhiscan/github` or
+    /// `~/.cache/nhiscan/github`.
+    #[serde(default)]
+    pub cache_dir: Option<PathBuf>,
+    /// Scan archived repositories' code. Default true.
+    #[serde(default)]
+    pub include_archived: Option<bool>,
+    /// Scan forks' code. Default false (counted in coverage as skipped).
+    #[serde(default)]
+    pub include_forks: Option<bool>,
+    /// The longest one repository's fetch may take, in seconds. Default 1800.
+    #[serde(default)]
+    pub fetch_timeout_seconds: Option<u64>,
 }
 
 /// How the connector authenticates, resolved from the config (secrets read at scan time).
@@ -103,6 +118,7 @@ pub struct GithubConnector {
     org: String,
     api_url: String,
     credential: Credential,
+    cache_dir: PathBuf,
 }
 
 /// The connector for a config entry.
@@ -177,11 +193,19 @@ impl GithubConnector {
         if c.max_in_flight.is_some_and(|n| n > 100) {
             anyhow::bail!("{PREFIX} (org {org}): max_in_flight is at most 100 (GitHub's limit on concurrent requests)");
         }
+        if c.fetch_timeout_seconds == Some(0) {
+            anyhow::bail!("{PREFIX} (org {org}): fetch_timeout_seconds must be at least 1");
+        }
+        let cache_dir = c
+            .cache_dir
+            .as_ref()
+            .map_or_else(code::default_cache_dir, |p| super::resolve_path(base, p));
         Ok(GithubConnector {
             cfg: c.clone(),
             org,
             api_url,
             credential,
+            cache_dir,
         })
     }
 
@@ -194,7 +218,7 @@ impl GithubConnector {
     }
 
     /// A client authenticated for the org, or why not (the scan is then `failed`).
-    async fn client(&self) -> Result<HttpClient, String> {
+    async fn client(&self) -> Result<(HttpClient, Secret), String> {
         let headers = [
             ("Accept", "application/vnd.github+json"),
             ("X-GitHub-Api-Version", "2022-11-28"),
@@ -209,13 +233,10 @@ impl GithubConnector {
                         self.org
                     ));
                 }
-                HttpClient::new(
-                    &self.api_url,
-                    Auth::Bearer(Secret::new(token)),
-                    self.settings(),
-                )
-                .map(|c| c.with_headers(&headers))
-                .map_err(|e| e.to_string())
+                let token = Secret::new(token);
+                HttpClient::new(&self.api_url, Auth::Bearer(token.clone()), self.settings())
+                    .map(|c| (c.with_headers(&headers), token))
+                    .map_err(|e| e.to_string())
             }
             Credential::App {
                 app_id,
@@ -259,8 +280,9 @@ impl GithubConnector {
                         )
                     })?;
                 let tok: InstallationToken = resp.parse().map_err(|e| e.to_string())?;
-                client.set_auth(Auth::Bearer(Secret::new(tok.token)));
-                Ok(client)
+                let token = Secret::new(tok.token);
+                client.set_auth(Auth::Bearer(token.clone()));
+                Ok((client, token))
             }
         }
     }
@@ -269,7 +291,11 @@ impl GithubConnector {
         matches!(self.credential, Credential::App { .. })
     }
 
-    async fn scan_async(&self, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Vec<Coverage> {
+    async fn scan_async(
+        &self,
+        ctx: &ScanContext<'_>,
+        sink: &dyn Sink,
+    ) -> (Vec<Coverage>, Option<code::CodeJob>) {
         let name = self.name();
         let label = match &self.cfg.name {
             Some(n) if !n.trim().is_empty() => format!("{name} ({})", n.trim()),
@@ -278,11 +304,11 @@ impl GithubConnector {
         let running = ctx.progress.start(&label);
         running.phase("credentials", 0, None);
         let mut cov = Coverage::new(&name);
-        let client = match self.client().await {
+        let (client, token) = match self.client().await {
             Ok(c) => c,
             Err(e) => {
                 cov.fail(e);
-                return vec![cov];
+                return (vec![cov], None);
             }
         };
         let crawl = Arc::new(Crawl {
@@ -309,12 +335,19 @@ impl GithubConnector {
             cov.error(msg);
         }
         cov.notes.extend(log.notes);
-        if self.cfg.scan_code == Some(true) {
-            cov.error(format!(
-                "scan_code = true: scanning the org's code is not in this version; the repositories of {} were NOT scanned for committed secrets (scan clones with the git connector)",
-                self.org
-            ));
-        }
+        let job = (self.cfg.scan_code == Some(true)).then(|| code::CodeJob {
+            repos: code::select(
+                &self.org,
+                &log.code_repos,
+                self.cfg.include_archived.unwrap_or(true),
+                self.cfg.include_forks.unwrap_or(false),
+                &mut cov,
+            ),
+            token: Some(token),
+            cache_dir: self.cache_dir.clone(),
+            concurrency: self.cfg.repo_concurrency.unwrap_or(4),
+            timeout: Duration::from_secs(self.cfg.fetch_timeout_seconds.unwrap_or(1800)),
+        });
         transform::enrich(&mut items, &log.saml, &log.user_keys, &log.repo_admins);
         items.sort_by(|a, b| a.resource.cmp(&b.resource));
         cov.items_scanned = items.len() as u64;
@@ -324,7 +357,7 @@ impl GithubConnector {
         for n in items {
             sink.emit(n);
         }
-        vec![cov]
+        (vec![cov], job)
     }
 }
 
@@ -337,6 +370,8 @@ struct Log {
     saml: BTreeMap<String, String>,
     user_keys: BTreeMap<String, Vec<String>>,
     repo_admins: BTreeMap<String, Vec<String>>,
+    /// The repositories crawled, for `scan_code`.
+    code_repos: Vec<Repo>,
 }
 
 struct Crawl {
@@ -755,6 +790,11 @@ async fn repos_crawl(c: Arc<Crawl>, cfg: &GithubConfig, running: &super::Running
         }
         repos.retain(|r| wanted.contains(&r.name.to_ascii_lowercase()));
     }
+    c.log
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .code_repos
+        .clone_from(&repos);
     let total = repos.len() as u64;
     running.phase("repos", 0, Some(total));
     let sem = Arc::new(tokio::sync::Semaphore::new(
@@ -849,12 +889,27 @@ impl Connector for GithubConnector {
     }
 
     fn scan(&self, ctx: &ScanContext<'_>, sink: &dyn Sink) -> Vec<Coverage> {
-        super::runtime::block_on(self.scan_async(ctx, sink)).unwrap_or_else(|e| {
-            let mut cov = Coverage::new(self.name());
-            cov.fail(format!(
-                "github connector {e}; nothing from it can be trusted as complete"
-            ));
-            vec![cov]
-        })
+        let (mut covs, job) =
+            super::runtime::block_on(self.scan_async(ctx, sink)).unwrap_or_else(|e| {
+                let mut cov = Coverage::new(self.name());
+                cov.fail(format!(
+                    "github connector {e}; nothing from it can be trusted as complete"
+                ));
+                (vec![cov], None)
+            });
+        if let (Some(job), Some(cov)) = (job, covs.first_mut()) {
+            // The org's code runs on threads (git and the blob stage block), after the
+            // API crawl has listed the repositories.
+            let host = self
+                .api_url
+                .split("://")
+                .nth(1)
+                .and_then(|r| r.split('/').next())
+                .unwrap_or("github")
+                .to_string();
+            let emit = |n: Nhi| sink.emit(n);
+            code::scan(&job, &self.name(), &host, ctx, cov, &emit);
+        }
+        covs
     }
 }

@@ -861,7 +861,7 @@ impl<'a> RootScan<'a> {
             n.other_locations = locations.collect();
             n.fingerprint_basis = Some(format!("{}\0{}", self.host, key.1));
             for m in &ms {
-                if let Some(jk) = &m.join_key {
+                for jk in m.join_key.iter().chain(&m.derived_keys) {
                     if !n.join_keys.contains(jk) {
                         n.join_keys.push(jk.clone());
                     }
