@@ -120,26 +120,29 @@ pub fn default_cache_dir() -> PathBuf {
 }
 
 /// The cache directory of one repository: `CACHE/HOST/ORG/NAME.git`.
+/// One path segment from an API name: safe characters only, never `.`/`..`/empty.
+pub fn safe_segment(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>()
+        .trim_start_matches('.')
+        .to_string();
+    if s.is_empty() {
+        "_".to_string()
+    } else {
+        s
+    }
+}
+
 fn repo_dir(cache: &Path, api_host: &str, full_name: &str) -> PathBuf {
-    let safe = |s: &str| {
-        let s: String = s
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect::<String>()
-            .trim_start_matches('.')
-            .to_string();
-        if s.is_empty() {
-            "_".to_string()
-        } else {
-            s
-        }
-    };
+    let safe = safe_segment;
     let mut p = cache.join(safe(api_host));
     let parts: Vec<&str> = full_name.split('/').collect();
     for (i, part) in parts.iter().enumerate() {

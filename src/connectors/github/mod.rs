@@ -92,6 +92,10 @@ pub struct GithubConfig {
     /// The longest one repository's fetch may take, in seconds. Default 1800.
     #[serde(default)]
     pub fetch_timeout_seconds: Option<u64>,
+    /// Conditional requests: keep each answer's ETag under `cache_dir/http` and ask with
+    /// `If-None-Match` on the next run (a 304 costs GitHub no quota). Default true.
+    #[serde(default)]
+    pub etags: Option<bool>,
 }
 
 /// How the connector authenticates, resolved from the config (secrets read at scan time).
@@ -233,9 +237,13 @@ impl GithubConnector {
                         self.org
                     ));
                 }
+                let scope = format!(
+                    "token:{}",
+                    &crate::model::join_key("etag_scope", token.as_bytes())[11..27]
+                );
                 let token = Secret::new(token);
                 HttpClient::new(&self.api_url, Auth::Bearer(token.clone()), self.settings())
-                    .map(|c| (c.with_headers(&headers), token))
+                    .map(|c| (self.conditional(c.with_headers(&headers), &scope), token))
                     .map_err(|e| e.to_string())
             }
             Credential::App {
@@ -268,6 +276,7 @@ impl GithubConnector {
                 let client = HttpClient::new(&self.api_url, Auth::None, self.settings())
                     .map_err(|e| e.to_string())?
                     .with_headers(&headers);
+                let client = self.conditional(client, &format!("app:{app_id}:{installation_id}"));
                 let resp = client
                     .post_with_bearer(
                         &format!("/app/installations/{installation_id}/access_tokens"),
@@ -283,6 +292,25 @@ impl GithubConnector {
                 let token = Secret::new(tok.token);
                 client.set_auth(Auth::Bearer(token.clone()));
                 Ok((client, token))
+            }
+        }
+    }
+
+    /// `client` with the ETag cache of this credential identity, unless `etags = false`
+    /// or the cache cannot be created (then every request is asked in full).
+    fn conditional(&self, client: HttpClient, scope: &str) -> HttpClient {
+        if self.cfg.etags == Some(false) {
+            return client;
+        }
+        let dir = self
+            .cache_dir
+            .join("http")
+            .join(code::safe_segment(&self.org));
+        match super::http::etag::EtagCache::new(&dir, scope) {
+            Ok(c) => client.with_etag_cache(c),
+            Err(e) => {
+                tracing::warn!(org = %self.org, "no ETag cache at {}: {e}", dir.display());
+                client
             }
         }
     }
@@ -352,6 +380,13 @@ impl GithubConnector {
         items.sort_by(|a, b| a.resource.cmp(&b.resource));
         cov.items_scanned = items.len() as u64;
         cov.throttled = client.stats().throttled();
+        let nm = client.stats().not_modified();
+        if nm > 0 {
+            cov.notes.push(format!(
+                "{nm} of {} API requests were answered 304 Not Modified from the ETag cache (no quota used)",
+                client.stats().requests()
+            ));
+        }
         tracing::info!(org = %self.org, items = items.len(), requests = client.stats().requests(), throttled = cov.throttled, "GitHub org crawled");
         ctx.progress.add_items(items.len() as u64);
         for n in items {

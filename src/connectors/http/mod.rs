@@ -13,6 +13,7 @@
 //! exchanges and GraphQL queries, which read); nothing here sends PUT, PATCH or DELETE.
 //! Every wait has a floor ([`HttpSettings::backoff_floor`]) that tests can lower.
 
+pub mod etag;
 pub mod paginate;
 
 pub use crate::model::scrub::Scrubber;
@@ -242,6 +243,8 @@ pub struct HttpStats {
     /// Responses that were a rate limit (429, or 403 with a rate-limit header or body).
     pub throttled: AtomicU64,
     pub retries: AtomicU64,
+    /// Conditional GETs answered `304 Not Modified` (served from the ETag cache).
+    pub not_modified: AtomicU64,
 }
 
 impl HttpStats {
@@ -250,6 +253,9 @@ impl HttpStats {
     }
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+    pub fn not_modified(&self) -> u64 {
+        self.not_modified.load(Ordering::Relaxed)
     }
 }
 
@@ -317,6 +323,7 @@ struct Inner {
     stats: HttpStats,
     scrubber: Scrubber,
     default_headers: Vec<(String, String)>,
+    etags: Option<etag::EtagCache>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -370,6 +377,7 @@ impl HttpClient {
                 stats: HttpStats::default(),
                 scrubber,
                 default_headers: Vec::new(),
+                etags: None,
             }),
         })
     }
@@ -381,6 +389,15 @@ impl HttpClient {
             inner
                 .default_headers
                 .extend(headers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        }
+        self
+    }
+
+    /// The same client sending conditional GETs from `cache` ([`etag`]). Call before
+    /// cloning.
+    pub fn with_etag_cache(mut self, cache: etag::EtagCache) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.etags = Some(cache);
         }
         self
     }
@@ -524,6 +541,16 @@ impl HttpClient {
         with_auth: bool,
     ) -> Result<Response, HttpError> {
         let st = &self.inner.settings;
+        let conditional = match &self.inner.etags {
+            Some(c)
+                if method == reqwest::Method::GET && with_auth && matches!(body, Body::None) =>
+            {
+                let key = c.key(url, query);
+                let cached = c.load(&key);
+                Some((c, key, cached))
+            }
+            _ => None,
+        };
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -554,6 +581,9 @@ impl HttpClient {
                     .unwrap_or_else(|p| p.into_inner())
                     .clone();
                 rb = auth.apply(rb);
+            }
+            if let Some((_, _, Some(cached))) = &conditional {
+                rb = rb.header("If-None-Match", cached.etag.as_str());
             }
             rb = match body {
                 Body::None => rb,
@@ -639,7 +669,25 @@ impl HttpClient {
             }
             if (200..300).contains(&status) {
                 self.note_ok();
+                if let (Some((cache, key, _)), Some(etag)) = (&conditional, r.header("etag")) {
+                    cache.store(key, etag, &r.headers, &r.body);
+                }
                 return Ok(r);
+            }
+            if status == 304 {
+                if let Some((_, _, Some(cached))) = &conditional {
+                    self.note_ok();
+                    self.inner
+                        .stats
+                        .not_modified
+                        .fetch_add(1, Ordering::Relaxed);
+                    return Ok(Response {
+                        status: 200,
+                        url: r.url,
+                        headers: cached.headers.clone(),
+                        body: cached.body.clone().into_bytes(),
+                    });
+                }
             }
             let message = short_body(&r.body);
             if is_rate_limited(status, &limits, &r.body) {

@@ -133,6 +133,39 @@ async fn wide(State(s): State<Srv>) -> impl IntoResponse {
     "[]"
 }
 
+/// Pages with ETags: 304 when `If-None-Match` names the current one. The tag of page 1
+/// changes after `bump` (a member added).
+async fn tagged(
+    State(s): State<Srv>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> axum::response::Response {
+    s.hits.fetch_add(1, Ordering::SeqCst);
+    let page: u32 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let version = s.in_flight.load(Ordering::SeqCst);
+    let tag = format!("W/\"p{page}v{}\"", if page == 1 { version } else { 0 });
+    if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(tag.as_str()) {
+        return (StatusCode::NOT_MODIFIED, [("ETag", tag)]).into_response();
+    }
+    let port = s.port.get().copied().unwrap_or(0);
+    let body = format!("[{{\"page\":{page},\"v\":{version}}}]");
+    if page == 1 {
+        (
+            [
+                ("ETag", tag),
+                (
+                    "Link",
+                    format!("<http://127.0.0.1:{port}/tagged?page=2>; rel=\"next\""),
+                ),
+            ],
+            body,
+        )
+            .into_response()
+    } else {
+        ([("ETag", tag)], body).into_response()
+    }
+}
+
 async fn start() -> (String, Srv) {
     let s = Srv::default();
     let app = Router::new()
@@ -161,6 +194,7 @@ async fn start() -> (String, Srv) {
         .route("/elsewhere", get(elsewhere))
         .route("/numbered", get(numbered))
         .route("/wide", get(wide))
+        .route("/tagged", get(tagged))
         .with_state(s.clone());
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = l.local_addr().unwrap().port();
@@ -356,4 +390,36 @@ fn retry_after_parses_seconds_and_dates() {
         Some(Duration::ZERO)
     );
     assert_eq!(parse_retry_after("soon"), None);
+}
+
+#[tokio::test]
+async fn a_rerun_asks_with_etags_and_a_304_is_served_from_the_cache_with_its_links() {
+    let (base, s) = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let crawl = |scope: &'static str| {
+        let base = base.clone();
+        let cache = super::etag::EtagCache::new(dir.path(), scope).unwrap();
+        async move {
+            let c = client(&base).with_etag_cache(cache);
+            let v = c
+                .get_all("/tagged", &[], "", &Pagination::LinkHeader, 10)
+                .await
+                .unwrap();
+            (v, c.stats().not_modified(), c.stats().requests())
+        }
+    };
+    let (first, nm, req) = crawl("app:1:2").await;
+    assert_eq!((first.len(), nm, req), (2, 0, 2));
+    // Unchanged: both pages are 304s, page 1's Link still leads to page 2.
+    let (again, nm, _) = crawl("app:1:2").await;
+    assert_eq!(again, first);
+    assert_eq!(nm, 2);
+    // Page 1 changed: asked in full; page 2 still from the cache.
+    s.in_flight.store(1, Ordering::SeqCst);
+    let (changed, nm, _) = crawl("app:1:2").await;
+    assert_eq!(nm, 1);
+    assert_eq!(changed[0]["v"], 1);
+    // Another credential's view never uses this one's answers.
+    let (_, nm, _) = crawl("token:other").await;
+    assert_eq!(nm, 0);
 }
