@@ -119,7 +119,8 @@ async fn api(
     let text = body.to_string();
     let tag = format!(
         "W/\"{}\"",
-        &nhiscan::model::join_key("etag", format!("{text}{next:?}").as_bytes())[5..21]
+        &nhiscan::model::SecretBytes::new(format!("{text}{next:?}").into_bytes()).sha256_hex()
+            [..16]
     );
     if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(tag.as_str()) {
         s.not_modified.fetch_add(1, Ordering::Relaxed);

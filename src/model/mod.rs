@@ -378,11 +378,68 @@ pub fn checksum_word(ok: bool) -> String {
 pub const CHECKSUM_INVALID_NOTE: &str =
     " (format check fails: likely a test value or a mistyped copy)";
 
-/// A join key: the kind of identifier plus the SHA-256 of its exact bytes. Connectors
-/// that see the same credential (a key id in a repository, the IAM key itself) produce the
-/// same join key, and a `Debug` print of an NHI reveals no raw value.
-pub fn join_key(kind: &str, value: &[u8]) -> String {
-    format!("{kind}:{}", hex::encode(Sha256::digest(value)))
+/// A correlation key: the kind of identifier plus the SHA-256 of its exact bytes, never
+/// the raw value. Connectors that see the same credential (a key id in a repository, the
+/// IAM key itself; a private key and the deploy key that is its public half) produce the
+/// same key through the same constructor, so a new connector cannot misspell a join, and
+/// a `Debug` print of an NHI reveals no value. Internal only: never serialised.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JoinKey(String);
+
+impl JoinKey {
+    fn of(kind: &str, value: &[u8]) -> Self {
+        JoinKey(format!("{kind}:{}", hex::encode(Sha256::digest(value))))
+    }
+    /// An AWS access key id (`AKIA…`/`ASIA…`): the IAM key and any copy of its id.
+    pub fn aws_access_key_id(id: &str) -> Self {
+        Self::of("aws_access_key_id", id.as_bytes())
+    }
+    /// An SSH public key by its OpenSSH `SHA256:` fingerprint: an `authorized_keys`
+    /// entry, an IAM SSH key, a GitHub user or deploy key, a leaked private key's public
+    /// half.
+    pub fn ssh_key(fingerprint: &str) -> Self {
+        Self::of("ssh_key_fingerprint", fingerprint.as_bytes())
+    }
+    /// The last eight characters of a GitHub token, all GitHub's credential
+    /// authorizations show of it.
+    pub fn github_token_last_eight(last_eight: &[u8]) -> Self {
+        Self::of("github_token_last_eight", last_eight)
+    }
+    /// A credential a detection rule declares joinable (its `join_key` names the kind:
+    /// `github_token`, `slack_token`, and `aws_access_key_id`, which equals
+    /// [`JoinKey::aws_access_key_id`]).
+    pub fn credential(kind: &str, value: &[u8]) -> Self {
+        Self::of(kind, value)
+    }
+    /// The kind part (`ssh_key_fingerprint`).
+    pub fn kind(&self) -> &str {
+        self.0.split(':').next().unwrap_or("")
+    }
+}
+
+impl std::fmt::Debug for JoinKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, hash) = self.0.split_once(':').unwrap_or(("", ""));
+        write!(f, "JoinKey({kind}:{}…)", hash.get(..8).unwrap_or(hash))
+    }
+}
+
+/// What a connector could not read about a record, that the policy must not guess: a
+/// sweep does not call a user orphaned with confidence, or rate it below admin, on facts
+/// it never saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Unread {
+    OwnerTags,
+    AdminRights,
+}
+
+impl Unread {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Unread::OwnerTags => "owner tags",
+            Unread::AdminRights => "admin rights",
+        }
+    }
 }
 
 /// A value from user input echoed in a message (a roster cell, a config value): shown as
@@ -474,11 +531,26 @@ pub struct Nhi {
     pub shared_hints: Option<Arc<Vec<OwnerHint>>>,
     /// Admin or root-equivalent rights (raises severity).
     pub privileged: bool,
-    /// Free-form attributes for reports and tickets (`uid`, `groups`, `key_type`, ...).
+    /// Attributes for reports and tickets only (`uid`, `groups`, `key_type`, `joined_to`,
+    /// `leaked_in`, ...): no stage decides anything by reading one. What stages read is
+    /// typed: [`Nhi::join_keys`], [`Nhi::ssh_fingerprint`], [`Nhi::checksum_valid`],
+    /// [`Nhi::unread`] (whose setters also write the `fingerprint`, `checksum` and
+    /// `unread` attributes the reports show). Exceptions kept on purpose, each a display
+    /// value a later stage quotes rather than decides on: `credential` and `unlocks`
+    /// (named in remediation text), and `account` (the host login an authorized key
+    /// belongs to, which reach uses to find that account's record).
     pub attributes: BTreeMap<String, String>,
-    /// Identifiers used to correlate NHIs across connectors, made with [`join_key`] so
-    /// that they hold a hash, never a raw value. Internal only: never serialised.
-    pub join_keys: Vec<String>,
+    /// Identifiers used to correlate NHIs across connectors ([`JoinKey`]: a hash, never a
+    /// raw value). Internal only: never serialised.
+    pub join_keys: Vec<JoinKey>,
+    /// The OpenSSH fingerprint of the SSH public key this record is (an authorized key,
+    /// an IAM or GitHub key). Set with [`Nhi::set_ssh_key`].
+    pub ssh_fingerprint: Option<String>,
+    /// For a secret whose rule has a format check: whether it passed. Set with
+    /// [`Nhi::set_checksum`]; a failed check lowers the severity.
+    pub checksum_valid: Option<bool>,
+    /// What could not be read about this record. Set with [`Nhi::mark_unread`].
+    pub unread: Vec<Unread>,
     /// Part of the stable identity of the finding in addition to connector/kind/resource
     /// (e.g. the secret hash for secrets, so that line moves keep the same id).
     pub fingerprint_basis: Option<String>,
@@ -517,9 +589,50 @@ impl Nhi {
             privileged: false,
             attributes: BTreeMap::new(),
             join_keys: Vec::new(),
+            ssh_fingerprint: None,
+            checksum_valid: None,
+            unread: Vec::new(),
             fingerprint_basis: None,
             tie_required: None,
             rule_severity: None,
+        }
+    }
+
+    /// Add a join key once.
+    pub fn add_join(&mut self, k: JoinKey) {
+        if !self.join_keys.contains(&k) {
+            self.join_keys.push(k);
+        }
+    }
+
+    /// This record is the SSH public key with `fingerprint`: the typed field, its join
+    /// key, and the `fingerprint` attribute reports show.
+    pub fn set_ssh_key(&mut self, fingerprint: &str) {
+        self.ssh_fingerprint = Some(fingerprint.to_string());
+        self.add_join(JoinKey::ssh_key(fingerprint));
+        self.attributes
+            .insert("fingerprint".into(), fingerprint.to_string());
+    }
+
+    /// The outcome of the rule's format check, and the `checksum` attribute
+    /// (`valid`/`invalid`) reports show.
+    pub fn set_checksum(&mut self, ok: bool) {
+        self.checksum_valid = Some(ok);
+        self.attributes.insert("checksum".into(), checksum_word(ok));
+    }
+
+    /// What could not be read, and the `unread` attribute (`owner tags, admin rights`)
+    /// reports show.
+    pub fn mark_unread(&mut self, what: &[Unread]) {
+        for w in what {
+            if !self.unread.contains(w) {
+                self.unread.push(*w);
+            }
+        }
+        self.unread.sort();
+        if !self.unread.is_empty() {
+            let words: Vec<&str> = self.unread.iter().map(Unread::as_str).collect();
+            self.attributes.insert("unread".into(), words.join(", "));
         }
     }
 

@@ -10,46 +10,35 @@
 //! login becomes a holder (`has_access`) of the host key. Pure: reshapes records, reads
 //! nothing.
 
-use crate::model::{Evidence, Kind, Nhi, OwnerHint, Signal};
+use crate::model::{Evidence, JoinKey, Kind, Nhi, OwnerHint, Signal};
 use std::collections::HashMap;
 
 fn is_leak(kind: Kind) -> bool {
     matches!(kind, Kind::SecretInRepo | Kind::SecretOnHost)
 }
 
-/// The join key of an SSH public key, from its OpenSSH `SHA256:` fingerprint. Any
-/// connector that sees a public key (IAM, a host's authorized_keys) uses this.
-pub fn ssh_key_join(fingerprint: &str) -> String {
-    crate::model::join_key("ssh_key_fingerprint", fingerprint.as_bytes())
-}
-
-/// Join keys of a record, plus the SSH-key join of an authorized_keys entry (the host
-/// connector records its fingerprint as an attribute).
-fn keys_of(nhi: &Nhi) -> Vec<String> {
-    let mut keys = nhi.join_keys.clone();
-    if nhi.kind == Kind::SshAuthorizedKey {
-        if let Some(fp) = nhi.attributes.get("fingerprint") {
-            let k = ssh_key_join(fp);
-            if !keys.contains(&k) {
-                keys.push(k);
-            }
-        }
-    }
-    keys
+/// The join key of an SSH public key, from its OpenSSH `SHA256:` fingerprint.
+pub fn ssh_key_join(fingerprint: &str) -> JoinKey {
+    JoinKey::ssh_key(fingerprint)
 }
 
 /// Link every leaked secret to the records that share one of its join keys, and every
 /// host SSH key to the IAM SSH key with the same fingerprint.
 pub fn correlate(items: &mut [Nhi]) {
-    let keys: Vec<Vec<String>> = items.iter().map(keys_of).collect();
-    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, ks) in keys.iter().enumerate() {
-        for k in ks {
-            by_key.entry(k.as_str()).or_default().push(i);
+    let mut by_key: HashMap<&JoinKey, Vec<usize>> = HashMap::new();
+    for (i, n) in items.iter().enumerate() {
+        for k in &n.join_keys {
+            by_key.entry(k).or_default().push(i);
         }
     }
+    // The map borrows the records' keys; the joins below change the records.
+    let by_key: Vec<Vec<usize>> = {
+        let mut groups: Vec<(&JoinKey, Vec<usize>)> = by_key.into_iter().collect();
+        groups.sort();
+        groups.into_iter().map(|(_, v)| v).collect()
+    };
     let mut ssh_pairs: Vec<(usize, usize)> = Vec::new();
-    for idxs in by_key.values() {
+    for idxs in by_key.iter() {
         for &host in idxs
             .iter()
             .filter(|&&i| items[i].kind == Kind::SshAuthorizedKey)
@@ -67,7 +56,7 @@ pub fn correlate(items: &mut [Nhi]) {
     // A GitHub user's public key, a deploy key or an SSO-authorized SSH key with the
     // fingerprint of a host's authorized key.
     let mut gh_pairs: Vec<(usize, usize)> = Vec::new();
-    for idxs in by_key.values() {
+    for idxs in by_key.iter() {
         for &host in idxs
             .iter()
             .filter(|&&i| items[i].kind == Kind::SshAuthorizedKey)
@@ -88,7 +77,7 @@ pub fn correlate(items: &mut [Nhi]) {
     // One key listed for several accounts or hosts: whoever holds it (its comment, the
     // account whose own file lists it, its IAM user) can log in at every one of them.
     let mut host_groups: Vec<Vec<usize>> = by_key
-        .values()
+        .iter()
         .map(|idxs| {
             let mut g: Vec<usize> = idxs
                 .iter()
@@ -107,7 +96,7 @@ pub fn correlate(items: &mut [Nhi]) {
         share_key_holders(items, &g);
     }
     let mut pairs: Vec<(usize, usize)> = Vec::new();
-    for idxs in by_key.values() {
+    for idxs in by_key.iter() {
         for &leak in idxs.iter().filter(|&&i| is_leak(items[i].kind)) {
             for &record in idxs.iter().filter(|&&i| !is_leak(items[i].kind)) {
                 pairs.push((leak, record));
@@ -377,14 +366,14 @@ mod tests {
             "key",
         );
         key.status = NhiStatus::Active;
-        key.join_keys.push("aws_access_key_id:AKIAX".into());
+        key.join_keys.push(JoinKey::aws_access_key_id("AKIAX"));
         key.hints.push(OwnerHint::new(
             "aws:alice",
             Signal::CreatorField,
             Evidence::new("aws:iam", "key of user alice"),
         ));
         let mut leak = Nhi::new("git", Kind::SecretInRepo, "api:.env:3", "AWS key id in api");
-        leak.join_keys.push("aws_access_key_id:AKIAX".into());
+        leak.join_keys.push(JoinKey::aws_access_key_id("AKIAX"));
         leak.hints.push(OwnerHint::new(
             "bob@acme.example",
             Signal::CommitAuthor,
@@ -438,16 +427,14 @@ mod tests {
             format!("web-1:deploy#{fp}"),
             "SSH key grants login as deploy on web-1",
         );
-        host.attributes.insert("fingerprint".into(), fp.into());
+        host.set_ssh_key(fp);
         let mut other = Nhi::new(
             "host:web-1",
             Kind::SshAuthorizedKey,
             "web-1:deploy#SHA256:other",
             "another key",
         );
-        other
-            .attributes
-            .insert("fingerprint".into(), "SHA256:other".into());
+        other.set_ssh_key("SHA256:other");
         let mut items = vec![iam, host, other];
         correlate(&mut items);
         correlate(&mut items); // idempotent
@@ -492,7 +479,7 @@ mod tests {
             format!("web-1:deploy#{fp}"),
             "SSH key grants login as deploy on web-1",
         );
-        host.attributes.insert("fingerprint".into(), fp.into());
+        host.set_ssh_key(fp);
         let mut items = vec![member, host];
         correlate(&mut items);
         correlate(&mut items); // idempotent
@@ -515,7 +502,7 @@ mod tests {
         let fp = "SHA256:fakeFingerprintForATestOnly1111111111111111";
         let key = |res: &str, hint: OwnerHint| {
             let mut n = Nhi::new("host:x", Kind::SshAuthorizedKey, res, "key");
-            n.attributes.insert("fingerprint".into(), fp.into());
+            n.set_ssh_key(fp);
             n.hints.push(hint);
             n
         };

@@ -20,7 +20,7 @@
 use crate::hr::Directory;
 use crate::matcher::{looks_like_identifier, shannon_entropy, Matcher};
 use crate::model::{
-    join_key, redact, Coverage, Evidence, Kind, Nhi, NhiStatus, OwnerHint, SecretBytes, Signal,
+    redact, Coverage, Evidence, JoinKey, Kind, Nhi, NhiStatus, OwnerHint, SecretBytes, Signal,
 };
 use crate::rules::Rule;
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -307,7 +307,7 @@ fn findings(items: &[Nhi], sightings: Vec<Sighting>) -> Vec<Nhi> {
         n.status = NhiStatus::Unknown;
         n.fingerprint_basis = Some(format!("metadata\0{connector}\0{rule_id}\0{sha}"));
         if let Some(jk) = &rule.join_key {
-            n.join_keys.push(join_key(jk, first.secret.expose()));
+            n.add_join(JoinKey::credential(jk, first.secret.expose()));
         }
         let a = &mut n.attributes;
         a.insert("metadata_field".into(), first.field.clone());
@@ -316,7 +316,7 @@ fn findings(items: &[Nhi], sightings: Vec<Sighting>) -> Vec<Nhi> {
         a.insert("credential".into(), rule.credential.clone());
         a.insert("unlocks".into(), rule.unlocks.clone());
         if let Some(ok) = rule.checksum_ok(first.secret.expose()) {
-            a.insert("checksum".into(), crate::model::checksum_word(ok));
+            n.set_checksum(ok);
             if !ok {
                 n.title.push_str(crate::model::CHECKSUM_INVALID_NOTE);
             }

@@ -450,10 +450,7 @@ fn sweep_decide(nhi: &Nhi, attrs: &[Attribution], dir: &Directory) -> Option<Swe
             ));
         }
     }
-    let tags_unread = nhi
-        .attributes
-        .get("unread")
-        .is_some_and(|u| u.contains("owner tags"));
+    let tags_unread = nhi.unread.contains(&crate::model::Unread::OwnerTags);
     let confidence = if tags_unread {
         // No owner among what was read; the owner tags were not read at all.
         Confidence::Possible
@@ -521,11 +518,17 @@ fn finding(
     remediation: Remediation,
 ) -> Finding {
     let mut evidence = evidence;
-    if let Some(u) = nhi.attributes.get("unread") {
+    if !nhi.unread.is_empty() {
+        let u: Vec<&str> = nhi
+            .unread
+            .iter()
+            .map(crate::model::Unread::as_str)
+            .collect();
         evidence.push(Evidence::new(
             nhi.connector.clone(),
             format!(
-                "its {u} could not be read (see coverage): owner and severity rest on what was read"
+                "its {} could not be read (see coverage): owner and severity rest on what was read",
+                u.join(", ")
             ),
         ));
     }
@@ -617,11 +620,7 @@ pub fn base_severity(nhi: &Nhi) -> Severity {
         sev = sev.lower();
     }
     // A token whose own checksum fails is most likely a test value: reported, lower.
-    if nhi
-        .attributes
-        .get("checksum")
-        .is_some_and(|c| c == "invalid")
-    {
+    if nhi.checksum_valid == Some(false) {
         sev = sev.lower();
     }
     if in_test_path(nhi) {
@@ -905,9 +904,7 @@ mod tests {
             Evidence::new("aws:iam", "IAM user ci-bot"),
         ));
         let mut unread = user.clone();
-        unread
-            .attributes
-            .insert("unread".into(), "owner tags".into());
+        unread.mark_unread(&[crate::model::Unread::OwnerTags]);
         let f = select(Mode::Sweep, &dir, None, vec![(user, Vec::new())]);
         assert_eq!(f[0].confidence, Confidence::Likely);
         let f = select(Mode::Sweep, &dir, None, vec![(unread, Vec::new())]);

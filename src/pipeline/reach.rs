@@ -36,7 +36,7 @@ pub fn add_key_access(attributed: &mut [(Nhi, Vec<Attribution>)]) {
         let Some(&target) = accounts.get(&(n.connector.clone(), account.clone())) else {
             continue;
         };
-        let fp = n.attributes.get("fingerprint").map_or_else(
+        let fp = n.ssh_fingerprint.as_ref().map_or_else(
             || n.resource.rsplit('#').next().unwrap_or(""),
             String::as_str,
         );
@@ -100,8 +100,7 @@ mod tests {
             "key",
         );
         k.attributes.insert("account".into(), account.into());
-        k.attributes
-            .insert("fingerprint".into(), "SHA256:abc".into());
+        k.set_ssh_key("SHA256:abc");
         k
     }
 

@@ -131,10 +131,7 @@ fn moto_inventory_users_keys_roles_and_hints() {
     assert!(has_hint(key, Signal::CreatorField, "aws:alice"));
     assert_eq!(
         key.join_keys,
-        vec![nhiscan::model::join_key(
-            "aws_access_key_id",
-            active_id.as_bytes()
-        )]
+        vec![nhiscan::model::JoinKey::aws_access_key_id(active_id)]
     );
     let inactive = find(
         &nhis,

@@ -805,7 +805,7 @@ fn user_nhis(
         if let Some(h) = audit.get(&Created::AccessKey(k.id.clone())) {
             n.hints.extend(h.iter().cloned());
         }
-        n.join_keys = vec![crate::model::join_key("aws_access_key_id", k.id.as_bytes())];
+        n.add_join(crate::model::JoinKey::aws_access_key_id(&k.id));
         n.attributes
             .insert("account_id".into(), data.account_id.clone());
         n.attributes.insert("user_name".into(), u.name.clone());
@@ -844,8 +844,7 @@ fn user_nhis(
             n.hints = creator(&format!("{} {}", label.to_lowercase(), c.id));
             if let Some(fp) = &c.fingerprint {
                 // The same key in a host's authorized_keys joins on this.
-                n.join_keys = vec![crate::pipeline::correlate::ssh_key_join(fp)];
-                n.attributes.insert("fingerprint".into(), fp.clone());
+                n.set_ssh_key(fp);
             }
             n.attributes
                 .insert("account_id".into(), data.account_id.clone());
@@ -858,16 +857,16 @@ fn user_nhis(
     }
     // What could not be read is said on every record it affects: a sweep must not call a
     // user orphaned with confidence, or rate it below admin, on facts it never saw.
-    let unread: Vec<&str> = [
-        (u.tags_unread, "owner tags"),
-        (u.admin_unread, "admin rights"),
+    let unread: Vec<crate::model::Unread> = [
+        (u.tags_unread, crate::model::Unread::OwnerTags),
+        (u.admin_unread, crate::model::Unread::AdminRights),
     ]
     .into_iter()
     .filter_map(|(flag, what)| flag.then_some(what))
     .collect();
     if !unread.is_empty() {
         for n in &mut out[start..] {
-            n.attributes.insert("unread".into(), unread.join(", "));
+            n.mark_unread(&unread);
         }
     }
 }
@@ -1456,7 +1455,7 @@ alice,arn:aws:iam::123456789012:user/alice,2024-01-01T00:00:00+00:00,true,no_inf
         assert_eq!(old.last_used_at, Some(t("2026-01-01T00:00:00Z")));
         assert_eq!(
             old.join_keys,
-            vec![crate::model::join_key("aws_access_key_id", b"AKIAOLD")]
+            vec![crate::model::JoinKey::aws_access_key_id("AKIAOLD")]
         );
         assert!(old
             .hints
@@ -1546,9 +1545,6 @@ alice,arn:aws:iam::123456789012:user/alice,2024-01-01T00:00:00+00:00,true,no_inf
             .find(|n| n.kind == Kind::AwsSshKey)
             .expect("ssh key");
         assert_eq!(key.attributes["fingerprint"], fp);
-        assert_eq!(
-            key.join_keys,
-            vec![crate::pipeline::correlate::ssh_key_join(fp)]
-        );
+        assert_eq!(key.join_keys, vec![crate::model::JoinKey::ssh_key(fp)]);
     }
 }

@@ -84,7 +84,7 @@ struct PathAgg {
 struct KeyAgg {
     rule: Arc<Rule>,
     secret: SecretBytes,
-    join_keys: BTreeSet<String>,
+    join_keys: BTreeSet<crate::model::JoinKey>,
     /// Number of blobs and files the secret was seen in.
     occurrences: u64,
     paths: BTreeMap<Arc<str>, PathAgg>,
@@ -335,8 +335,7 @@ fn build(view: &RepoView<'_>, rule_id: &str, sha: &str, k: KeyAgg) -> Option<Nhi
     nhi.attributes
         .insert("occurrences".into(), k.occurrences.to_string());
     if let Some(ok) = rule.checksum_ok(k.secret.expose()) {
-        nhi.attributes
-            .insert("checksum".into(), crate::model::checksum_word(ok));
+        nhi.set_checksum(ok);
         if !ok {
             nhi.title.push_str(crate::model::CHECKSUM_INVALID_NOTE);
         }

@@ -107,11 +107,11 @@ pub(crate) struct Hit {
     pub sha256: String,
     pub line: u64,
     /// Correlation keys (`aws_access_key_id:AKIA...`): internal, never serialised.
-    pub join_key: Option<String>,
+    pub join_key: Option<crate::model::JoinKey>,
     /// Join keys derived from the value itself, never lent to a neighbour: a private
     /// key's public-half fingerprint, a GitHub token's last eight characters (what the
     /// credential-authorizations API shows of it).
-    pub derived_keys: Vec<String>,
+    pub derived_keys: Vec<crate::model::JoinKey>,
     /// Where inside an archive, when the blob is one: `META-INF/app.properties`, nested
     /// `b.tar.gz!/c.env`; the line is the entry's.
     pub entry: Option<String>,
@@ -223,19 +223,19 @@ pub(crate) fn hits_of(matches: Vec<crate::matcher::Match>) -> Vec<Hit> {
     if matches.is_empty() {
         return Vec::new();
     }
-    let own_key: Vec<Option<String>> = matches
+    let own_key: Vec<Option<crate::model::JoinKey>> = matches
         .iter()
         .map(|m| {
             m.rule
                 .join_key
                 .as_ref()
-                .map(|k| crate::model::join_key(k, m.secret.expose()))
+                .map(|k| crate::model::JoinKey::credential(k, m.secret.expose()))
         })
         .collect();
     // A private key joins by the fingerprint of its public half (the deploy key, host
     // key or IAM/GitHub SSH key it opens); a GitHub token also by its last eight
     // characters. Never lent to or borrowed from a neighbour: two keys are two keys.
-    let derived: Vec<Vec<String>> = matches
+    let derived: Vec<Vec<crate::model::JoinKey>> = matches
         .iter()
         .map(|m| derived_keys(&m.rule, m.secret.expose()))
         .collect();
@@ -292,18 +292,18 @@ fn is_private_key(rule: &crate::rules::Rule) -> bool {
     rule.credential.ends_with("_private_key")
 }
 
-fn derived_keys(rule: &crate::rules::Rule, value: &[u8]) -> Vec<String> {
+fn derived_keys(rule: &crate::rules::Rule, value: &[u8]) -> Vec<crate::model::JoinKey> {
     let mut out = Vec::new();
     if is_private_key(rule) {
         if let Some(fp) = crate::model::keypair::public_fingerprint(value) {
-            out.push(crate::pipeline::correlate::ssh_key_join(&fp));
+            out.push(crate::model::JoinKey::ssh_key(&fp));
         }
     }
     // GitHub shows a classic token (`ghp_`, and OAuth/app tokens) by its last eight
     // characters in credential authorizations.
     if rule.join_key.as_deref() == Some("github_token") && value.len() >= 40 {
         if let Some(l8) = value.get(value.len() - 8..) {
-            out.push(crate::model::join_key("github_token_last_eight", l8));
+            out.push(crate::model::JoinKey::github_token_last_eight(l8));
         }
     }
     out

@@ -242,8 +242,8 @@ fn deleted_secret_is_found_with_its_introducing_author() {
     // authorizations show of it).
     let t = ghp('a');
     let mut want = vec![
-        crate::model::join_key("github_token", t.as_bytes()),
-        crate::model::join_key("github_token_last_eight", &t.as_bytes()[t.len() - 8..]),
+        crate::model::JoinKey::credential("github_token", t.as_bytes()),
+        crate::model::JoinKey::credential("github_token_last_eight", &t.as_bytes()[t.len() - 8..]),
     ];
     want.sort();
     assert_eq!(n.join_keys, want);
@@ -730,17 +730,26 @@ unlocks = "acme"
     let hits = content::hits(&m, data);
     assert_eq!(hits.len(), 3);
     assert_eq!(
-        hits[0].join_key.as_deref(),
-        Some(crate::model::join_key("acme_key_id", b"KIDA1B2C3D4E5F6").as_str())
+        hits[0].join_key.as_ref(),
+        Some(&crate::model::JoinKey::credential(
+            "acme_key_id",
+            b"KIDA1B2C3D4E5F6"
+        ))
     );
     assert_eq!(
-        hits[1].join_key.as_deref(),
-        Some(crate::model::join_key("acme_key_id", b"KIDA1B2C3D4E5F6").as_str()),
+        hits[1].join_key.as_ref(),
+        Some(&crate::model::JoinKey::credential(
+            "acme_key_id",
+            b"KIDA1B2C3D4E5F6"
+        )),
         "nearest key id"
     );
     assert_eq!(
-        hits[2].join_key.as_deref(),
-        Some(crate::model::join_key("acme_key_id", b"KIDZ9Y8X7W6V5U4").as_str())
+        hits[2].join_key.as_ref(),
+        Some(&crate::model::JoinKey::credential(
+            "acme_key_id",
+            b"KIDZ9Y8X7W6V5U4"
+        ))
     );
 }
 
@@ -757,7 +766,7 @@ fn aws_key_id_in_history_gets_its_join_key() {
     assert_eq!(s.nhis.len(), 1);
     assert_eq!(
         s.nhis[0].join_keys,
-        vec![crate::model::join_key(
+        vec![crate::model::JoinKey::credential(
             "aws_access_key_id",
             akia().as_bytes()
         )]

@@ -239,7 +239,7 @@ impl GithubConnector {
                 }
                 let scope = format!(
                     "token:{}",
-                    &crate::model::join_key("etag_scope", token.as_bytes())[11..27]
+                    &crate::model::SecretBytes::new(token.as_bytes()).sha256_hex()[..16]
                 );
                 let token = Secret::new(token);
                 HttpClient::new(&self.api_url, Auth::Bearer(token.clone()), self.settings())
@@ -799,50 +799,75 @@ async fn user_keys(c: Arc<Crawl>, logins: Vec<String>, enabled: bool) {
 
 async fn repos_crawl(c: Arc<Crawl>, cfg: &GithubConfig, running: &super::Running<'_>) {
     let org = c.org.clone();
-    let mut repos: Vec<Repo> = match c
-        .list(&format!("/orgs/{org}/repos"), &[("type", "all".into())], "")
-        .await
-    {
-        Ok(v) => v,
-        Err(e) => {
-            c.failed(
-                &format!("the repositories of {org}"),
-                "the classic scope repo, or the App permission Metadata (read)",
-                &e,
-            );
-            return;
-        }
-    };
-    if !cfg.repos.is_empty() {
-        let wanted: BTreeSet<String> = cfg
-            .repos
+    let wanted: Option<BTreeSet<String>> = (!cfg.repos.is_empty()).then(|| {
+        cfg.repos
             .iter()
             .map(|r| r.trim().to_ascii_lowercase())
-            .collect();
-        let found: BTreeSet<String> = repos.iter().map(|r| r.name.to_ascii_lowercase()).collect();
-        for w in wanted.difference(&found) {
-            c.error(format!("repository {org}/{w} (listed in repos) was not found or the credential cannot see it"));
-        }
-        repos.retain(|r| wanted.contains(&r.name.to_ascii_lowercase()));
-    }
-    c.log
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .code_repos
-        .clone_from(&repos);
-    let total = repos.len() as u64;
-    running.phase("repos", 0, Some(total));
+            .collect()
+    });
     let sem = Arc::new(tokio::sync::Semaphore::new(
         cfg.repo_concurrency.unwrap_or(8),
     ));
     let mut set = tokio::task::JoinSet::new();
-    for r in repos {
-        let (c, sem) = (c.clone(), sem.clone());
-        set.spawn(async move {
-            let _p = sem.acquire_owned().await;
-            crawl_repo(&c, &r).await;
-        });
+    let mut kept: Vec<Repo> = Vec::new();
+    let mut found: BTreeSet<String> = BTreeSet::new();
+    let mut shape: Option<String> = None;
+    // Each page of repositories is crawled as it arrives: on a large org the listing
+    // (100 per page, one page after the other) overlaps the per-repository requests.
+    let path = format!("/orgs/{org}/repos");
+    let query = [("type", "all".to_string()), ("per_page", "100".to_string())];
+    let listed = c
+        .client
+        .walk(
+            &path,
+            &query,
+            "",
+            &Pagination::LinkHeader,
+            super::http::paginate::DEFAULT_MAX_PAGES,
+            |page| {
+                for v in page.records {
+                    let r: Repo = match serde_json::from_value(v) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            shape = Some(format!("unexpected shape: {e}"));
+                            continue;
+                        }
+                    };
+                    let lower = r.name.to_ascii_lowercase();
+                    found.insert(lower.clone());
+                    if wanted.as_ref().is_some_and(|w| !w.contains(&lower)) {
+                        continue;
+                    }
+                    kept.push(r.clone());
+                    let (c, sem) = (c.clone(), sem.clone());
+                    set.spawn(async move {
+                        let _p = sem.acquire_owned().await;
+                        crawl_repo(&c, &r).await;
+                    });
+                }
+                running.phase("repos", 0, Some(kept.len() as u64));
+            },
+        )
+        .await;
+    let grant = "the classic scope repo, or the App permission Metadata (read)";
+    match listed {
+        Ok(_) => {}
+        Err(e) => c.failed(&format!("the repositories of {org}"), grant, &e),
     }
+    if let Some(msg) = shape {
+        let e = HttpError::Malformed {
+            url: path.clone(),
+            message: msg,
+        };
+        c.failed(&format!("the repositories of {org}"), grant, &e);
+    }
+    if let Some(w) = &wanted {
+        for missing in w.difference(&found) {
+            c.error(format!("repository {org}/{missing} (listed in repos) was not found or the credential cannot see it"));
+        }
+    }
+    let total = kept.len() as u64;
+    c.log.lock().unwrap_or_else(|p| p.into_inner()).code_repos = kept;
     let mut done = 0;
     while let Some(r) = set.join_next().await {
         done += 1;

@@ -5,7 +5,7 @@
 //! without its `github_` prefix.
 
 use super::api::*;
-use crate::model::{join_key, Evidence, Kind, Nhi, NhiStatus, OwnerHint, Signal};
+use crate::model::{Evidence, JoinKey, Kind, Nhi, NhiStatus, OwnerHint, Signal};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The evidence source of facts read from the REST API.
@@ -161,9 +161,7 @@ pub fn deploy_key(connector: &str, org: &str, repo: &str, k: &DeployKey) -> Nhi 
     n.attributes
         .insert("credential".into(), "deploy key".into());
     if let Some(fp) = key_fingerprint(&k.key) {
-        n.join_keys
-            .push(crate::pipeline::correlate::ssh_key_join(&fp));
-        n.attributes.insert("fingerprint".into(), fp);
+        n.set_ssh_key(&fp);
     }
     if let Some(by) = k.added_by.as_deref().filter(|s| !s.trim().is_empty()) {
         n.attributes.insert("added_by".into(), by.to_string());
@@ -417,8 +415,7 @@ pub fn credential_authorization(connector: &str, org: &str, c: &CredentialAuthor
     if let Some(l8) = c.token_last_eight.as_deref().filter(|s| !s.is_empty()) {
         n.attributes
             .insert("token_last_eight".into(), l8.to_string());
-        n.join_keys
-            .push(join_key("github_token_last_eight", l8.as_bytes()));
+        n.add_join(JoinKey::github_token_last_eight(l8.as_bytes()));
     }
     if !c.scopes.is_empty() {
         n.attributes.insert("scopes".into(), c.scopes.join(", "));
@@ -434,8 +431,8 @@ pub fn credential_authorization(connector: &str, org: &str, c: &CredentialAuthor
         } else {
             format!("SHA256:{fp}")
         };
-        n.join_keys
-            .push(crate::pipeline::correlate::ssh_key_join(&fp));
+        n.add_join(JoinKey::ssh_key(&fp));
+        n.ssh_fingerprint = Some(fp);
     }
     if let Some(t) = c.authorized_credential_title.as_deref() {
         n.attributes
@@ -505,9 +502,8 @@ pub fn enrich(
         if let Some(fps) = user_keys.get(&login) {
             let mut set: BTreeSet<&String> = BTreeSet::new();
             for fp in fps {
-                let k = crate::pipeline::correlate::ssh_key_join(fp);
-                if set.insert(fp) && !n.join_keys.contains(&k) {
-                    n.join_keys.push(k);
+                if set.insert(fp) {
+                    n.add_join(JoinKey::ssh_key(fp));
                 }
             }
             n.attributes

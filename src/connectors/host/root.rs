@@ -640,10 +640,10 @@ impl<'a> RootScan<'a> {
             NhiStatus::Active
         };
         n.privileged = a.is_root() || a.is_admin();
+        n.set_ssh_key(&k.fingerprint);
         let at = &mut n.attributes;
         at.insert("account".into(), account.clone());
         at.insert("key_type".into(), k.key_type.clone());
-        at.insert("fingerprint".into(), k.fingerprint.clone());
         at.insert("file".into(), file.to_string());
         at.insert("line".into(), k.line.to_string());
         if !comment.is_empty() {
@@ -862,9 +862,7 @@ impl<'a> RootScan<'a> {
             n.fingerprint_basis = Some(format!("{}\0{}", self.host, key.1));
             for m in &ms {
                 for jk in m.join_key.iter().chain(&m.derived_keys) {
-                    if !n.join_keys.contains(jk) {
-                        n.join_keys.push(jk.clone());
-                    }
+                    n.add_join(jk.clone());
                 }
             }
             n.attributes.insert("file".into(), path.to_string());
@@ -873,8 +871,7 @@ impl<'a> RootScan<'a> {
             n.rule_severity = crate::model::rule_severity_cap(rule.severity.as_deref());
             n.attributes.insert("unlocks".into(), rule.unlocks.clone());
             if let Some(ok) = rule.checksum_ok(first.secret.expose()) {
-                n.attributes
-                    .insert("checksum".into(), crate::model::checksum_word(ok));
+                n.set_checksum(ok);
                 if !ok {
                     n.title.push_str(crate::model::CHECKSUM_INVALID_NOTE);
                 }

@@ -258,7 +258,7 @@ fn web_test_secrets_in_crontabs_and_dotfiles() {
     );
     assert_eq!(
         aws.join_keys,
-        vec![crate::model::join_key(
+        vec![crate::model::JoinKey::credential(
             "aws_access_key_id",
             b"AKIAZFAKEFIXT7R3Q2WM"
         )]
@@ -457,7 +457,7 @@ fn acme_example_snapshots() {
     assert_eq!(aws.rule.as_deref(), Some("nhi.aws.access-key-id.1"));
     assert_eq!(
         aws.join_keys,
-        vec![crate::model::join_key(
+        vec![crate::model::JoinKey::credential(
             "aws_access_key_id",
             b"AKIAZFAKE7Q2XWEB4NDK"
         )]
