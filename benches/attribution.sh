@@ -9,7 +9,8 @@
 # gen_heldout.py, an independently designed held-out company with the same truth format; its
 # runs go to seed-N-heldout/ and attribution-heldout.md), NHISCAN (default
 # target/release/nhiscan, else target/debug/nhiscan),
-# BENCH_OUT (default bench-out), AWS (auto: on when scripts/moto.sh has installed moto into .venv;
+# GITHUB (default 1: a GitHub org on benches/attribution/github_server.py, company generator only;
+# 0 skips it), BENCH_OUT (default bench-out), AWS (auto: on when scripts/moto.sh has installed moto into .venv;
 # 1 requires it, 0 skips AWS). Each seed gets a fresh moto server on 127.0.0.1, stopped after its
 # scans. Offline; a few minutes at 300 people.
 # Output: Markdown table and the miss/FP classes on stdout and in bench-out/attribution.md;
@@ -63,7 +64,18 @@ for seed in $SEEDS; do
         [[ -n "$port" ]] || { log "moto did not start"; exit 2; }
         aws_args=(--aws "http://127.0.0.1:$port")
     fi
-    python3 "$GEN_PY" --seed "$seed" --people "$PEOPLE" --out "$dir" "${aws_args[@]}"
+    gh_args=()
+    if [[ "$GEN" == company && "${GITHUB:-1}" != 0 ]]; then
+        # A GitHub org of our own per seed (github_server.py), serving what the generator
+        # writes to DIR/github/api.json, until its stdin (fd 4 here) closes.
+        gh_port_file="$(mktemp)"
+        exec 4> >(python3 "$HERE/github_server.py" "$dir/github/api.json" >"$gh_port_file" 2>/dev/null)
+        for _ in $(seq 100); do grep -q PORT= "$gh_port_file" && break; sleep 0.1; done
+        gh_port="$(sed -n 's/PORT=//p' "$gh_port_file")"; rm -f "$gh_port_file"
+        [[ -n "$gh_port" ]] || { log "the GitHub server did not start"; exit 2; }
+        gh_args=(--github "http://127.0.0.1:$gh_port" --github-key "$ROOT/tests/fixtures/github/app-key.pem")
+    fi
+    python3 "$GEN_PY" --seed "$seed" --people "$PEOPLE" --out "$dir" "${aws_args[@]}" "${gh_args[@]}"
     mkdir -p "$dir/findings"
     files=()
     run() { # run NAME ARGS...: nhiscan exits 1 (findings) or 3 (partial); 2 is a failure
@@ -82,6 +94,7 @@ for seed in $SEEDS; do
         run "leaver-${email%@*}" leaver "$email"
     done
     if [[ "$AWS" == 1 ]]; then exec 3>&-; fi
+    if [[ ${#gh_args[@]} -gt 0 ]]; then exec 4>&-; fi
     python3 "$HERE/score.py" "$dir" "${files[@]}" --json "$dir/score.json" >"$dir/score.txt"
     scores+=("$dir/score.json")
     log "seed $seed: $PEOPLE people, generated, scanned and scored in $((SECONDS - t0)) s ($dir/score.txt)"

@@ -851,6 +851,116 @@ def build_aws(co, endpoint):
     return acct
 
 
+# ----------------------------------------------------------------------------- github
+
+def build_github(co, out, url, key_path):
+    """An org `acme` on benches/attribution/github_server.py: members by their `github:`
+    aliases (leavers' memberships nobody removed, active people's own), logins nobody in HR
+    has, deploy keys added by leavers and by active people (the look-alike among them), a
+    write deploy key the high-risk leaver added, fine-grained PATs, an invitation the
+    high-risk leaver sent, and the contractor leaver as an outside collaborator."""
+    rng = random.Random(co.seed * 7919)
+    conn = "github:acme"
+    r = co.roles
+    lk, la, hr, ct = r["lookalike_leaver"], r["lookalike_active"], r["high_risk_leaver"], r["contractor_leaver"]
+    if not ct.gh:
+        ct.gh = f"{ct.local.replace('.', '-')}-ext"
+        ct.aliases.append(f"github:{ct.gh}")
+    api = {}
+
+    def user(login, uid):
+        return {"login": login, "id": uid, "type": "User", "site_admin": False}
+
+    members, admins = [], []
+    by_login = {}
+    for i, p in enumerate(co.people):
+        if not p.gh or p is ct:
+            continue
+        by_login[p.gh] = p
+        members.append(user(p.gh, 1000 + i))
+        if rng.random() < 0.05:
+            admins.append(user(p.gh, 1000 + i))
+        if p.active():
+            co.item(f"acme#member:{p.gh}", "github_member", conn,
+                    "active person's own org membership (github: alias)", [(p, "is")], sweep="must_not")
+        else:
+            co.item(f"acme#member:{p.gh}", "github_member", conn,
+                    "leaver's org membership nobody removed (github: alias)", [(p, "is")], sweep="must",
+                    sweep_owner=p, sweep_relations=["is"])
+    for i in range(max(2, co.n // 100)):
+        login = f"{OUT_FIRST[i % len(OUT_FIRST)]}-{OUT_LAST[i % len(OUT_LAST)]}{i}".lower()
+        members.append(user(login, 90000 + i))
+        co.item(f"acme#member:{login}", "github_member", conn, "org member nobody in HR has", [(None, "is")],
+                sweep="must", sweep_owner=None, sweep_relations=["orphaned"])
+    api["/orgs/acme/members"] = members
+    api["/orgs/acme/members#admin"] = admins
+    api["/orgs/acme/outside_collaborators"] = [user(ct.gh, 7000)]
+    co.item(f"acme#outside_collaborator:{ct.gh}", "github_outside_collaborator", conn,
+            "the contractor leaver, still an outside collaborator", [(ct, "is")], sweep="must",
+            sweep_owner=ct, sweep_relations=["is"])
+    # Repositories, deploy keys.
+    repos = [f"{w}-{s}" for w, s in zip(rng.sample(WORDS, 8), rng.choices(SUFFIX, k=8))]
+    api["/orgs/acme/repos"] = [{"id": 500 + i, "name": n, "full_name": f"acme/{n}", "private": True,
+                                "fork": False, "archived": False, "default_branch": "main"}
+                               for i, n in enumerate(repos)]
+    active_gh = [p for p in co.people if p.gh and p.status == "active" and p is not la]
+    leaver_gh = [p for p in co.people if p.gh and p.status == "terminated" and p is not ct]
+    kid = 7000
+    for i, repo in enumerate(repos):
+        keys = []
+        adders = [rng.choice(active_gh)]
+        if i == 0:
+            adders.append(hr)
+        if i == 1:
+            adders.append(la)
+        if i in (2, 3) and leaver_gh:
+            adders.append(rng.choice(leaver_gh))
+        for p in adders:
+            kid += 1
+            pub, _fp = ssh_key(rng)
+            write = p is hr or rng.random() < 0.3
+            keys.append({"id": kid, "key": " ".join(pub.split()[:2]), "title": f"deploy@{repo}",
+                         "verified": True, "created_at": "2025-06-01T09:00:00Z", "read_only": not write,
+                         "added_by": p.gh, "last_used": "2026-11-20T08:00:00Z", "enabled": True})
+            res = f"acme/{repo}#deploy_key:{kid}"
+            if p.active():
+                trap = "the look-alike's deploy key" if p is la else "deploy key an active person added"
+                co.item(res, "github_deploy_key", conn, trap, [(p, "created")], sweep="must_not")
+            else:
+                co.item(res, "github_deploy_key", conn, "deploy key a leaver added (added_by)", [(p, "created")],
+                        sweep="must", sweep_owner=p, sweep_relations=["created"])
+        api[f"/repos/acme/{repo}/keys"] = keys
+    # Fine-grained PATs approved for the org.
+    pats = []
+    for j, p in enumerate([hr, rng.choice(active_gh), la]):
+        pid = 880000 + j
+        pats.append({"id": pid, "owner": user(p.gh, 1), "repository_selection": "all",
+                     "permissions": {"repository": {"contents": "write", "metadata": "read"}},
+                     "access_granted_at": "2026-01-05T10:00:00Z", "token_id": 4000 + j,
+                     "token_name": f"bot-{j}", "token_expired": False,
+                     "token_expires_at": "2099-01-05T10:00:00Z", "token_last_used_at": "2026-11-28T10:00:00Z"})
+        if p.active():
+            co.item(f"acme#pat:{pid}", "github_pat", conn,
+                    "the look-alike's PAT" if p is la else "PAT an active person owns", [(p, "created")],
+                    sweep="must_not")
+        else:
+            co.item(f"acme#pat:{pid}", "github_pat", conn, "fine-grained PAT a leaver owns", [(p, "created")],
+                    sweep="must", sweep_owner=p, sweep_relations=["created"])
+    api["/orgs/acme/personal-access-tokens"] = pats
+    api["/orgs/acme/personal-access-token-requests"] = []
+    api["/orgs/acme/invitations"] = [{"id": 61, "login": None, "email": "new.hire@partner.example",
+                                     "role": "direct_member", "created_at": "2026-11-02T10:00:00Z",
+                                     "inviter": user(hr.gh, 1), "team_count": 0}]
+    co.item("acme#member:invitation/61", "github_member", conn, "invitation the high-risk leaver sent",
+            [(hr, "created")], sweep="neutral")
+    os.makedirs(os.path.join(out, "github"), exist_ok=True)
+    with open(os.path.join(out, "github", "api.json"), "w") as f:
+        json.dump(api, f)
+    return (f"\n[[connector]]\ntype = \"github\"\norg = \"acme\"\napi_url = \"{url}\"\napp_id = 1\n"
+            f"installation_id = 2\nprivate_key_path = {json.dumps(key_path)}\nbackoff_floor_ms = 50\n"
+            "cache_dir = \"github-cache\"\n")
+
+
 # ----------------------------------------------------------------------------- truth
 
 def truth(co, hosts):
@@ -904,6 +1014,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--people", type=int, default=300)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--github", metavar="URL",
+                    help="an org on benches/attribution/github_server.py at URL (it reads DIR/github/api.json)")
+    ap.add_argument("--github-key", metavar="PEM", help="the GitHub App private key the config names")
     ap.add_argument("--aws", metavar="ENDPOINT",
                     help="seed IAM users, keys, roles and tags into a fresh moto server at ENDPOINT")
     a = ap.parse_args()
@@ -914,6 +1027,7 @@ def main():
     os.makedirs(os.path.join(a.out, "hr"))
     co = Company(a.seed, a.people)
     co.build_people()
+    gh_conf = build_github(co, a.out, a.github, a.github_key) if a.github else ""
     co.write_hr(a.out)
     build_repos(co, a.out)
     hosts = build_hosts(co, a.out)
@@ -927,6 +1041,7 @@ def main():
         if a.aws:
             f.write(f"\n[[connector]]\ntype = \"aws\"\nname = \"eval\"\nendpoint_url = \"{a.aws}\"\n"
                     "cloudtrail = false\n")
+        f.write(gh_conf)
     # An empty allowlist, so the project's own .nhiscanignore is never picked up.
     open(os.path.join(a.out, ".nhiscanignore"), "w").close()
     t = truth(co, hosts)
