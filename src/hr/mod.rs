@@ -390,5 +390,47 @@ fn push_aliases(p: &mut Person, primary_key: &str, aliases: &[String]) {
     }
 }
 
+/// Who receives what a person leaves behind, as a phrase for a remediation: their
+/// manager from HR when that manager is still accountable (active or on leave), else the
+/// first accountable manager up the chain, saying who was skipped and why. A manager who
+/// is not in the roster is named as HR gives them. `None` when HR names no manager.
+pub fn handover_to(p: &Person, dir: &Directory) -> Option<String> {
+    let first = p.manager_email.as_deref().map(str::trim)?;
+    if first.is_empty() {
+        return None;
+    }
+    let mut skipped: Vec<String> = Vec::new();
+    let mut seen: Vec<String> = vec![p.email.to_lowercase()];
+    let mut email = first.to_string();
+    loop {
+        let manager = dir.find(&email).and_then(|i| dir.people.get(i));
+        let Some(m) = manager.filter(|m| !m.status.is_active()) else {
+            // Accountable, or not in the roster (named as HR gives them).
+            break;
+        };
+        skipped.push(format!("{} is {}", m.email, m.status.as_str()));
+        seen.push(m.email.to_lowercase());
+        match m.manager_email.as_deref().map(str::trim) {
+            Some(next) if !next.is_empty() && !seen.contains(&next.to_lowercase()) => {
+                email = next.to_string();
+            }
+            _ => {
+                return Some(format!(
+                    "a new accountable owner (the manager {}, and HR names nobody above)",
+                    skipped.join(", whose manager ")
+                ));
+            }
+        }
+    }
+    if skipped.is_empty() {
+        Some(format!("the manager {email}"))
+    } else {
+        Some(format!(
+            "{email}, the first active manager up the chain (the manager {})",
+            skipped.join(", whose manager ")
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests;
