@@ -53,6 +53,31 @@ pub struct ScanConfig {
     /// summary counts them.
     #[serde(default)]
     pub exposure: bool,
+    /// How long the connectors of a run may take (`30m`, `2h`, `1h30m`, or seconds):
+    /// when it passes, the ones still running are stopped and recorded as `partial` or
+    /// `failed` with error class `timeout` (exit 3). `--deadline` overrides it. Default:
+    /// none.
+    #[serde(default, deserialize_with = "deadline_string")]
+    pub deadline: Option<std::time::Duration>,
+}
+
+/// `[scan] deadline`: a duration string (`30m`) or a number of seconds.
+fn deadline_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<std::time::Duration>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Secs(u64),
+        Text(String),
+    }
+    let text = match Raw::deserialize(d)? {
+        Raw::Secs(n) => n.to_string(),
+        Raw::Text(s) => s,
+    };
+    crate::connectors::runtime::parse_duration(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// `[state]`: the offboarding store.

@@ -90,6 +90,15 @@ pub struct Global {
     /// the scan partial (exit 3), a binary one is only counted as skipped.
     #[arg(long, global = true)]
     pub max_file_size: Option<u64>,
+    /// Stop the connectors still running after this long (`30m`, `2h`, `1h30m`, or
+    /// seconds; overrides [scan] deadline): what they gathered is kept, and each is
+    /// recorded as partial or failed with error class `timeout` (exit 3).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_deadline)]
+    pub deadline: Option<std::time::Duration>,
+}
+
+fn parse_deadline(s: &str) -> Result<std::time::Duration, String> {
+    crate::connectors::runtime::parse_duration(s)
 }
 
 /// The scan commands' findings file when `-o` is not given.

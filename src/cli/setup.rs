@@ -164,6 +164,7 @@ pub fn limits(g: &Global, cfg: Option<&Config>) -> Limits {
     {
         l.max_file_size = n;
     }
+    l.deadline = g.deadline.or_else(|| cfg.and_then(|c| c.scan.deadline));
     l
 }
 

@@ -144,12 +144,21 @@ pub struct Limits {
     /// Files and blobs larger than this are not read: counted (`too_large`), and a coverage
     /// error (partial) unless binary. Bytes; default 64 MiB.
     pub max_file_size: u64,
+    /// The run's deadline and stop flag (`[scan] deadline`, `--deadline`): blocking
+    /// connectors check [`runtime::Cancel::is_cancelled`] between units and stop early;
+    /// the pipeline records what they did not finish. Default: no deadline.
+    pub cancel: runtime::Cancel,
+    /// How long the connectors of a run may take; the pipeline starts the clock (and sets
+    /// `cancel`) when they start. None: no deadline.
+    pub deadline: Option<std::time::Duration>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_size: 64 * 1024 * 1024,
+            cancel: runtime::Cancel::default(),
+            deadline: None,
         }
     }
 }

@@ -10,16 +10,20 @@ pub mod progress;
 pub mod reach;
 
 use crate::attribution::{self, Attribution};
-use crate::connectors::{Connector, Limits, Mode, PathAllowlist, Progress, ScanContext, Sink};
+use crate::connectors::{
+    runtime::Cancel, Connector, Limits, Mode, PathAllowlist, Phase, Progress, ScanContext, Sink,
+};
 use crate::hr::Directory;
 use crate::matcher::Matcher;
-use crate::model::{Coverage, Nhi};
+use crate::model::{Coverage, CoverageStatus, Nhi};
 use crate::report::{FindingsFile, ScanInfo, Subject, Tool, SCHEMA_VERSION};
 use chrono::{SecondsFormat, Utc};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
 
 pub use exceptions::{Exceptions, IgnoreList};
 
@@ -58,8 +62,26 @@ impl Sink for Collector {
     }
 }
 
+/// One connector's view of the collector: counts what it emitted, so that a connector
+/// stopped by the deadline is `partial` when it gathered something and `failed` when not.
+struct Counted<'a> {
+    inner: &'a Collector,
+    emitted: AtomicU64,
+}
+
+impl Sink for Counted<'_> {
+    fn emit(&self, nhi: Nhi) {
+        self.emitted.fetch_add(1, Ordering::Relaxed);
+        self.inner.emit(nhi);
+    }
+}
+
 /// Run every connector at once, each on its own thread. A connector that panics is
-/// recorded as failed in coverage; the others finish.
+/// recorded as failed in coverage; the others finish. With a run deadline
+/// (`ctx.limits.cancel`), a watchdog tells the connectors to stop when it passes (async
+/// ones are dropped by [`crate::connectors::runtime::block_on`], blocking ones check the
+/// flag between units), and each connector still running then gets a `timeout` error
+/// naming what it had not finished; what it emitted before is kept.
 pub fn collect(
     connectors: &[Box<dyn Connector>],
     ctx: &ScanContext<'_>,
@@ -67,36 +89,176 @@ pub fn collect(
     let sink = Collector {
         items: Mutex::new(Vec::new()),
     };
+    let cancel = ctx.limits.cancel.clone();
+    let finished = (Mutex::new(0usize), Condvar::new());
+    // What was running when the deadline passed, by unit name, with its phase.
+    let at_deadline: Mutex<Vec<(String, Phase)>> = Mutex::new(Vec::new());
     let mut coverage = Vec::new();
     std::thread::scope(|s| {
+        if let Some(at) = cancel.deadline() {
+            let (finished, at_deadline, cancel) = (&finished, &at_deadline, &cancel);
+            s.spawn(move || {
+                let (lock, cv) = finished;
+                let mut n = lock.lock().unwrap_or_else(|p| p.into_inner());
+                loop {
+                    if *n >= connectors.len() {
+                        return;
+                    }
+                    let now = Instant::now();
+                    if now >= at {
+                        break;
+                    }
+                    n = cv
+                        .wait_timeout(n, at - now)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
+                drop(n);
+                *at_deadline.lock().unwrap_or_else(|p| p.into_inner()) = ctx.progress.running();
+                cancel.cancel();
+                tracing::warn!(
+                    "the run deadline ({}) passed: stopping the connectors still running",
+                    cancel.label()
+                );
+            });
+        }
         let handles: Vec<_> = connectors
             .iter()
             .map(|c| {
-                let sink = &sink;
+                let (sink, finished, cancel) = (&sink, &finished, &cancel);
                 let name = c.name();
                 let h = s.spawn(move || {
                     tracing::info!(connector = %name, "Scanning");
-                    catch_unwind(AssertUnwindSafe(|| c.scan(ctx, sink)))
+                    let counted = Counted {
+                        inner: sink,
+                        emitted: AtomicU64::new(0),
+                    };
+                    let out = {
+                        let _deadline = cancel.enter();
+                        catch_unwind(AssertUnwindSafe(|| c.scan(ctx, &counted)))
+                    };
+                    let done_at = Instant::now();
+                    let (lock, cv) = finished;
+                    *lock.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+                    cv.notify_all();
+                    (out, counted.emitted.load(Ordering::Relaxed), done_at)
                 });
                 (c.name(), h)
             })
             .collect();
         for (name, h) in handles {
-            match h.join() {
-                Ok(Ok(cov)) => coverage.extend(cov),
-                Ok(Err(_)) | Err(_) => {
+            let (covs, emitted, done_at) = match h.join() {
+                Ok((Ok(cov), emitted, done_at)) => (cov, emitted, Some(done_at)),
+                Ok((Err(_), emitted, done_at)) => {
                     let mut cov = Coverage::new(name.clone());
                     cov.classed_fail(
                         "panic",
                         format!("connector {name} crashed; its results are incomplete"),
                     );
-                    coverage.push(cov);
+                    (vec![cov], emitted, Some(done_at))
                 }
+                Err(_) => {
+                    let mut cov = Coverage::new(name.clone());
+                    cov.classed_fail(
+                        "panic",
+                        format!("connector {name} crashed; its results are incomplete"),
+                    );
+                    (vec![cov], 0, None)
+                }
+            };
+            let overran = match (cancel.deadline(), done_at) {
+                (Some(at), Some(done)) => done >= at,
+                _ => false,
+            };
+            let mut covs = covs;
+            if overran {
+                let running = at_deadline
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
+                mark_overrun(&name, &mut covs, emitted, &running, &cancel.label());
             }
+            coverage.extend(covs);
         }
     });
     let items = sink.items.into_inner().unwrap_or_else(|p| p.into_inner());
     (items, coverage)
+}
+
+/// A connector `name` that returned after the run deadline: every entry of it that was
+/// still running then (by unit name, or the connector's own when it has no units running)
+/// gets a `timeout` error saying the deadline and where it stopped. An entry is `partial`
+/// when the connector gathered something, `failed` when it gathered nothing.
+fn mark_overrun(
+    name: &str,
+    covs: &mut [Coverage],
+    emitted: u64,
+    running: &[(String, Phase)],
+    deadline: &str,
+) {
+    let phase_of = |unit: &str| {
+        running
+            .iter()
+            .find(|(n, _)| n == unit)
+            .map(|(_, p)| describe_phase(p))
+    };
+    let unit_level = covs
+        .iter()
+        .any(|c| c.connector != name && phase_of(&c.connector).is_some());
+    let connector_running = phase_of(name).is_some()
+        || !running
+            .iter()
+            .any(|(n, _)| covs.iter().any(|c| &c.connector == n));
+    for cov in covs.iter_mut() {
+        let gathered = emitted > 0 || cov.items_scanned > 0;
+        if cov.error_classes.contains_key("timeout") {
+            // Stopped by the deadline itself (an async connector dropped, a unit never
+            // started): keep it partial when something was gathered before.
+            if let Some(p) = phase_of(&cov.connector).or_else(|| phase_of(name)) {
+                if !p.is_empty() {
+                    cov.notes.push(format!("at the deadline it was {p}"));
+                }
+            }
+            if cov.connector == name && emitted > 0 && cov.status == CoverageStatus::Failed {
+                cov.status = CoverageStatus::Partial;
+                cov.notes.push(format!(
+                    "{emitted} items gathered before the deadline are kept; the rest was not read"
+                ));
+            }
+            continue;
+        }
+        let phase = phase_of(&cov.connector);
+        if phase.is_none() && (unit_level || !connector_running) {
+            // This unit had finished before the deadline.
+            continue;
+        }
+        let phase = phase.or_else(|| phase_of(name)).unwrap_or_default();
+        let at = if phase.is_empty() {
+            String::new()
+        } else {
+            format!(" ({phase})")
+        };
+        let msg = format!(
+            "the run deadline ({deadline}) passed while {} was still running{at}: it was stopped, and what it had not reached was NOT scanned",
+            cov.connector
+        );
+        if gathered {
+            cov.classed_error("timeout", msg);
+        } else {
+            cov.classed_fail("timeout", msg);
+        }
+    }
+}
+
+/// `in repos, 3 of 10 done`; empty when the connector reported no phase.
+fn describe_phase(p: &Phase) -> String {
+    if p.what.is_empty() {
+        return String::new();
+    }
+    match p.total {
+        Some(t) => format!("in {}, {} of {t} done", p.what, p.done),
+        None => format!("in {}, {} done", p.what, p.done),
+    }
 }
 
 /// What every connector found, attributed: the part of a run shared by all the
@@ -111,11 +273,16 @@ pub struct Gathered {
 pub fn gather(spec: &RunSpec) -> Gathered {
     let started = Utc::now();
     let progress = Arc::new(Progress::default());
+    let mut limits = spec.limits.clone();
+    // The deadline's clock starts with the connectors.
+    if let Some(d) = limits.deadline {
+        limits.cancel = Cancel::with_deadline(d);
+    }
     let ctx = ScanContext {
         matcher: &spec.matcher,
         progress: &progress,
         mode: spec.mode,
-        limits: spec.limits.clone(),
+        limits,
         allow_paths: &spec.allow_paths,
     };
     let display = progress::Display::start(progress.clone(), spec.show_progress);

@@ -4,6 +4,7 @@
 mod attribution_eval;
 mod aws;
 mod cli;
+mod conformance;
 mod git;
 mod github;
 mod github_code;

@@ -438,7 +438,7 @@ impl Connector for AwsConnector {
         super::runtime::block_on(self.scan_async(progress, sink)).unwrap_or_else(|e| {
             let mut cov = Coverage::new(self.name());
             cov.classed_fail(
-                "panic",
+                e.class(),
                 format!("aws connector {e}; nothing from it can be trusted as complete"),
             );
             vec![cov]

@@ -147,6 +147,10 @@ impl Connector for GitConnector {
             .zip(names)
             .zip(deferred)
             .for_each(|(((repo, mut agg), name), deferred)| {
+                // The run's deadline passed: the pipeline records what was not read.
+                if ctx.limits.cancel.is_cancelled() {
+                    return;
+                }
                 let input = history::RepoInput {
                     name: &name,
                     path: &repo.path,

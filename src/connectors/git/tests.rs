@@ -407,6 +407,7 @@ fn binary_files_get_specific_rules_and_oversized_ones_are_counted() {
 
     let limits = Limits {
         max_file_size: 1024,
+        ..Limits::default()
     };
     let s = scan_with(
         vec![r.path.clone()],

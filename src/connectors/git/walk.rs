@@ -382,6 +382,10 @@ impl Walker<'_, '_> {
     }
 
     fn scan_file(&self, path: &Path, rel: String, owner: Owner, clean: Option<&StatSig>) {
+        // The run's deadline passed: the pipeline records what was not read.
+        if self.ctx.limits.cancel.is_cancelled() {
+            return;
+        }
         if !allowed(self.ctx, self.tally, self.named, path, &rel, false) {
             return;
         }

@@ -952,9 +952,10 @@ impl Connector for GithubConnector {
         let (mut covs, job) =
             super::runtime::block_on(self.scan_async(ctx, sink)).unwrap_or_else(|e| {
                 let mut cov = Coverage::new(self.name());
-                cov.fail(format!(
-                    "github connector {e}; nothing from it can be trusted as complete"
-                ));
+                cov.classed_fail(
+                    e.class(),
+                    format!("github connector {e}; nothing from it can be trusted as complete"),
+                );
                 (vec![cov], None)
             });
         if let (Some(job), Some(cov)) = (job, covs.first_mut()) {

@@ -98,6 +98,17 @@ impl Connector for HostConnector {
             .par_iter()
             .zip(names.par_iter())
             .map(|(r, name)| {
+                if ctx.limits.cancel.is_cancelled() {
+                    let mut cov = Coverage::new(format!("host:{name}"));
+                    cov.classed_fail(
+                        "timeout",
+                        format!(
+                            "the run deadline ({}) passed before host:{name} was started: nothing on it was read",
+                            ctx.limits.cancel.label()
+                        ),
+                    );
+                    return cov;
+                }
                 let _running = ctx.progress.start(&format!("host:{name}"));
                 root::scan_root(r, name, ctx, sink)
             })

@@ -765,6 +765,10 @@ impl<'a> RootScan<'a> {
         // scan order holds the location, the others go to `other_locations`.
         let mut found = HostSecrets::default();
         for (path, owner) in files {
+            // The run's deadline passed: the pipeline records what was not read.
+            if self.ctx.limits.cancel.is_cancelled() {
+                break;
+            }
             let path = normalize_rel(&path);
             if !seen.insert(path.clone()) {
                 continue;

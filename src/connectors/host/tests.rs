@@ -335,7 +335,13 @@ fn missing_root_fails_alone() {
 
 #[test]
 fn large_files_are_skipped_and_counted() {
-    let (items, cov) = scan_with(vec![fixture("web-test")], Limits { max_file_size: 120 });
+    let (items, cov) = scan_with(
+        vec![fixture("web-test")],
+        Limits {
+            max_file_size: 120,
+            ..Limits::default()
+        },
+    );
     assert!(cov[0].skipped.get("too_large").copied().unwrap_or(0) > 0);
     // passwd is over the limit: that makes the scan incomplete, not clean.
     assert_eq!(cov[0].status, CoverageStatus::Partial);

@@ -227,10 +227,13 @@ impl Connector for SaasConnector {
             }
             Err(e) => {
                 let mut cov = Coverage::new(self.name());
-                cov.fail(format!(
-                    "{} connector {e}; nothing from it can be trusted as complete",
-                    self.name()
-                ));
+                cov.classed_fail(
+                    e.class(),
+                    format!(
+                        "{} connector {e}; nothing from it can be trusted as complete",
+                        self.name()
+                    ),
+                );
                 vec![cov]
             }
         }
