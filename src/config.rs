@@ -77,7 +77,7 @@ fn deadline_string<'de, D: serde::Deserializer<'de>>(
     };
     crate::connectors::runtime::parse_duration(&text)
         .map(Some)
-        .map_err(serde::de::Error::custom)
+        .map_err(|e| serde::de::Error::custom(format!("[scan] deadline: {e}")))
 }
 
 /// `[state]`: the offboarding store.

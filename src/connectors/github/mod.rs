@@ -335,7 +335,7 @@ impl GithubConnector {
         let (client, token) = match self.client().await {
             Ok(c) => c,
             Err(e) => {
-                cov.fail(e);
+                cov.classed_fail("config", e);
                 return (vec![cov], None);
             }
         };
@@ -352,15 +352,15 @@ impl GithubConnector {
         let mut items = std::mem::take(&mut *crawl.items.lock().unwrap_or_else(|p| p.into_inner()));
         match outcome {
             Ok(()) => {}
-            Err(e) => cov.fail(e),
+            Err((class, e)) => cov.classed_fail(class, e),
         }
-        for (msg, n) in log.errors {
+        for (msg, class, n) in log.errors {
             let msg = if n > 1 {
                 format!("{msg} ({n} requests failed like this)")
             } else {
                 msg
             };
-            cov.error(msg);
+            cov.classed_error(class, msg);
         }
         cov.notes.extend(log.notes);
         let job = (self.cfg.scan_code == Some(true)).then(|| code::CodeJob {
@@ -400,7 +400,8 @@ impl GithubConnector {
 /// way), notes, and the joins applied at the end.
 #[derive(Default)]
 struct Log {
-    errors: Vec<(String, u64)>,
+    /// (message, class, how many).
+    errors: Vec<(String, &'static str, u64)>,
     notes: Vec<String>,
     saml: BTreeMap<String, String>,
     user_keys: BTreeMap<String, Vec<String>>,
@@ -429,11 +430,15 @@ impl Crawl {
         }
     }
     /// Record an error; the same message for many repositories is counted once.
-    fn error(&self, msg: String) {
+    fn error(&self, class: &'static str, msg: String) {
         let mut l = self.log.lock().unwrap_or_else(|p| p.into_inner());
-        match l.errors.iter_mut().find(|(m, _)| *m == msg) {
-            Some((_, n)) => *n += 1,
-            None => l.errors.push((msg, 1)),
+        match l
+            .errors
+            .iter_mut()
+            .find(|(m, k, _)| *m == msg && *k == class)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => l.errors.push((msg, class, 1)),
         }
     }
     /// A failed read of `what`, which `grant` lets the credential read.
@@ -448,7 +453,7 @@ impl Crawl {
             _ => format!("cannot read {what}: {e}"),
         };
         tracing::warn!(org = %self.org, "{msg}");
-        self.error(msg);
+        self.error(e.class(), msg);
     }
 
     async fn list<T: serde::de::DeserializeOwned>(
@@ -489,11 +494,20 @@ const GRANT_SECRETS: &str =
     "the classic scope repo (and admin:org for org secrets), or the App permission Secrets (read)";
 const GRANT_PATS: &str = "a GitHub App installation with the organization permission \"Personal access tokens\" (read): these endpoints do not answer to a token";
 
+/// `panic` or `cancelled`: the class of a crawl task that did not finish.
+fn task_class(e: &tokio::task::JoinError) -> &'static str {
+    if e.is_panic() {
+        "panic"
+    } else {
+        "cancelled"
+    }
+}
+
 async fn crawl_org(
     c: Arc<Crawl>,
     cfg: &GithubConfig,
     running: &super::Running<'_>,
-) -> Result<(), String> {
+) -> Result<(), (&'static str, String)> {
     let org = c.org.clone();
     running.phase("members", 0, None);
     // Owners first: a failure here (401, unknown org) means nothing can be trusted.
@@ -507,14 +521,15 @@ async fn crawl_org(
     {
         Ok(v) => v,
         Err(e @ HttpError::Auth { .. }) => {
-            return Err(format!("the GitHub credential was refused: {e}"))
+            return Err((e.class(), format!("the GitHub credential was refused: {e}")))
         }
         Err(e @ HttpError::NotFound { .. }) => {
-            return Err(format!(
-                "the org {org} does not exist or the credential cannot see it: {e}"
+            return Err((
+                e.class(),
+                format!("the org {org} does not exist or the credential cannot see it: {e}"),
             ))
         }
-        Err(e) => return Err(format!("cannot list the members of {org}: {e}")),
+        Err(e) => return Err((e.class(), format!("cannot list the members of {org}: {e}"))),
     };
     let admin_logins: BTreeSet<String> = admins.iter().map(|u| u.login.clone()).collect();
     let members: Vec<SimpleUser> = match c
@@ -655,8 +670,7 @@ async fn pats(c: &Crawl, pending: bool) {
             .iter()
             .for_each(|g| c.push(transform::pat(&c.connector, org, g, pending))),
         Err(e @ (HttpError::Forbidden { .. } | HttpError::NotFound { .. })) if !c.app => {
-            let _ = e;
-            c.error(format!(
+            c.error(e.class(), format!(
                 "cannot read {what}: they need {GRANT_PATS}; the connector authenticates with a token (token_env)"
             ));
         }
@@ -726,7 +740,7 @@ async fn saml(c: &Crawl) {
                 .iter()
                 .any(|e| e.error_type.as_deref() == Some("FORBIDDEN"));
             if forbidden {
-                c.error(format!("cannot read the SAML identities of {org}: {msg}; grant org owner rights (classic scope read:org as an owner)"));
+                c.error("forbidden", format!("cannot read the SAML identities of {org}: {msg}; grant org owner rights (classic scope read:org as an owner)"));
             } else {
                 c.note(format!("SAML identities of {org}: not read ({msg}); logins are not mapped to SSO emails"));
             }
@@ -792,7 +806,7 @@ async fn user_keys(c: Arc<Crawl>, logins: Vec<String>, enabled: bool) {
     }
     while let Some(r) = set.join_next().await {
         if let Err(e) = r {
-            c.error(format!("a member SSH key task failed: {e}"));
+            c.error(task_class(&e), format!("a member SSH key task failed: {e}"));
         }
     }
 }
@@ -863,7 +877,7 @@ async fn repos_crawl(c: Arc<Crawl>, cfg: &GithubConfig, running: &super::Running
     }
     if let Some(w) = &wanted {
         for missing in w.difference(&found) {
-            c.error(format!("repository {org}/{missing} (listed in repos) was not found or the credential cannot see it"));
+            c.error("not_found", format!("repository {org}/{missing} (listed in repos) was not found or the credential cannot see it"));
         }
     }
     let total = kept.len() as u64;
@@ -873,7 +887,10 @@ async fn repos_crawl(c: Arc<Crawl>, cfg: &GithubConfig, running: &super::Running
         done += 1;
         running.phase("repos", done, Some(total));
         if let Err(e) = r {
-            c.error(format!("a repository crawl of {org} failed: {e}"));
+            c.error(
+                task_class(&e),
+                format!("a repository crawl of {org} failed: {e}"),
+            );
         }
     }
 }

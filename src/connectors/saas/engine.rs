@@ -46,7 +46,8 @@ struct Issues {
     /// (endpoint or follow-up, class) → first message, count.
     errors: BTreeMap<(String, String), (String, u64)>,
     notes: Vec<String>,
-    fatal: Option<String>,
+    /// (class, message) of the failure that stopped the scan.
+    fatal: Option<(&'static str, String)>,
     /// Follow-ups that found nothing (404), by name.
     not_found: BTreeMap<String, u64>,
     items: u64,
@@ -77,7 +78,7 @@ pub async fn run(src: &Source, progress: &Progress) -> (Vec<Nhi>, Coverage) {
     let plan = match auth::plan(&src.spec.auth, &src.auth, &src.vars, &name) {
         Ok(p) => p,
         Err(m) => {
-            cov.fail(m);
+            cov.classed_fail("config", m);
             return (Vec::new(), cov);
         }
     };
@@ -88,7 +89,7 @@ pub async fn run(src: &Source, progress: &Progress) -> (Vec<Nhi>, Coverage) {
     let client = match HttpClient::new(&src.base_url, initial, src.settings.clone()) {
         Ok(c) => c,
         Err(e) => {
-            cov.fail(format!("{name}: {e}"));
+            cov.classed_fail(e.class(), format!("{name}: {e}"));
             return (Vec::new(), cov);
         }
     };
@@ -132,11 +133,14 @@ pub async fn run(src: &Source, progress: &Progress) -> (Vec<Nhi>, Coverage) {
         }
         Ok(None) => {}
         Err(e) => {
-            cov.fail(format!(
-                "{name}: the {} token exchange failed: {}: nothing was scanned",
-                src.spec.auth.as_str(),
-                client.scrubber().scrub(&e.to_string())
-            ));
+            cov.classed_fail(
+                e.class(),
+                format!(
+                    "{name}: the {} token exchange failed: {}: nothing was scanned",
+                    src.spec.auth.as_str(),
+                    client.scrubber().scrub(&e.to_string())
+                ),
+            );
             cov.throttled = token_throttled;
             return (Vec::new(), cov);
         }
@@ -179,11 +183,14 @@ pub async fn run(src: &Source, progress: &Progress) -> (Vec<Nhi>, Coverage) {
     }
     let issues = std::mem::take(&mut *run.lock());
     cov.items_scanned = issues.items;
-    for ((what, _class), (msg, n)) in &issues.errors {
+    for ((what, class), (msg, n)) in &issues.errors {
         if *n > 1 {
-            cov.error(format!("{msg} (and {} more like it under {what})", n - 1));
+            cov.classed_error(
+                class,
+                format!("{msg} (and {} more like it under {what})", n - 1),
+            );
         } else {
-            cov.error(msg.clone());
+            cov.classed_error(class, msg.clone());
         }
     }
     for (follow, n) in &issues.not_found {
@@ -195,8 +202,8 @@ pub async fn run(src: &Source, progress: &Progress) -> (Vec<Nhi>, Coverage) {
     if issues.no_id > 0 {
         cov.skipped.insert("no_id".into(), issues.no_id);
     }
-    if let Some(f) = issues.fatal {
-        cov.fail(f);
+    if let Some((class, f)) = issues.fatal {
+        cov.classed_fail(class, f);
     }
     cov.throttled = client.stats().throttled() + token_throttled;
     progress.add_items(issues.items);
@@ -248,9 +255,12 @@ impl Run {
         match e.class() {
             "auth" => {
                 if is.fatal.is_none() {
-                    is.fatal = Some(format!(
-                        "{name}: {what} ({path}): {}: the credential was rejected; nothing more was read",
-                        scrub(&e.to_string())
+                    is.fatal = Some((
+                        "auth",
+                        format!(
+                            "{name}: {what} ({path}): {}: the credential was rejected; nothing more was read",
+                            scrub(&e.to_string())
+                        ),
                     ));
                 }
             }
