@@ -1,0 +1,175 @@
+//! What the engine learns from a rule's parsed pattern before it runs: the literal
+//! prefixes every match starts with, where its keywords sit in them (anchoring), and
+//! whether a match can span lines.
+
+use super::*;
+
+/// Prefixes (ASCII-lowercased) of what a pattern matches, at most this many...
+pub(super) const PREFIX_LIMIT: usize = 256;
+/// ...of at most this many bytes.
+pub(super) const PREFIX_MAX_LEN: usize = 64;
+
+/// Literal prefixes of every match of `hir`, ASCII-lowercased: each match, lowercased,
+/// starts with one of the returned strings, and *equals* it when the flag is set (the
+/// string is the whole match, so what follows in a concatenation may be appended).
+pub(super) fn match_prefixes(hir: &regex_syntax::hir::Hir) -> Vec<(Vec<u8>, bool)> {
+    use regex_syntax::hir::{Class, HirKind};
+    let empty = || vec![(Vec::new(), true)];
+    let unknown = || vec![(Vec::new(), false)];
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => empty(),
+        HirKind::Literal(lit) => vec![(lit.0.to_ascii_lowercase(), true)],
+        HirKind::Class(class) => {
+            let mut bytes: Vec<u8> = Vec::new();
+            let few = match class {
+                Class::Bytes(c) => c.ranges().iter().all(|r| {
+                    if usize::from(r.end() - r.start()) >= 8 {
+                        return false;
+                    }
+                    bytes.extend((r.start()..=r.end()).map(|b| b.to_ascii_lowercase()));
+                    true
+                }),
+                Class::Unicode(c) => c.ranges().iter().all(|r| {
+                    let (s, e) = (u32::from(r.start()), u32::from(r.end()));
+                    if e > 0x7f || e - s >= 8 {
+                        return false;
+                    }
+                    bytes.extend((s..=e).filter_map(|b| u8::try_from(b).ok()));
+                    bytes.iter_mut().for_each(|b| *b = b.to_ascii_lowercase());
+                    true
+                }),
+            };
+            bytes.sort_unstable();
+            bytes.dedup();
+            if few && !bytes.is_empty() && bytes.len() <= 4 {
+                bytes.into_iter().map(|b| (vec![b], true)).collect()
+            } else {
+                unknown()
+            }
+        }
+        HirKind::Capture(cap) => match_prefixes(&cap.sub),
+        HirKind::Alternation(hs) => {
+            let mut all = Vec::new();
+            for h in hs {
+                all.extend(match_prefixes(h));
+                if all.len() > PREFIX_LIMIT {
+                    return unknown();
+                }
+            }
+            all
+        }
+        HirKind::Repetition(rep) => {
+            if rep.max == Some(0) {
+                return empty();
+            }
+            let mut sub = match_prefixes(&rep.sub);
+            // After one repetition more may follow, unless at most one is allowed.
+            if rep.max != Some(1) {
+                sub.iter_mut().for_each(|p| p.1 = false);
+            }
+            if rep.min == 0 {
+                sub.push((Vec::new(), true));
+            }
+            sub
+        }
+        HirKind::Concat(hs) => {
+            let mut acc: Vec<(Vec<u8>, bool)> = empty();
+            for h in hs {
+                if acc.iter().all(|p| !p.1) {
+                    break;
+                }
+                let next = match_prefixes(h);
+                let mut grown = Vec::with_capacity(acc.len() * next.len());
+                for (p, exact) in &acc {
+                    if !*exact {
+                        grown.push((p.clone(), false));
+                        continue;
+                    }
+                    for (q, q_exact) in &next {
+                        let mut pq = p.clone();
+                        pq.extend_from_slice(q);
+                        grown.push((pq, *q_exact));
+                    }
+                }
+                grown.sort_unstable();
+                grown.dedup();
+                if grown.len() > PREFIX_LIMIT || grown.iter().any(|p| p.0.len() > PREFIX_MAX_LEN) {
+                    // Stop here: what is known so far is still a prefix of every match.
+                    acc.iter_mut().for_each(|p| p.1 = false);
+                    break;
+                }
+                acc = grown;
+            }
+            acc
+        }
+    }
+}
+
+/// When every match of the rule starts with a known literal that contains one of the
+/// rule's `keywords` (lowercase), the (keyword, offset of the keyword in the match) pairs
+/// that locate every possible match start from the keyword hits; `None` otherwise.
+pub(super) fn keyword_offsets(
+    hir: &regex_syntax::hir::Hir,
+    keywords: &[String],
+) -> Option<Vec<(String, usize)>> {
+    if keywords.is_empty() {
+        return None;
+    }
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for (prefix, _) in match_prefixes(hir) {
+        // The keyword occurring earliest in the prefix (any one would do).
+        let (d, kw) = keywords
+            .iter()
+            .filter(|k| !k.is_empty())
+            .filter_map(|k| memmem::find(&prefix, k.as_bytes()).map(|d| (d, k)))
+            .min()?;
+        if !out.iter().any(|(k, o)| k == kw && *o == d) {
+            out.push((kw.clone(), d));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// `^(?s:.)(?:pattern)`: the rule anchored one byte after the start of the haystack, so
+/// that look-arounds at the anchored position see the preceding byte. `None` when the
+/// wrapped pattern would not mean the same (say, a trailing `(?x)` comment).
+pub(super) fn anchored_form(
+    pattern: &str,
+    hir: &regex_syntax::hir::Hir,
+    captures: usize,
+) -> Option<Anchored> {
+    use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, Look};
+    let wrapped = format!("^(?s:.)(?:{pattern})");
+    let expect = Hir::concat(vec![
+        Hir::look(Look::Start),
+        Hir::class(Class::Bytes(ClassBytes::new([ClassBytesRange::new(
+            0, 0xff,
+        )]))),
+        hir.clone(),
+    ]);
+    (crate::rules::parse_pattern(&wrapped).ok()? == expect).then(|| Anchored {
+        pattern: wrapped,
+        captures,
+        regex: std::sync::OnceLock::new(),
+    })
+}
+
+/// Whether the parsed pattern can match a `\n` byte anywhere.
+pub(super) fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(lit) => lit.0.contains(&b'\n'),
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+        HirKind::Class(Class::Unicode(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= '\n' && '\n' <= r.end()),
+        HirKind::Repetition(rep) => rep.max != Some(0) && can_match_newline(&rep.sub),
+        HirKind::Capture(cap) => can_match_newline(&cap.sub),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().any(can_match_newline),
+    }
+}
