@@ -1,5 +1,6 @@
 //! Approved exceptions from config (`[[exception]]`: a finding id or resource, reason,
-//! approver, expiry) and the allowlist file (`.nhiscanignore`: finding ids and path globs).
+//! approver, expiry) and the allowlist file (`.nhiscanignore`: finding ids, path globs and
+//! `COMMIT:PATH` entries for a secret that lives only in one commit's history).
 //!
 //! An exception never hides a finding: the finding stays in the file carrying it. An
 //! expired exception applies to nothing. The allowlist is for false positives and does
@@ -89,11 +90,18 @@ impl Exceptions {
     }
 }
 
-/// The allowlist file: finding ids (32 hex characters) and gitignore-style path globs, one
-/// per line; `#` starts a comment.
+/// The allowlist file: finding ids (32 hex characters), gitignore-style path globs, and
+/// `COMMIT:PATH` entries (a commit id or prefix of at least 7 hex digits, a colon, a path
+/// glob: the gitleaks convention), one per line; `#` starts a comment.
+///
+/// A `COMMIT:PATH` entry drops the findings introduced by that commit at that path and
+/// nothing else: a fake fixture that was committed once and has since moved stays in
+/// history, and allowlisting its path would also hide whatever lands there later, while a
+/// finding id depends on the repository's name (a checkout directory).
 #[derive(Debug, Default)]
 pub struct IgnoreList {
     ids: HashSet<String>,
+    commits: Vec<(String, globset::GlobMatcher)>,
     pub paths: PathAllowlist,
 }
 
@@ -114,6 +122,7 @@ impl IgnoreList {
     pub fn parse_from(text: &str, source: &str) -> anyhow::Result<IgnoreList> {
         let source: Arc<str> = source.into();
         let mut ids = HashSet::new();
+        let mut commits = Vec::new();
         let mut entries = Vec::new();
         for (n, raw) in text.lines().enumerate() {
             let line = raw.split(" #").next().unwrap_or("").trim();
@@ -123,6 +132,20 @@ impl IgnoreList {
             if line.len() == 32 && line.bytes().all(|b| b.is_ascii_hexdigit()) {
                 ids.insert(line.to_ascii_lowercase());
                 continue;
+            }
+            if let Some((commit, path)) = line.split_once(':') {
+                if (7..=40).contains(&commit.len()) && commit.bytes().all(|b| b.is_ascii_hexdigit())
+                {
+                    let path = path.trim().trim_start_matches("./").trim_start_matches('/');
+                    if path.is_empty() {
+                        bail!("line {}: {line:?} names a commit but no path", n + 1);
+                    }
+                    let m = Glob::new(path)
+                        .with_context(|| format!("line {}: bad glob {line:?}", n + 1))?
+                        .compile_matcher();
+                    commits.push((commit.to_ascii_lowercase(), m));
+                    continue;
+                }
             }
             // gitignore: a leading `/` (or `./`) anchors the pattern at the root.
             let rooted = line.starts_with('/') || line.starts_with("./");
@@ -150,6 +173,7 @@ impl IgnoreList {
         }
         Ok(IgnoreList {
             ids,
+            commits,
             paths: PathAllowlist::new(entries)?,
         })
     }
@@ -157,11 +181,73 @@ impl IgnoreList {
     pub fn ignores(&self, finding_id: &str) -> bool {
         self.ids.contains(finding_id)
     }
+
+    /// The finding is dropped: its id is listed, or it was introduced by a listed commit
+    /// at a listed path.
+    pub fn ignores_finding(&self, f: &Finding) -> bool {
+        if self.ignores(&f.id) {
+            return true;
+        }
+        let Some(loc) = &f.location else {
+            return false;
+        };
+        let Some(commit) = loc.commit.as_deref() else {
+            return false;
+        };
+        let commit = commit.to_ascii_lowercase();
+        self.commits
+            .iter()
+            .any(|(c, m)| commit.starts_with(c.as_str()) && m.is_match(&loc.path))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commit_path_entries_drop_only_that_commits_findings_at_that_path() {
+        let l = IgnoreList::parse("a54fbb9:src/model/keypair.rs  # moved to keypair_tests.rs\n")
+            .unwrap();
+        let mut f = crate::state::tests::finding("x", "git", "main:src/model/keypair.rs:1");
+        assert!(!l.ignores_finding(&f), "no location: kept");
+        let loc = |commit: Option<&str>, path: &str| crate::model::Location {
+            repo: Some("main".into()),
+            path: path.into(),
+            line: 1,
+            commit: commit.map(str::to_string),
+            author_name: None,
+            author_email: None,
+            committed_at: None,
+            in_head: false,
+        };
+        f.location = Some(loc(
+            Some("A54FBB9737da051edc8befbe7d0a178e2c9f38da"),
+            "src/model/keypair.rs",
+        ));
+        assert!(l.ignores_finding(&f));
+        f.location = Some(loc(
+            Some("b54fbb9737da051edc8befbe7d0a178e2c9f38da"),
+            "src/model/keypair.rs",
+        ));
+        assert!(
+            !l.ignores_finding(&f),
+            "another commit at the same path is kept"
+        );
+        f.location = Some(loc(
+            Some("a54fbb9737da051edc8befbe7d0a178e2c9f38da"),
+            "src/other.rs",
+        ));
+        assert!(
+            !l.ignores_finding(&f),
+            "another path in the same commit is kept"
+        );
+        f.location = Some(loc(None, "src/model/keypair.rs"));
+        assert!(!l.ignores_finding(&f), "the working tree is kept");
+        assert!(IgnoreList::parse("a54fbb9:\n").is_err());
+        // A short hex word before a colon is still a glob (`abc:def`), not a commit.
+        assert!(IgnoreList::parse("abc:def\n").unwrap().commits.is_empty());
+    }
 
     #[test]
     fn ignore_file_takes_ids_and_globs() {

@@ -381,7 +381,7 @@ fn document(
         }
     }
     let before = findings.len();
-    findings.retain(|f| !spec.ignore.ignores(&f.id));
+    findings.retain(|f| !spec.ignore.ignores_finding(f));
     let allowlisted = (before - findings.len()) as u64;
     let unmatched = spec.exceptions.apply(&mut findings, today);
     // The file lists findings in the order to act on them, as the terminal summary does.

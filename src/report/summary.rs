@@ -195,7 +195,7 @@ fn build(out: &mut String, file: &FindingsFile, top: usize) -> std::fmt::Result 
     if file.summary.allowlisted > 0 {
         writeln!(
             out,
-            "Allowlisted: {} finding(s) dropped by id (.nhiscanignore)",
+            "Allowlisted: {} finding(s) dropped by id or commit:path entry (.nhiscanignore)",
             file.summary.allowlisted
         )?;
     }
