@@ -74,12 +74,6 @@ pub fn signal_relation(signal: Signal) -> (Relation, Confidence) {
     }
 }
 
-/// Strength of a relation for picking a person's strongest tie (higher is stronger):
-/// `is` > `created` > `authored` > `owns` > `approved` > `has_access` > `orphaned`.
-pub fn relation_rank(relation: Relation) -> u8 {
-    relation.rank()
-}
-
 /// One hint's contribution to one person.
 struct Contribution {
     relation: Relation,
@@ -498,7 +492,7 @@ fn finish(person: usize, mut p: PersonAcc) -> Option<Attribution> {
         .contributions
         .iter()
         .map(|c| c.relation)
-        .max_by_key(|r| relation_rank(*r))?;
+        .max_by_key(|r| r.rank())?;
     let best = p.contributions.iter().filter(|c| c.relation == relation);
     let confidence = best.clone().map(|c| c.confidence).max()?;
     let chosen_by_naming = best.clone().all(|c| c.signal == Signal::Naming);

@@ -1,8 +1,8 @@
 //! `nhiscan leaver PERSON`: everything tied to one person who left (or is leaving).
 
 use super::{setup, usage, Global};
-use crate::connectors::Mode;
 use crate::hr::Directory;
+use crate::pipeline::Mode;
 use clap::Args;
 use std::process::ExitCode;
 

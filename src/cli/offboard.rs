@@ -5,8 +5,8 @@
 
 use super::{out, setup, usage, Global, EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE};
 use crate::config::Config;
-use crate::connectors::Mode;
 use crate::hr::{Person, Risk};
+use crate::pipeline::Mode;
 use crate::state::{Case, NewCase, Store, OPEN};
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, Utc};

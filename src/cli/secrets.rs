@@ -3,7 +3,8 @@
 
 use super::{setup, usage, Global};
 use crate::connectors::git::GitConnector;
-use crate::connectors::{Connector, Mode};
+use crate::connectors::Connector;
+use crate::pipeline::Mode;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -5,10 +5,11 @@
 
 use super::{usage, Global, EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE};
 use crate::config::Config;
-use crate::connectors::{self, Connector, Limits, Mode};
+use crate::connectors::{self, Connector};
 use crate::hr::Directory;
 use crate::matcher::Matcher;
 use crate::pipeline::{self, Exceptions, IgnoreList, RunSpec};
+use crate::pipeline::{Limits, Mode};
 use crate::report::{self, FindingsFile, Format};
 use crate::rules::RuleSet;
 use std::io::IsTerminal;

@@ -2,7 +2,7 @@
 //! owner is not active (left, unknown, or never in HR). Needs a roster.
 
 use super::{setup, usage, Global};
-use crate::connectors::Mode;
+use crate::pipeline::Mode;
 use clap::Args;
 use std::process::ExitCode;
 

@@ -8,11 +8,10 @@ pub mod metadata;
 pub mod policy;
 pub mod progress;
 pub mod reach;
+pub mod run;
 
 use crate::attribution::{self, Attribution};
-use crate::connectors::{
-    runtime::Cancel, Connector, Limits, Mode, PathAllowlist, Phase, Progress, ScanContext, Sink,
-};
+use crate::connectors::{runtime::Cancel, Connector, PathAllowlist, ScanContext, Sink};
 use crate::hr::Directory;
 use crate::matcher::Matcher;
 use crate::model::{Coverage, CoverageStatus, Nhi};
@@ -26,6 +25,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 pub use exceptions::{Exceptions, IgnoreList};
+pub use run::{Limits, Mode, Phase, Progress, Running};
 
 /// Everything a run needs, prepared by the CLI.
 pub struct RunSpec {

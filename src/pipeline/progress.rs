@@ -8,7 +8,7 @@
 //! Rendering is a pure function of the counters ([`render_line`]); nothing here decides
 //! what a connector's phases are.
 
-use crate::connectors::{Phase, Progress};
+use super::{Phase, Progress};
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};

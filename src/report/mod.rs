@@ -181,7 +181,7 @@ pub fn action_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
 }
 
 fn relation_rank(f: &Finding) -> u8 {
-    f.relation.map_or(0, crate::attribution::relation_rank)
+    f.relation.map_or(0, |r| r.rank())
 }
 
 /// Output formats.

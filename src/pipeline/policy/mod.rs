@@ -3,12 +3,12 @@
 //! severity and remediation. Pure: no I/O.
 
 use crate::attribution::Attribution;
-use crate::connectors::Mode;
 use crate::hr::{Directory, Person, Risk};
 use crate::model::{
     Action, Confidence, Evidence, Finding, Kind, Nhi, NhiStatus, Relation, Remediation, Severity,
     Signal,
 };
+use crate::pipeline::Mode;
 
 mod remediation;
 mod severity;
