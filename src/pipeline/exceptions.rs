@@ -11,7 +11,7 @@ use crate::connectors::{AllowEntry, PathAllowlist};
 use crate::model::{ExceptionRef, Finding};
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
-use globset::Glob;
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -92,7 +92,7 @@ impl Exceptions {
 
 /// The allowlist file: finding ids (32 hex characters), gitignore-style path globs, and
 /// `COMMIT:PATH` entries (a commit id or prefix of at least 7 hex digits, a colon, a path
-/// glob: the gitleaks convention), one per line; `#` starts a comment.
+/// pattern anchored as the path globs are: the gitleaks convention), one per line; `#` starts a comment.
 ///
 /// A `COMMIT:PATH` entry drops the findings introduced by that commit at that path and
 /// nothing else: a fake fixture that was committed once and has since moved stays in
@@ -101,7 +101,8 @@ impl Exceptions {
 #[derive(Debug, Default)]
 pub struct IgnoreList {
     ids: HashSet<String>,
-    commits: Vec<(String, globset::GlobMatcher)>,
+    /// Lowercased commit prefix, and the globs of its path.
+    commits: Vec<(String, GlobSet)>,
     pub paths: PathAllowlist,
 }
 
@@ -133,37 +134,23 @@ impl IgnoreList {
                 ids.insert(line.to_ascii_lowercase());
                 continue;
             }
+            let bad = || format!("line {}: bad glob {line:?}", n + 1);
             if let Some((commit, path)) = line.split_once(':') {
                 if (7..=40).contains(&commit.len()) && commit.bytes().all(|b| b.is_ascii_hexdigit())
                 {
-                    let path = path.trim().trim_start_matches("./").trim_start_matches('/');
-                    if path.is_empty() {
+                    let path = path.trim();
+                    if path.trim_start_matches("./").trim_matches('/').is_empty() {
                         bail!("line {}: {line:?} names a commit but no path", n + 1);
                     }
-                    let m = Glob::new(path)
-                        .with_context(|| format!("line {}: bad glob {line:?}", n + 1))?
-                        .compile_matcher();
-                    commits.push((commit.to_ascii_lowercase(), m));
+                    let mut set = GlobSetBuilder::new();
+                    for g in gitignore_globs(path).with_context(bad)? {
+                        set.add(g);
+                    }
+                    commits.push((commit.to_ascii_lowercase(), set.build().with_context(bad)?));
                     continue;
                 }
             }
-            // gitignore: a leading `/` (or `./`) anchors the pattern at the root.
-            let rooted = line.starts_with('/') || line.starts_with("./");
-            let pat = line.trim_start_matches("./").trim_start_matches('/');
-            let glob = |p: String| -> anyhow::Result<Glob> {
-                Glob::new(&p).with_context(|| format!("line {}: bad glob {line:?}", n + 1))
-            };
-            // gitignore: a pattern with no slash but a trailing one (`tests/`, `*.lock`)
-            // matches at any depth; one with a slash at its start or in the middle
-            // (`/build`, `src/gen/`) is anchored at the root; a directory matches its
-            // contents.
-            let body = pat.trim_end_matches('/');
-            let base = if rooted || (body.contains('/') && !body.starts_with("**/")) {
-                body.to_string()
-            } else {
-                format!("**/{body}")
-            };
-            let globs = vec![glob(base.clone())?, glob(format!("{base}/**"))?];
+            let globs = gitignore_globs(line).with_context(bad)?;
             let entry = AllowEntry {
                 source: source.clone(),
                 line: n + 1,
@@ -194,11 +181,31 @@ impl IgnoreList {
         let Some(commit) = loc.commit.as_deref() else {
             return false;
         };
-        let commit = commit.to_ascii_lowercase();
-        self.commits
-            .iter()
-            .any(|(c, m)| commit.starts_with(c.as_str()) && m.is_match(&loc.path))
+        self.commits.iter().any(|(c, globs)| {
+            commit
+                .get(..c.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(c))
+                && globs.is_match(&loc.path)
+        })
     }
+}
+
+/// The globs implementing one gitignore-style pattern: a leading `/` (or `./`) anchors it
+/// at the root; a pattern with no slash but a trailing one (`tests/`, `*.lock`) matches at
+/// any depth; one with a slash at its start or in the middle (`/build`, `src/gen/`) is
+/// anchored at the root; a directory matches its contents.
+fn gitignore_globs(pattern: &str) -> Result<Vec<Glob>, globset::Error> {
+    let rooted = pattern.starts_with('/') || pattern.starts_with("./");
+    let body = pattern
+        .trim_start_matches("./")
+        .trim_start_matches('/')
+        .trim_end_matches('/');
+    let base = if rooted || (body.contains('/') && !body.starts_with("**/")) {
+        body.to_string()
+    } else {
+        format!("**/{body}")
+    };
+    Ok(vec![Glob::new(&base)?, Glob::new(&format!("{base}/**"))?])
 }
 
 #[cfg(test)]
@@ -245,6 +252,14 @@ mod tests {
         f.location = Some(loc(None, "src/model/keypair.rs"));
         assert!(!l.ignores_finding(&f), "the working tree is kept");
         assert!(IgnoreList::parse("a54fbb9:\n").is_err());
+        assert!(IgnoreList::parse("a54fbb9:/\n").is_err());
+        // The path is anchored the way the path globs are: no slash, any depth.
+        let l = IgnoreList::parse("a54fbb9:keypair.rs\n").unwrap();
+        f.location = Some(loc(
+            Some("a54fbb9737da051edc8befbe7d0a178e2c9f38da"),
+            "src/model/keypair.rs",
+        ));
+        assert!(l.ignores_finding(&f));
         // A short hex word before a colon is still a glob (`abc:def`), not a commit.
         assert!(IgnoreList::parse("abc:def\n").unwrap().commits.is_empty());
     }
