@@ -50,6 +50,35 @@ fn is_tar_header(data: &[u8]) -> bool {
     data.len() >= 512 && &data[257..262] == b"ustar"
 }
 
+/// Archive and compression formats recognized by their magic bytes but not opened (no
+/// decoder is built in): counted as `archive_unsupported` with a note naming the format,
+/// and the raw bytes still get the vendor-format rules.
+const UNOPENED: &[(&[u8], &str)] = &[
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"Rar!\x1a\x07", "rar"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"BZh", "bzip2"),
+    (&[0x28, 0xb5, 0x2f, 0xfd], "zstd"),
+];
+
+/// The format name of `data` when it is an archive or compressed stream nhiscan cannot
+/// open. `BZh` needs its block-size digit and block magic, so text starting "BZh" is text.
+fn unopened_format(data: &[u8]) -> Option<&'static str> {
+    UNOPENED.iter().find_map(|(magic, name)| {
+        if !data.starts_with(magic) {
+            return None;
+        }
+        if *name == "bzip2" {
+            let ok = data.len() >= 10
+                && (b'1'..=b'9').contains(&data[3])
+                && (data[4..10] == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
+                    || data[4..10] == [0x17, 0x72, 0x45, 0x38, 0x50, 0x90]);
+            return ok.then_some(*name);
+        }
+        Some(*name)
+    })
+}
+
 /// The archive format of `data`, by its magic bytes.
 fn kind_of(data: &[u8]) -> Option<Kind> {
     if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") {
@@ -165,6 +194,11 @@ impl<'m> Expander<'m> {
             } else if self.expand(kind, by_magic, label, entry, data, depth) {
                 return;
             }
+        } else if let Some(format) = unopened_format(data) {
+            self.out.skips.push(SKIP_ARCHIVE_UNSUPPORTED);
+            self.out.notes.push(format!(
+                "{label}: {format} archive not opened (format not supported; scanned as binary)"
+            ));
         }
         let text = content::as_utf8_text(data);
         let hits = if content::is_binary(&text) {
@@ -683,6 +717,47 @@ mod tests {
         let lfs = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n";
         let s = scan_blob_of("big.zip", lfs.as_bytes());
         assert!(s.errors.is_empty() && s.notes.is_empty() && s.skips.is_empty());
+    }
+
+    #[test]
+    fn formats_not_opened_are_counted_noted_and_still_get_the_specific_rules() {
+        let key = akia();
+        for (magic, format) in [
+            (&b"7z\xbc\xaf\x27\x1c\x00\x04"[..], "7z"),
+            (&b"Rar!\x1a\x07\x01\x00"[..], "rar"),
+            (&b"\xfd7zXZ\x00\x00\x04"[..], "xz"),
+            (&b"BZh91AY&SY\x00"[..], "bzip2"),
+            (&[0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x00][..], "zstd"),
+        ] {
+            let mut data = magic.to_vec();
+            data.extend_from_slice(b"\x00\x01 id=");
+            data.extend_from_slice(key.as_bytes());
+            data.extend_from_slice(b" \x00\x02");
+            // Nested in a zip, so the note names the entry and the count is kept.
+            let s = scan_blob_of("dist.zip", &zip_of(&[("inner.bin", &data)]));
+            assert_eq!(
+                s.skips
+                    .iter()
+                    .filter(|k| **k == SKIP_ARCHIVE_UNSUPPORTED)
+                    .count(),
+                1,
+                "{format}: {:?}",
+                s.skips
+            );
+            assert!(
+                s.notes
+                    .iter()
+                    .any(|n| n.starts_with("dist.zip!/inner.bin: ") && n.contains(format)),
+                "{format}: {:?}",
+                s.notes
+            );
+            assert!(s.errors.is_empty(), "{format}: {:?}", s.errors);
+            // The bytes are still read with the vendor-format rules.
+            assert_eq!(rules(&s).len(), 1, "{format}");
+        }
+        // Text that happens to start like a bzip2 stream is text.
+        let s = scan_blob_of("notes.txt", b"BZh is how bzip2 streams begin\n");
+        assert!(s.skips.is_empty() && s.notes.is_empty());
     }
 
     #[test]
