@@ -374,6 +374,7 @@ fn bad_regex_is_rule_error() {
         references: vec![],
         examples: vec![],
         negative_examples: vec![],
+        replaces: vec![],
         origin: "u.toml".into(),
     });
     let err = Matcher::new(set).unwrap_err();

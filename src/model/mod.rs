@@ -643,15 +643,22 @@ impl Nhi {
             .chain(self.shared_hints.iter().flat_map(|h| h.iter()))
     }
 
-    /// Stable finding id: same NHI, same rule, same id across runs. Hex SHA-256 prefix of
-    /// connector, kind, rule and either the fingerprint basis or the resource.
+    /// Stable finding id: same NHI, same rule, same id across runs and rule renames. Hex
+    /// SHA-256 prefix of connector, kind, rule (the one it replaces, if any) and either the fingerprint basis or the resource.
     pub fn finding_id(&self) -> String {
         let mut h = Sha256::new();
         h.update(self.connector.as_bytes());
         h.update([0]);
         h.update(self.kind.as_str().as_bytes());
         h.update([0]);
-        h.update(self.rule.as_deref().unwrap_or("").as_bytes());
+        // A renamed or split rule's findings keep the id they had under the rule it
+        // replaces (see `rules::fingerprint_rule_id`).
+        let rule = self
+            .rule
+            .as_deref()
+            .map(crate::rules::fingerprint_rule_id)
+            .unwrap_or_default();
+        h.update(rule.as_bytes());
         h.update([0]);
         h.update(
             self.fingerprint_basis

@@ -17,6 +17,11 @@
 //! the same shape with their own first segment (e.g. `acme.billing.api-key.1`); the
 //! `nhi.` prefix is reserved for built-in rules.
 //!
+//! A rule that is renamed or split keeps its findings' ids by declaring the ids it
+//! replaces (`replaces = ["nhi.x.old.1"]`): finding ids hash [`fingerprint_rule_id`], the
+//! first replaced id, instead of the new one. A replaced id must be well formed and must
+//! not be a loaded rule's own id.
+//!
 //! # Validators
 //!
 //! Some credential formats carry their own integrity check, which tells a real token from
@@ -115,6 +120,11 @@ pub struct Rule {
     pub examples: Vec<String>,
     #[serde(default)]
     pub negative_examples: Vec<String>,
+    /// The retired ids this rule replaces (it was renamed, or split out of them). Its
+    /// findings are fingerprinted with the first one, so their finding ids, and with them
+    /// `diff`, the state store and tickets, do not change on the upgrade.
+    #[serde(default)]
+    pub replaces: Vec<String>,
     /// Where the rule came from (file path), filled in by the loader.
     #[serde(skip)]
     pub origin: PathBuf,
@@ -274,6 +284,26 @@ struct RuleFile {
     rule: Vec<Rule>,
 }
 
+/// Rule id -> the retired id its findings are fingerprinted with, for every rule loaded
+/// in this process that declares `replaces`.
+static LINEAGE: std::sync::RwLock<Option<HashMap<String, String>>> = std::sync::RwLock::new(None);
+
+fn register_lineage(id: &str, old: &str) {
+    let mut map = LINEAGE.write().unwrap_or_else(|e| e.into_inner());
+    map.get_or_insert_with(HashMap::new)
+        .insert(id.to_string(), old.to_string());
+}
+
+/// The rule id a finding of rule `id` is fingerprinted with: the first id it replaces, or
+/// its own. Keeps finding ids stable when a rule is renamed or split.
+pub fn fingerprint_rule_id(id: &str) -> std::borrow::Cow<'_, str> {
+    let map = LINEAGE.read().unwrap_or_else(|e| e.into_inner());
+    match map.as_ref().and_then(|m| m.get(id)) {
+        Some(old) => std::borrow::Cow::Owned(old.clone()),
+        None => std::borrow::Cow::Borrowed(id),
+    }
+}
+
 impl RuleSet {
     /// The rules embedded in the binary (`rules/*.toml` at build time).
     pub fn builtin() -> Result<RuleSet, RuleError> {
@@ -321,6 +351,21 @@ impl RuleSet {
             }
             if let Some(problem) = check_rule(&rule, builtin).into_iter().next() {
                 return Err(invalid(&rule, problem));
+            }
+            if let Some(old) = rule
+                .replaces
+                .iter()
+                .find(|old| **old == rule.id || self.rules.iter().any(|r| &r.id == *old))
+            {
+                return Err(invalid(
+                    &rule,
+                    format!(
+                        "replaces {old:?}, which is still a rule's id (a replaced id is retired)"
+                    ),
+                ));
+            }
+            if let Some(old) = rule.replaces.first() {
+                register_lineage(&rule.id, old);
             }
             self.rules.push(rule);
         }
@@ -430,6 +475,13 @@ pub(crate) fn parse_pattern(pattern: &str) -> Result<regex_syntax::hir::Hir, Str
 /// entropy range. `builtin` rules must use the reserved `nhi.` prefix; others must not.
 pub fn check_rule(rule: &Rule, builtin: bool) -> Vec<String> {
     let mut problems = Vec::new();
+    for old in &rule.replaces {
+        if !id_is_well_formed(old) {
+            problems.push(format!(
+                "replaces {old:?}, which is not a well-formed rule id"
+            ));
+        }
+    }
     if !id_is_well_formed(&rule.id) {
         problems.push(format!(
             "id {:?} is not well formed (want lowercase `prefix.system.name.N`: `nhi.` for built-in rules, your own prefix for --rules, e.g. acme.billing.api-key.1)",
@@ -552,6 +604,46 @@ mod tests {
             "[[rule]]\nid = {id:?}\nname = \"t\"\npattern = '{pattern}'\nkeywords = [\"tok_\"]\n\
              credential = \"t\"\nunlocks = \"acme\"\nexamples = [\"tok_ABCDEFGH12\"]\n"
         )
+    }
+
+    #[test]
+    fn a_renamed_rule_keeps_the_finding_ids_of_the_id_it_replaces() {
+        use crate::model::{Kind, Nhi};
+        let finding = |rule: &str| {
+            let mut n = Nhi::new("git", Kind::SecretInRepo, "repo:a.env:1", "t");
+            n.rule = Some(rule.into());
+            n.fingerprint_basis = Some("repo\0abc".into());
+            n.finding_id()
+        };
+        let before = finding("acme.lineage.old-tok.1");
+        let mut set = RuleSet::default();
+        let text = rule_toml("acme.lineage.tok.2", r"tok_[A-Z0-9]{10}")
+            + "replaces = [\"acme.lineage.old-tok.1\"]\n";
+        set.add_file_text(Path::new("renamed.toml"), &text).unwrap();
+        assert_eq!(finding("acme.lineage.tok.2"), before);
+        // A rule without `replaces` is fingerprinted with its own id.
+        assert_ne!(finding("acme.lineage.other.1"), before);
+        // A replaced id must be retired and well formed.
+        let mut set = RuleSet::default();
+        set.add_file_text(
+            Path::new("a.toml"),
+            &rule_toml("acme.lineage.live.1", r"tok_[A-Z0-9]{10}"),
+        )
+        .unwrap();
+        let text = rule_toml("acme.lineage.live.2", r"tok_[A-Z0-9]{10}")
+            + "replaces = [\"acme.lineage.live.1\"]\n";
+        let err = set
+            .add_file_text(Path::new("b.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("still a rule's id"), "{err}");
+        let text =
+            rule_toml("acme.lineage.odd.2", r"tok_[A-Z0-9]{10}") + "replaces = [\"Not An Id\"]\n";
+        let err = RuleSet::default()
+            .add_file_text(Path::new("c.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a well-formed rule id"), "{err}");
     }
 
     #[test]
