@@ -173,3 +173,27 @@ pub(super) fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
         HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().any(can_match_newline),
     }
 }
+
+/// The capture group holding a pattern's secret (`secret`, else 1, else 0) and its
+/// number of groups (the whole match included), read from the parsed pattern so the
+/// regex itself can be compiled on first use.
+pub(super) fn secret_group(hir: &regex_syntax::hir::Hir) -> (usize, usize) {
+    use regex_syntax::hir::HirKind;
+    fn named(h: &regex_syntax::hir::Hir) -> Option<usize> {
+        match h.kind() {
+            HirKind::Capture(c) => {
+                if c.name.as_deref() == Some("secret") {
+                    Some(c.index as usize)
+                } else {
+                    named(&c.sub)
+                }
+            }
+            HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().find_map(named),
+            HirKind::Repetition(r) => named(&r.sub),
+            _ => None,
+        }
+    }
+    let len = hir.properties().explicit_captures_len() + 1;
+    let group = named(hir).unwrap_or(if len > 1 { 1 } else { 0 });
+    (group, len)
+}

@@ -100,7 +100,11 @@ pub struct Match {
 /// One rule, compiled.
 struct Compiled {
     rule: Arc<Rule>,
-    regex: Regex,
+    /// Compiled on first use: a scan needs only the rules whose keywords occur, and
+    /// compiling all 400-odd at start-up cost more than a small scan. Built-in patterns
+    /// are compiled by a unit test and `rules check`; `--rules` ones at load, so a
+    /// pattern that does not compile is still a load error.
+    regex: std::sync::OnceLock<Regex>,
     /// Capture group index holding the secret (`secret`, else 1, else 0).
     group: usize,
     /// The pattern cannot match `\n`: the rule may run line by line.
@@ -201,15 +205,13 @@ impl Matcher {
             let hir = crate::rules::parse_pattern(&rule.pattern)
                 .map_err(|m| crate::rules::invalid(&rule, m))?;
             let line_local = !can_match_newline(&hir);
-            let regex = RegexBuilder::new(&rule.pattern)
-                .unicode(false)
-                .size_limit(32 * 1024 * 1024)
-                .build()
-                .map_err(|e| crate::rules::invalid(&rule, format!("bad pattern: {e}")))?;
-            let group = regex
-                .capture_names()
-                .position(|n| n == Some("secret"))
-                .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 });
+            let regex = std::sync::OnceLock::new();
+            if !crate::rules::is_builtin_origin(&rule.origin) {
+                let re = build_regex(&rule.pattern)
+                    .map_err(|e| crate::rules::invalid(&rule, format!("bad pattern: {e}")))?;
+                let _ = regex.set(re);
+            }
+            let (group, captures_len) = secret_group(&hir);
             let lower: Vec<String> = rule
                 .keywords
                 .iter()
@@ -223,7 +225,7 @@ impl Matcher {
             };
             let anchored = offsets
                 .as_ref()
-                .and_then(|_| anchored_form(&rule.pattern, &hir, regex.captures_len()));
+                .and_then(|_| anchored_form(&rule.pattern, &hir, captures_len));
             let offsets = if anchored.is_some() { offsets } else { None };
             let idx = i as u32;
             if rule.keywords.is_empty() {
@@ -532,10 +534,11 @@ impl Matcher {
         let c = &self.compiled[r];
         let hay = &data[start..end];
         // Most candidate lines hold a keyword and no match: answer that without captures.
-        if hay.len() < data.len() && !c.regex.is_match(hay) {
+        let re = c.regex();
+        if hay.len() < data.len() && !re.is_match(hay) {
             return;
         }
-        for caps in c.regex.captures_iter(hay) {
+        for caps in re.captures_iter(hay) {
             let Some(whole) = caps.get(0) else { continue };
             let m = caps.get(c.group).unwrap_or(whole);
             let span = (start + whole.start(), start + whole.end());
@@ -544,7 +547,25 @@ impl Matcher {
     }
 }
 
+/// How every rule pattern is compiled.
+fn build_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(32 * 1024 * 1024)
+        .build()
+}
+
 impl Compiled {
+    /// The rule's regex, compiled on first use.
+    fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            // Only built-in patterns get here uncompiled, and every one of them is
+            // compiled by `builtin_patterns_compile_with_the_groups_read_at_load`.
+            build_regex(&self.rule.pattern)
+                .unwrap_or_else(|e| panic!("built-in rule {} does not compile: {e}", self.rule.id))
+        })
+    }
+
     /// Try this rule for a match starting exactly at `at` with its anchored form `re`; at 0,
     /// take the leftmost match from 0, which is what a whole-buffer search finds first.
     /// Returns the end of the match found, whether the filters keep it or not.
@@ -559,7 +580,7 @@ impl Compiled {
     ) -> Option<usize> {
         let (span, secret) = match at.checked_sub(1) {
             None => {
-                let caps = self.regex.captures(data)?;
+                let caps = self.regex().captures(data)?;
                 let whole = caps.get(0)?;
                 let m = caps.get(self.group).unwrap_or(whole);
                 ((whole.start(), whole.end()), (m.start(), m.end()))

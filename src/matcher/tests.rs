@@ -103,7 +103,7 @@ fn prefilter_never_loses_a_match() {
                 c.rule.keywords[0]
             );
             let expect: Vec<(usize, usize)> = c
-                .regex
+                .regex()
                 .captures_iter(data.as_bytes())
                 .map(|cap| {
                     let g = cap.get(c.group).or_else(|| cap.get(0)).unwrap();
@@ -812,5 +812,20 @@ proptest::proptest! {
         ]), 0..200)) {
         let data = parts.concat();
         let _ = matcher().scan(data.as_bytes());
+    }
+}
+
+#[test]
+fn builtin_patterns_compile_with_the_groups_read_at_load() {
+    // The built-in regexes are compiled on first use; this compiles each one and checks
+    // that the secret group read from the parsed pattern is the compiled regex's.
+    let m = matcher();
+    for c in &m.compiled {
+        let re = c.regex();
+        let by_name = re
+            .capture_names()
+            .position(|n| n == Some("secret"))
+            .unwrap_or(if re.captures_len() > 1 { 1 } else { 0 });
+        assert_eq!(c.group, by_name, "{}", c.rule.id);
     }
 }

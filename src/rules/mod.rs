@@ -304,6 +304,11 @@ pub fn fingerprint_rule_id(id: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Whether a rule was loaded from the embedded rule files (`origin`).
+pub fn is_builtin_origin(origin: &Path) -> bool {
+    BUILTIN.iter().any(|(p, _)| Path::new(p) == origin)
+}
+
 impl RuleSet {
     /// The rules embedded in the binary (`rules/*.toml` at build time).
     pub fn builtin() -> Result<RuleSet, RuleError> {
