@@ -644,7 +644,8 @@ impl Nhi {
     }
 
     /// Stable finding id: same NHI, same rule, same id across runs and rule renames. Hex
-    /// SHA-256 prefix of connector, kind, rule (the one it replaces, if any) and either the fingerprint basis or the resource.
+    /// SHA-256 prefix of connector, kind, rule (the one it replaces, if any) and either
+    /// the fingerprint basis or the resource.
     pub fn finding_id(&self) -> String {
         let mut h = Sha256::new();
         h.update(self.connector.as_bytes());

@@ -344,7 +344,7 @@ impl RuleSet {
             path: path.to_path_buf(),
             message: crate::model::toml_error_line(&e, text),
         })?;
-        let builtin = BUILTIN.iter().any(|(p, _)| Path::new(p) == path);
+        let builtin = is_builtin_origin(path);
         for mut rule in file.rule {
             rule.origin = path.to_path_buf();
             if let Some(first) = self.rules.iter().find(|r| r.id == rule.id) {
@@ -357,15 +357,22 @@ impl RuleSet {
             if let Some(problem) = check_rule(&rule, builtin).into_iter().next() {
                 return Err(invalid(&rule, problem));
             }
-            if let Some(old) = rule
+            // Both orders: this rule replaces a loaded id, or a loaded rule replaced it.
+            let retired = rule
                 .replaces
                 .iter()
                 .find(|old| **old == rule.id || self.rules.iter().any(|r| &r.id == *old))
-            {
+                .or_else(|| {
+                    self.rules
+                        .iter()
+                        .any(|r| r.replaces.contains(&rule.id))
+                        .then_some(&rule.id)
+                });
+            if let Some(old) = retired {
                 return Err(invalid(
                     &rule,
                     format!(
-                        "replaces {old:?}, which is still a rule's id (a replaced id is retired)"
+                        "{old:?} is in a rule's `replaces` and is still a rule's id (a replaced id is retired)"
                     ),
                 ));
             }
@@ -573,7 +580,7 @@ pub fn check_set(set: &RuleSet) -> (Vec<LintProblem>, RuleSet) {
     let mut seen: HashMap<&str, &Path> = HashMap::new();
     let mut runnable = RuleSet::default();
     for rule in &set.rules {
-        let builtin = BUILTIN.iter().any(|(p, _)| Path::new(p) == rule.origin);
+        let builtin = is_builtin_origin(&rule.origin);
         let mut msgs = check_rule(rule, builtin);
         if rule.keywords.is_empty() {
             msgs.push("no keywords: the rule would run on every byte".to_string());
@@ -639,6 +646,19 @@ mod tests {
             + "replaces = [\"acme.lineage.live.1\"]\n";
         let err = set
             .add_file_text(Path::new("b.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("still a rule's id"), "{err}");
+        // The same when the replaced id is loaded after the rule that retired it.
+        let mut set = RuleSet::default();
+        let text = rule_toml("acme.lineage.new.2", r"tok_[A-Z0-9]{10}")
+            + "replaces = [\"acme.lineage.new.1\"]\n";
+        set.add_file_text(Path::new("a.toml"), &text).unwrap();
+        let err = set
+            .add_file_text(
+                Path::new("b.toml"),
+                &rule_toml("acme.lineage.new.1", r"tok_[A-Z0-9]{10}"),
+            )
             .unwrap_err()
             .to_string();
         assert!(err.contains("still a rule's id"), "{err}");
