@@ -1,5 +1,6 @@
 //! Archives in the blob stage ([`super::content::scan_blob`]): zip and its kin (jar, war,
-//! whl, apk, nupkg...), tar, and gzip (a gzip of a tar is a tar), nested up to a depth.
+//! whl, apk, nupkg...), tar, and the gzip, xz, bzip2 and zstd streams (a compressed tar is
+//! a tar), nested up to a depth.
 //! Each entry goes back through the stage: text gets every rule, binary content the
 //! specific ones, an archive is opened in turn.
 //!
@@ -32,7 +33,97 @@ const ZIP_EXT: &[&str] = &[
 enum Kind {
     Zip,
     Tar,
+    /// A compressed stream: one entry, or a tar.
+    Stream(Codec),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Codec {
     Gzip,
+    Xz,
+    Bzip2,
+    Zstd,
+}
+
+/// The largest xz dictionary or zstd window a stream may declare: 64 MiB, what `xz -9`
+/// writes (every zstd level without `--long` stays at 8 MiB). Both decoders grow their
+/// window with the bytes decoded, so what is held stays under the entry and ratio
+/// limits; a stream declaring more is a coverage error naming it.
+const DECODER_WINDOW: u64 = 64 * 1024 * 1024;
+
+impl Codec {
+    fn name(self) -> &'static str {
+        match self {
+            Codec::Gzip => "gzip",
+            Codec::Xz => "xz",
+            Codec::Bzip2 => "bzip2",
+            Codec::Zstd => "zstd",
+        }
+    }
+
+    /// The file-name endings of this codec: (compressed, what the inner entry is named).
+    fn suffixes(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Codec::Gzip => &[(".tgz", ".tar"), (".gz", "")],
+            Codec::Xz => &[(".txz", ".tar"), (".xz", "")],
+            Codec::Bzip2 => &[(".tbz2", ".tar"), (".tbz", ".tar"), (".bz2", "")],
+            Codec::Zstd => &[(".tzst", ".tar"), (".zst", "")],
+        }
+    }
+
+    /// A reader of the decompressed bytes of `data` (concatenated streams and frames
+    /// included).
+    fn decoder(self, data: &[u8]) -> io::Result<Box<dyn Read + '_>> {
+        Ok(match self {
+            Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(data)),
+            Codec::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
+                data,
+                true,
+                // The dictionary plus the decoder's own state (about 30 KiB).
+                (DECODER_WINDOW / 1024) as u32 + 1024,
+            )),
+            Codec::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(data)),
+            Codec::Zstd => Box::new(ZstdFrames::new(data)?),
+        })
+    }
+}
+
+/// zstd frames one after another (what `pzstd` and `cat a.zst b.zst` write): the
+/// streaming decoder reads one frame, so the next starts where it stopped.
+struct ZstdFrames<'a> {
+    frame: ruzstd::decoding::StreamingDecoder<&'a [u8], ruzstd::decoding::FrameDecoder>,
+}
+
+impl<'a> ZstdFrames<'a> {
+    fn new(data: &'a [u8]) -> io::Result<Self> {
+        Ok(ZstdFrames {
+            frame: Self::frame(data)?,
+        })
+    }
+
+    fn frame(
+        data: &'a [u8],
+    ) -> io::Result<ruzstd::decoding::StreamingDecoder<&'a [u8], ruzstd::decoding::FrameDecoder>>
+    {
+        ruzstd::decoding::StreamingDecoder::new_with_max_window_size(data, DECODER_WINDOW)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))
+    }
+}
+
+impl Read for ZstdFrames<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let n = self.frame.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            let rest: &[u8] = self.frame.get_ref();
+            if rest.is_empty() {
+                return Ok(0);
+            }
+            self.frame = Self::frame(rest)?;
+        }
+    }
 }
 
 fn ext_of(name: &str) -> Option<&str> {
@@ -50,33 +141,26 @@ fn is_tar_header(data: &[u8]) -> bool {
     data.len() >= 512 && &data[257..262] == b"ustar"
 }
 
-/// Archive and compression formats recognized by their magic bytes but not opened (no
-/// decoder is built in): counted as `archive_unsupported` with a note naming the format,
-/// and the raw bytes still get the vendor-format rules.
-const UNOPENED: &[(&[u8], &str)] = &[
-    (b"7z\xbc\xaf\x27\x1c", "7z"),
-    (b"Rar!\x1a\x07", "rar"),
-    (b"\xfd7zXZ\x00", "xz"),
-    (b"BZh", "bzip2"),
-    (&[0x28, 0xb5, 0x2f, 0xfd], "zstd"),
-];
+/// Archive formats recognized by their magic bytes but not opened (no decoder is built
+/// in): counted as `archive_unsupported` with a note naming the format, and the raw bytes
+/// still get the vendor-format rules.
+const UNOPENED: &[(&[u8], &str)] = &[(b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!\x1a\x07", "rar")];
 
-/// The format name of `data` when it is an archive or compressed stream nhiscan cannot
-/// open. `BZh` needs its block-size digit and block magic, so text starting "BZh" is text.
+/// The format name of `data` when it is an archive nhiscan cannot open.
 fn unopened_format(data: &[u8]) -> Option<&'static str> {
-    UNOPENED.iter().find_map(|(magic, name)| {
-        if !data.starts_with(magic) {
-            return None;
-        }
-        if *name == "bzip2" {
-            let ok = data.len() >= 10
-                && (b'1'..=b'9').contains(&data[3])
-                && (data[4..10] == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
-                    || data[4..10] == [0x17, 0x72, 0x45, 0x38, 0x50, 0x90]);
-            return ok.then_some(*name);
-        }
-        Some(*name)
-    })
+    UNOPENED
+        .iter()
+        .find_map(|(magic, name)| data.starts_with(magic).then_some(*name))
+}
+
+/// A bzip2 stream: `BZh`, the block-size digit, then a block or end-of-stream magic, so
+/// text that starts "BZh" stays text.
+fn is_bzip2(data: &[u8]) -> bool {
+    data.len() >= 10
+        && data.starts_with(b"BZh")
+        && (b'1'..=b'9').contains(&data[3])
+        && (data[4..10] == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
+            || data[4..10] == [0x17, 0x72, 0x45, 0x38, 0x50, 0x90])
 }
 
 /// The archive format of `data`, by its magic bytes.
@@ -84,7 +168,13 @@ fn kind_of(data: &[u8]) -> Option<Kind> {
     if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") {
         Some(Kind::Zip)
     } else if data.starts_with(&[0x1f, 0x8b]) {
-        Some(Kind::Gzip)
+        Some(Kind::Stream(Codec::Gzip))
+    } else if data.starts_with(b"\xfd7zXZ\x00") {
+        Some(Kind::Stream(Codec::Xz))
+    } else if data.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some(Kind::Stream(Codec::Zstd))
+    } else if is_bzip2(data) {
+        Some(Kind::Stream(Codec::Bzip2))
     } else if is_tar_header(data) {
         Some(Kind::Tar)
     } else {
@@ -229,7 +319,7 @@ impl<'m> Expander<'m> {
         let r = match kind {
             Kind::Zip => self.zip(label, entry, data, depth),
             Kind::Tar => self.tar(label, entry, data, data.len() as u64, depth),
-            Kind::Gzip => self.gzip(label, entry, data, depth),
+            Kind::Stream(codec) => self.stream(codec, label, entry, data, depth),
         };
         match r {
             Ok(()) => true,
@@ -485,49 +575,51 @@ impl<'m> Expander<'m> {
         Ok(())
     }
 
-    /// A gzip stream: a tar inside is a tar; anything else is one entry, named as the
-    /// archive without `.gz`.
-    fn gzip(
+    /// A compressed stream: a tar inside is a tar; anything else is one entry, named as
+    /// the archive without its compression suffix (`.tgz` names a `.tar`).
+    fn stream(
         &mut self,
+        codec: Codec,
         label: &str,
         entry: Option<&str>,
         data: &[u8],
         depth: u32,
     ) -> io::Result<()> {
         let mut head = Vec::with_capacity(512);
-        flate2::read::MultiGzDecoder::new(data)
+        codec
+            .decoder(data)?
             .take(512)
-            .read_to_end(&mut head)?;
+            .read_to_end(&mut head)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", codec.name())))?;
         let len = data.len() as u64;
         if is_tar_header(&head) {
-            return self.tar(
-                label,
-                entry,
-                flate2::read::MultiGzDecoder::new(data),
-                len,
-                depth,
-            );
+            return self.tar(label, entry, codec.decoder(data)?, len, depth);
         }
         if !self.count_entry(label, None) {
             return Ok(());
         }
-        let name = label.rsplit("!/").next().unwrap_or(label);
-        let base = name.rsplit('/').next().unwrap_or(name);
-        let lower = base.to_ascii_lowercase();
-        let inner = if lower.ends_with(".tgz") {
-            format!("{}.tar", &base[..base.len() - 4])
-        } else if lower.ends_with(".gz") && base.len() > 3 {
-            base[..base.len() - 3].to_string()
-        } else {
-            base.to_string()
-        };
+        let inner = inner_name(codec, label);
         let child = child_entry(entry, &inner);
         let at = format!("{label}!/{inner}");
         let level = Cell::new(0);
-        let reader = self.capped(flate2::read::MultiGzDecoder::new(data), &level, len);
+        let reader = self.capped(codec.decoder(data)?, &level, len);
         self.entry(reader, label, &at, &child, 0, depth, None);
         Ok(())
     }
+}
+
+/// The entry inside a compressed stream named `label`: its base name without the
+/// codec's suffix, `.tgz`-style suffixes naming a `.tar`.
+fn inner_name(codec: Codec, label: &str) -> String {
+    let name = label.rsplit("!/").next().unwrap_or(label);
+    let base = name.rsplit('/').next().unwrap_or(name);
+    let lower = base.to_ascii_lowercase();
+    for (suffix, becomes) in codec.suffixes() {
+        if lower.ends_with(suffix) && base.len() > suffix.len() {
+            return format!("{}{becomes}", &base[..base.len() - suffix.len()]);
+        }
+    }
+    base.to_string()
 }
 
 /// The path of entry `name` inside the top-level blob, below `parent` (`None`: the blob).
@@ -719,15 +811,179 @@ mod tests {
         assert!(s.errors.is_empty() && s.notes.is_empty() && s.skips.is_empty());
     }
 
+    fn xz(data: &[u8]) -> Vec<u8> {
+        let mut w =
+            lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6)).unwrap();
+        w.write_all(data).unwrap();
+        w.finish().unwrap()
+    }
+
+    fn bz2(data: &[u8]) -> Vec<u8> {
+        let mut w = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+        w.write_all(data).unwrap();
+        w.finish().unwrap()
+    }
+
+    fn zst(data: &[u8]) -> Vec<u8> {
+        ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+    }
+
+    /// Each codec with its compress function and the suffixes a tar and a plain file
+    /// carry.
+    #[allow(clippy::type_complexity)]
+    fn codecs() -> [(
+        &'static str,
+        fn(&[u8]) -> Vec<u8>,
+        &'static str,
+        &'static str,
+    ); 4] {
+        [
+            ("gzip", gz, ".tgz", ".gz"),
+            ("xz", xz, ".tar.xz", ".xz"),
+            ("bzip2", bz2, ".tbz2", ".bz2"),
+            ("zstd", zst, ".tar.zst", ".zst"),
+        ]
+    }
+
+    #[test]
+    fn every_codec_opens_a_plain_stream_and_a_tar() {
+        let settings = format!("x=1\ny=2\nGITHUB_TOKEN={}\n", ghp());
+        let inner = zip_of(&[(
+            "c.env",
+            format!("AWS_ACCESS_KEY_ID={}\n", akia()).as_bytes(),
+        )]);
+        for (name, compress, tar_suffix, suffix) in codecs() {
+            // One file: the entry is the name without the suffix.
+            let s = scan_blob_of(
+                &format!("db/dump.sql{suffix}"),
+                &compress(settings.as_bytes()),
+            );
+            assert_eq!(
+                rules(&s),
+                [("nhi.github.pat-classic.1", Some("dump.sql"), 3)],
+                "{name}: {:?}",
+                s.errors
+            );
+            assert!(
+                s.errors.is_empty() && s.notes.is_empty() && s.skips.is_empty(),
+                "{name}"
+            );
+            // A tar, with a zip inside.
+            let t = compress(&tar_of(&[
+                ("README", b"nothing here\n"),
+                ("app/settings.env", settings.as_bytes()),
+                ("lib/inner.zip", &inner),
+            ]));
+            let s = scan_blob_of(&format!("release{tar_suffix}"), &t);
+            assert_eq!(
+                rules(&s),
+                [
+                    ("nhi.github.pat-classic.1", Some("app/settings.env"), 3),
+                    ("nhi.aws.access-key-id.1", Some("lib/inner.zip!/c.env"), 1)
+                ],
+                "{name}: {:?}",
+                s.errors
+            );
+            assert!(s.errors.is_empty(), "{name}: {:?}", s.errors);
+            // Nested in a zip, found by its magic bytes whatever its name.
+            let z = zip_of(&[("blob.bin", &compress(settings.as_bytes()))]);
+            let s = scan_blob_of("dist.zip", &z);
+            assert_eq!(
+                rules(&s),
+                [("nhi.github.pat-classic.1", Some("blob.bin!/blob.bin"), 3)],
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn concatenated_streams_and_frames_are_read_to_the_end() {
+        let first = b"nothing in the first part\n".repeat(100);
+        let second = format!("GITHUB_TOKEN={}\n", ghp());
+        for (name, compress, _, suffix) in codecs() {
+            let mut data = compress(&first);
+            data.extend_from_slice(&compress(second.as_bytes()));
+            let s = scan_blob_of(&format!("log{suffix}"), &data);
+            assert_eq!(
+                rules(&s),
+                [("nhi.github.pat-classic.1", Some("log"), 101)],
+                "{name}: {:?}",
+                s.errors
+            );
+        }
+    }
+
+    #[test]
+    fn a_corrupt_or_cut_stream_is_an_error_naming_it() {
+        let text = format!("a=1\nGITHUB_TOKEN={}\n", ghp()).repeat(200);
+        for (name, compress, _, suffix) in codecs() {
+            let mut data = compress(text.as_bytes());
+            data.truncate(data.len() / 2);
+            let label = format!("cut{suffix}");
+            let s = scan_blob_of(&label, &data);
+            assert!(
+                s.errors.iter().any(|e| e.starts_with(&format!("{label}: cannot read"))),
+                "{name}: {:?}",
+                s.errors
+            );
+        }
+        // A zstd frame declaring a 128 MiB window (`--long=27`): refused before any
+        // allocation, an error naming the entry; the raw bytes still get the specific
+        // rules.
+        let mut big = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 17 << 3];
+        // One raw last block carrying the key.
+        let body = format!("id={}\n", akia());
+        let header = ((body.len() as u32) << 3) | 1;
+        big.extend_from_slice(&header.to_le_bytes()[..3]);
+        big.extend_from_slice(body.as_bytes());
+        let s = scan_blob_of("big.zst", &big);
+        assert!(
+            s.errors
+                .iter()
+                .any(|e| e.starts_with("big.zst: cannot read archive: zstd")
+                    && e.contains("window_size is too big")),
+            "{:?}",
+            s.errors
+        );
+        assert_eq!(rules(&s), [("nhi.aws.access-key-id.1", None, 1)]);
+    }
+
+    #[test]
+    fn a_compression_bomb_trips_the_ratio_guard_in_every_codec() {
+        let zeros = vec![0u8; 24 * 1024 * 1024];
+        for (name, compress, _, suffix) in codecs() {
+            let data = compress(&zeros);
+            assert!(
+                data.len() < 24 * 1024 * 1024 / 250,
+                "{name}: {}",
+                data.len()
+            );
+            let lim = ArchiveLimits {
+                max_ratio: 250,
+                ..limits()
+            };
+            let label = format!("zeros{suffix}");
+            let t = Instant::now();
+            // A floor of 16 MiB applies whatever the ratio: 24 MiB passes it.
+            let s = content::scan_blob(matcher(), &label, &data, lim);
+            assert!(t.elapsed() < Duration::from_secs(60), "{name}");
+            assert!(
+                s.notes
+                    .iter()
+                    .any(|n| n.contains("compression ratio over 250:1")),
+                "{name}: {:?} {:?}",
+                s.notes,
+                s.errors
+            );
+        }
+    }
+
     #[test]
     fn formats_not_opened_are_counted_noted_and_still_get_the_specific_rules() {
         let key = akia();
         for (magic, format) in [
             (&b"7z\xbc\xaf\x27\x1c\x00\x04"[..], "7z"),
             (&b"Rar!\x1a\x07\x01\x00"[..], "rar"),
-            (&b"\xfd7zXZ\x00\x00\x04"[..], "xz"),
-            (&b"BZh91AY&SY\x00"[..], "bzip2"),
-            (&[0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x00][..], "zstd"),
         ] {
             let mut data = magic.to_vec();
             data.extend_from_slice(b"\x00\x01 id=");
@@ -757,7 +1013,7 @@ mod tests {
         }
         // Text that happens to start like a bzip2 stream is text.
         let s = scan_blob_of("notes.txt", b"BZh is how bzip2 streams begin\n");
-        assert!(s.skips.is_empty() && s.notes.is_empty());
+        assert!(s.skips.is_empty() && s.notes.is_empty() && s.errors.is_empty());
     }
 
     #[test]
