@@ -39,11 +39,15 @@ pub(super) struct KeywordScanner {
     index: Vec<Option<BucketIndex>>,
 }
 
-/// Keywords of one bucket grouped by `fp * 256 + last fingerprint byte` (lowercased).
+/// Keywords of one bucket grouped by `fp * 256 + last fingerprint byte` (lowercased): a
+/// flat table of ranges into `members`, so a candidate costs an index, not a hash.
 struct BucketIndex {
     /// Fingerprint lengths present (bit `fp`).
     lens: u16,
-    groups: std::collections::HashMap<u16, Vec<u32>>,
+    /// `(fp << 8 | last byte)` -> `(start, end)` in `members`.
+    slots: Box<[(u16, u16); (ROWS + 1) << 8]>,
+    /// Positions in the bucket's keyword list, grouped by slot.
+    members: Box<[u16]>,
 }
 
 /// Buckets up to this size are verified by a plain loop (faster than a lookup).
@@ -120,15 +124,32 @@ impl KeywordScanner {
         let index = (0..BUCKETS)
             .map(|b| {
                 let list: &Vec<Keyword> = &buckets[b];
-                (list.len() > INDEX_FROM).then(|| {
+                // Positions are u16: a bigger bucket (65,536 keywords) is looped over.
+                (list.len() > INDEX_FROM && list.len() <= usize::from(u16::MAX)).then(|| {
                     let mut lens = 0u16;
-                    let mut groups: std::collections::HashMap<u16, Vec<u32>> = Default::default();
-                    for (i, k) in list.iter().enumerate() {
-                        lens |= 1 << k.fp;
-                        let key = (k.fp as u16) << 8 | u16::from(k.bytes[k.fp - 1]);
-                        groups.entry(key).or_default().push(i as u32);
+                    let mut by_slot: Vec<(usize, u16)> = list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, k)| {
+                            lens |= 1 << k.fp;
+                            (k.fp << 8 | usize::from(k.bytes[k.fp - 1]), i as u16)
+                        })
+                        .collect();
+                    by_slot.sort_unstable();
+                    let mut slots = Box::new([(0u16, 0u16); (ROWS + 1) << 8]);
+                    for (n, &(slot, _)) in by_slot.iter().enumerate() {
+                        let e = &mut slots[slot];
+                        if e.0 == e.1 {
+                            *e = (n as u16, n as u16);
+                        }
+                        e.1 += 1;
                     }
-                    BucketIndex { lens, groups }
+                    let members = by_slot.into_iter().map(|(_, i)| i).collect();
+                    BucketIndex {
+                        lens,
+                        slots,
+                        members,
+                    }
                 })
             })
             .collect();
@@ -228,15 +249,14 @@ impl KeywordScanner {
                         let Some(&last) = data.get(end_fp - 1) else {
                             continue;
                         };
-                        let last = u16::from(last.to_ascii_lowercase());
+                        let last = usize::from(last.to_ascii_lowercase());
                         let mut lens = ix.lens;
                         while lens != 0 {
-                            let fp = lens.trailing_zeros() as u16;
+                            let fp = lens.trailing_zeros() as usize;
                             lens &= lens - 1;
-                            if let Some(g) = ix.groups.get(&(fp << 8 | last)) {
-                                for &i in g {
-                                    check(&self.buckets[b][i as usize], f);
-                                }
+                            let (s, e) = ix.slots[fp << 8 | last];
+                            for &i in &ix.members[usize::from(s)..usize::from(e)] {
+                                check(&self.buckets[b][usize::from(i)], f);
                             }
                         }
                     }

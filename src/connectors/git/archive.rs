@@ -922,7 +922,9 @@ mod tests {
             let label = format!("cut{suffix}");
             let s = scan_blob_of(&label, &data);
             assert!(
-                s.errors.iter().any(|e| e.starts_with(&format!("{label}: cannot read"))),
+                s.errors
+                    .iter()
+                    .any(|e| e.starts_with(&format!("{label}: cannot read"))),
                 "{name}: {:?}",
                 s.errors
             );
