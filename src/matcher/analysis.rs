@@ -154,6 +154,52 @@ pub(super) fn anchored_form(
     })
 }
 
+/// Bytes every match of `hir` contains (exact bytes: a literal outside any optional part
+/// or alternation branch, or a one-byte class), at most a few, leaving out those the
+/// rule's (lowercased) keywords hold, since a keyword hit already has them. A candidate
+/// window lacking one of them cannot hold a match, so the regex need not run on it.
+pub(super) fn required_bytes(hir: &regex_syntax::hir::Hir, keywords: &[String]) -> Box<[u8]> {
+    use regex_syntax::hir::{Class, HirKind};
+    fn req(h: &regex_syntax::hir::Hir) -> Vec<u8> {
+        let mut v = match h.kind() {
+            HirKind::Empty | HirKind::Look(_) => Vec::new(),
+            HirKind::Literal(lit) => lit.0.to_vec(),
+            HirKind::Class(Class::Bytes(c)) => match c.ranges() {
+                [r] if r.start() == r.end() => vec![r.start()],
+                _ => Vec::new(),
+            },
+            HirKind::Class(Class::Unicode(c)) => match c.ranges() {
+                [r] if r.start() == r.end() && r.start().is_ascii() => vec![r.start() as u8],
+                _ => Vec::new(),
+            },
+            HirKind::Capture(cap) => req(&cap.sub),
+            HirKind::Repetition(rep) if rep.min >= 1 => req(&rep.sub),
+            HirKind::Repetition(_) => Vec::new(),
+            HirKind::Concat(hs) => hs.iter().flat_map(req).collect(),
+            HirKind::Alternation(hs) => {
+                let mut it = hs.iter().map(req);
+                let first = it.next().unwrap_or_default();
+                it.fold(first, |acc, b| {
+                    acc.into_iter().filter(|x| b.contains(x)).collect()
+                })
+            }
+        };
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+    let mut bytes = req(hir);
+    bytes.retain(|b| {
+        !keywords
+            .iter()
+            .any(|k| k.as_bytes().contains(&b.to_ascii_lowercase()) || k.as_bytes().contains(b))
+    });
+    // Rarer bytes first would be better still; punctuation is rare enough in code.
+    bytes.sort_by_key(|b| !b.is_ascii_punctuation());
+    bytes.truncate(3);
+    bytes.into_boxed_slice()
+}
+
 /// Whether the parsed pattern can match a `\n` byte anywhere.
 pub(super) fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
     use regex_syntax::hir::{Class, HirKind};

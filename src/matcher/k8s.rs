@@ -9,6 +9,22 @@ pub(super) const K8S_SECRET_KINDS: &[&[u8]] = &[
     b"\"kind\":\"Secret\"",
 ];
 
+/// Whether `data` holds one of [`K8S_SECRET_KINDS`]: one pass for `Secret` (a finder
+/// built once), each occurrence checked against the forms, rather than a pass per form.
+pub(super) fn declares_secret_kind(data: &[u8]) -> bool {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let finder = FINDER.get_or_init(|| memchr::memmem::Finder::new(b"Secret"));
+    finder.find_iter(data).any(|p| {
+        K8S_SECRET_KINDS.iter().any(|k| {
+            let at = memchr::memmem::find(k, b"Secret").unwrap_or(0);
+            p.checked_sub(at)
+                .and_then(|s| data.get(s..s + k.len()))
+                .is_some_and(|w| w == *k)
+        })
+    })
+}
+
 /// A `name: value` entry of a manifest's `data:` map (`  password: c2VjcmV0`, or JSON's
 /// `"password": "c2VjcmV0",`): the name and the value's span within `line`, when the
 /// value looks like base64 (at least 8 characters, a multiple of 4).

@@ -116,6 +116,9 @@ struct Compiled {
     anchored: Option<Anchored>,
     placeholders: bool,
     generic: bool,
+    /// Bytes every match holds beyond its keyword (`@` for a URL credential): a window
+    /// without one is not searched. See [`required_bytes`].
+    required: Box<[u8]>,
 }
 
 /// Finds every keyword occurrence: the shift-or scanner, or Aho-Corasick when the
@@ -253,6 +256,7 @@ impl Matcher {
                     offsets: ds,
                 });
             }
+            let required = required_bytes(&hir, &lower);
             let placeholders = rule.filters_placeholders();
             let generic = rule.is_generic();
             // A failed check does not drop the match (see `Rule::checksum_ok`); an unknown
@@ -270,6 +274,7 @@ impl Matcher {
                 anchored,
                 placeholders,
                 generic,
+                required,
             });
         }
         let prefilter = if keywords.is_empty() {
@@ -331,10 +336,7 @@ impl Matcher {
     /// reported at the encoded value's position with the decoded secret, and replaces any
     /// match on the encoded text itself (a generic rule seeing `password: <base64>`).
     fn scan_k8s_secret_data(&self, data: &[u8], out: &mut Vec<Match>) {
-        if !K8S_SECRET_KINDS
-            .iter()
-            .any(|k| memmem::find(data, k).is_some())
-        {
+        if !declares_secret_kind(data) {
             return;
         }
         let mut allow = AllowCheck::new(data);
@@ -533,7 +535,11 @@ impl Matcher {
     ) {
         let c = &self.compiled[r];
         let hay = &data[start..end];
-        // Most candidate lines hold a keyword and no match: answer that without captures.
+        // Most candidate lines hold a keyword and no match: answer that without captures,
+        // and without the regex at all when a byte every match needs is missing.
+        if !c.required.iter().all(|&b| memchr::memchr(b, hay).is_some()) {
+            return;
+        }
         let re = c.regex();
         if hay.len() < data.len() && !re.is_match(hay) {
             return;

@@ -829,3 +829,83 @@ fn builtin_patterns_compile_with_the_groups_read_at_load() {
         assert_eq!(c.group, by_name, "{}", c.rule.id);
     }
 }
+
+#[test]
+fn required_bytes_are_in_every_match() {
+    let hir = |p: &str| crate::rules::parse_pattern(p).unwrap();
+    let kws = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    // A URL credential needs `@`; `:` and `/` are in its keyword already.
+    assert_eq!(
+        &*required_bytes(
+            &hir(r"\b(?i:https?)://(\w{1,9}):(\w{3,9})@[a-z.]+"),
+            &kws(&["://"])
+        ),
+        b"@"
+    );
+    // Optional parts, alternation branches that differ, and case-folded letters do not
+    // count; what every branch shares does.
+    assert!(required_bytes(&hir(r"(?i)tok(?:@x)?=[a-z]+"), &kws(&["tok"])).contains(&b'='));
+    assert!(!required_bytes(&hir(r"(?i)tok(?:@x)?=[a-z]+"), &kws(&["tok"])).contains(&b'@'));
+    assert_eq!(
+        &*required_bytes(&hir(r"k(?:a#b|c#d)(?:;|,)"), &kws(&["k"])),
+        b"#"
+    );
+    assert!(required_bytes(&hir(r"(?i)key\s*[=:]\s*\w+"), &kws(&["key"])).is_empty());
+}
+
+#[test]
+fn a_window_without_a_required_byte_is_not_searched_and_nothing_is_lost() {
+    // Every example of every built-in rule is still found by the rule it belongs to, with
+    // the filter in place (`rules check` runs the same); and URL lines with no `@` give
+    // no candidate.
+    let m = Matcher::load(None).unwrap();
+    let url = m
+        .compiled
+        .iter()
+        .find(|c| c.rule.id == "nhi.generic.url-credentials.1")
+        .unwrap();
+    assert_eq!(&*url.required, b"@");
+    let mut misses = Vec::new();
+    for c in &m.compiled {
+        for ex in &c.rule.examples {
+            if !m
+                .scan_all(ex.as_bytes())
+                .iter()
+                .any(|x| x.rule.id == c.rule.id)
+            {
+                misses.push(c.rule.id.clone());
+            }
+        }
+    }
+    assert!(misses.is_empty(), "{misses:?}");
+    let text = "see https://example.com/a:b for more\nclone git://host/x:y.git\n".repeat(50);
+    assert!(m.scan(text.as_bytes()).is_empty());
+}
+
+#[test]
+fn secret_kind_is_found_in_each_form_and_only_there() {
+    for form in K8S_SECRET_KINDS {
+        let mut doc = b"apiVersion: v1\n".to_vec();
+        doc.extend_from_slice(form);
+        doc.extend_from_slice(b"\ndata:\n");
+        assert!(
+            declares_secret_kind(&doc),
+            "{}",
+            String::from_utf8_lossy(form)
+        );
+        // At the very start and the very end of a buffer too.
+        assert!(declares_secret_kind(form));
+    }
+    for text in [
+        &b"kind: ConfigMap\n# a Secret is not a kind here\n"[..],
+        b"Secret",
+        b"kind:Secret",
+        b"",
+    ] {
+        assert!(
+            !declares_secret_kind(text),
+            "{}",
+            String::from_utf8_lossy(text)
+        );
+    }
+}
