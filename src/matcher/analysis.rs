@@ -200,6 +200,95 @@ pub(super) fn required_bytes(hir: &regex_syntax::hir::Hir, keywords: &[String]) 
     bytes.into_boxed_slice()
 }
 
+/// Whether every match of `hir` starts on the line of a keyword occurrence inside it: the
+/// pattern's leading elements up to the first one that can match a newline (its *head*)
+/// always hold one of `keywords` (lowercase). Then a rule that can span lines still
+/// needs searching only from the lines its keywords are on (see [`line_start_form`]).
+pub(super) fn head_holds_keyword(hir: &regex_syntax::hir::Hir, keywords: &[String]) -> bool {
+    use regex_syntax::hir::{Hir, HirKind};
+    fn contains(p: &[u8], keywords: &[String]) -> bool {
+        // Only what comes before a newline in the literal counts.
+        let p = p.split(|&b| b == b'\n').next().unwrap_or(p);
+        keywords
+            .iter()
+            .any(|k| !k.is_empty() && memmem::find(p, k.as_bytes()).is_some())
+    }
+    // Every match of `h` begins with a literal holding a keyword before any newline.
+    fn prefixes_hold(h: &Hir, keywords: &[String]) -> bool {
+        match_prefixes(h).iter().all(|(p, _)| contains(p, keywords))
+    }
+    // Every match of `h` holds a keyword with no newline before it in the match.
+    fn holds(h: &Hir, keywords: &[String]) -> bool {
+        match h.kind() {
+            HirKind::Literal(lit) => contains(&lit.0.to_ascii_lowercase(), keywords),
+            HirKind::Capture(c) => holds(&c.sub, keywords),
+            HirKind::Repetition(r) if r.min >= 1 => holds(&r.sub, keywords),
+            HirKind::Alternation(hs) => {
+                hs.iter().all(|b| holds(b, keywords)) || prefixes_hold(h, keywords)
+            }
+            HirKind::Concat(hs) => {
+                for i in 0..hs.len() {
+                    // Everything before `hs[i]` is newline-free here: a keyword it always
+                    // holds, or that the literal run from it always starts with, counts
+                    // (`bot_?token` spans three elements).
+                    if holds(&hs[i], keywords)
+                        || prefixes_hold(&Hir::concat(hs[i..].to_vec()), keywords)
+                    {
+                        return true;
+                    }
+                    if can_match_newline(&hs[i]) {
+                        return false;
+                    }
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+    !keywords.is_empty() && holds(hir, keywords)
+}
+
+/// The forms of a rule whose matches start on a keyword's line: `^(?s:.)[^\n]*?(?:pattern)`,
+/// run on `data[s - 1..]`, matches iff a match of the rule starts in `s..=` the end of
+/// that line (the extra byte keeps look-arounds seeing the byte before `s`); the search
+/// is anchored, so it stops once no match can start on the line and none is under way,
+/// not at the end of the buffer. `^[^\n]*?(?:pattern)` does the same from 0. `None` when
+/// the wrapped pattern would not mean the same.
+pub(super) fn line_start_form(pattern: &str, hir: &regex_syntax::hir::Hir) -> Option<LineStart> {
+    use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, Look, Repetition};
+    let not_nl = || {
+        Hir::repetition(Repetition {
+            min: 0,
+            max: None,
+            greedy: false,
+            sub: Box::new(Hir::class(Class::Bytes(ClassBytes::new([
+                ClassBytesRange::new(0, b'\n' - 1),
+                ClassBytesRange::new(b'\n' + 1, 0xff),
+            ])))),
+        })
+    };
+    let after = format!("^(?s:.)[^\n]*?(?:{pattern})");
+    let at_start = format!("^[^\n]*?(?:{pattern})");
+    let any = Hir::class(Class::Bytes(ClassBytes::new([ClassBytesRange::new(
+        0, 0xff,
+    )])));
+    let same = |wrapped: &str, parts: Vec<Hir>| {
+        crate::rules::parse_pattern(wrapped).ok() == Some(Hir::concat(parts))
+    };
+    let ok = same(
+        &after,
+        vec![Hir::look(Look::Start), any, not_nl(), hir.clone()],
+    ) && same(
+        &at_start,
+        vec![Hir::look(Look::Start), not_nl(), hir.clone()],
+    );
+    ok.then(|| LineStart {
+        after,
+        at_start,
+        regex: std::sync::OnceLock::new(),
+    })
+}
+
 /// Whether the parsed pattern can match a `\n` byte anywhere.
 pub(super) fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
     use regex_syntax::hir::{Class, HirKind};

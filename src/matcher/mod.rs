@@ -114,6 +114,10 @@ struct Compiled {
     /// try a match at exactly `start` (the extra byte keeps `\b` and `(?m)^` seeing the
     /// byte before). See [`keyword_offsets`].
     anchored: Option<Anchored>,
+    /// For a rule that can span lines, is not anchored, but whose every match starts on
+    /// the line of a keyword it holds: searched from those lines only, not over the whole
+    /// buffer. See [`head_holds_keyword`].
+    line_start: Option<LineStart>,
     placeholders: bool,
     generic: bool,
     /// Bytes every match holds beyond its keyword (`@` for a URL credential): a window
@@ -136,6 +140,44 @@ struct Anchored {
     /// Capture groups the form must have: the rule's own.
     captures: usize,
     regex: std::sync::OnceLock<Option<Regex>>,
+}
+
+/// A rule searched from its keywords' lines is searched that way when the buffer holds at
+/// least this many bytes per such line, else over the whole buffer.
+/// (Tests take the line path always, so that it is what they compare.)
+const LINE_START_MIN_BYTES: usize = if cfg!(test) { 0 } else { 512 };
+
+/// A rule's line-start forms (see [`line_start_form`]), compiled on first use.
+struct LineStart {
+    /// `^(?s:.)[^\n]*?(?:pattern)`, run on `data[s - 1..]`.
+    after: String,
+    /// `^[^\n]*?(?:pattern)`, run on `data` for `s = 0`.
+    at_start: String,
+    regex: std::sync::OnceLock<Option<(Regex, Regex)>>,
+}
+
+impl LineStart {
+    /// The compiled forms; `None` if they do not compile (the rule then runs over the
+    /// whole buffer).
+    fn get(&self) -> Option<&(Regex, Regex)> {
+        self.regex
+            .get_or_init(|| {
+                Some((
+                    build_regex(&self.after).ok()?,
+                    build_regex(&self.at_start).ok()?,
+                ))
+            })
+            .as_ref()
+    }
+
+    /// Whether a match of the rule starts in `s..=` the end of the line holding `s`.
+    fn starts_on_line(&self, data: &[u8], s: usize) -> Option<bool> {
+        let (after, at_start) = self.get()?;
+        Some(match s.checked_sub(1) {
+            None => at_start.is_match(data),
+            Some(b) => after.is_match(&data[b..]),
+        })
+    }
 }
 
 impl Anchored {
@@ -230,6 +272,10 @@ impl Matcher {
                 .as_ref()
                 .and_then(|_| anchored_form(&rule.pattern, &hir, captures_len));
             let offsets = if anchored.is_some() { offsets } else { None };
+            let line_start =
+                (!line_local && anchored.is_none() && head_holds_keyword(&hir, &lower))
+                    .then(|| line_start_form(&rule.pattern, &hir))
+                    .flatten();
             let idx = i as u32;
             if rule.keywords.is_empty() {
                 always.push(idx);
@@ -272,6 +318,7 @@ impl Matcher {
                 group,
                 line_local,
                 anchored,
+                line_start,
                 placeholders,
                 generic,
                 required,
@@ -398,6 +445,8 @@ impl Matcher {
         let mut windows: Vec<(u32, usize, usize)> = Vec::new();
         // (rule, candidate start) for rules with an anchored form.
         let mut starts: Vec<(u32, usize)> = Vec::new();
+        // (rule, line start, line end) for rules searched from their keywords' lines.
+        let mut heads: Vec<(u32, usize, usize)> = Vec::new();
         let mut last_line_end: Vec<usize> = Vec::new();
         let mut whole: Vec<bool> = Vec::new();
         {
@@ -416,14 +465,18 @@ impl Matcher {
                     if c.generic && !generic {
                         continue;
                     }
-                    if c.line_local {
+                    if c.line_local || c.line_start.is_some() {
                         if !(hs >= ls && he <= le) {
                             ls = memchr::memrchr(b'\n', &data[..hs]).map_or(0, |i| i + 1);
                             le = memchr::memchr(b'\n', &data[he..]).map_or(data.len(), |i| he + i);
                         }
                         if last_line_end[ri] != le {
                             last_line_end[ri] = le;
-                            windows.push((route.rule, ls, le));
+                            if c.line_local {
+                                windows.push((route.rule, ls, le));
+                            } else {
+                                heads.push((route.rule, ls, le));
+                            }
                         }
                     } else if c.anchored.is_some() {
                         for &d in &route.offsets {
@@ -455,7 +508,8 @@ impl Matcher {
             }
             whole[r as usize] = true;
         }
-        if windows.is_empty() && starts.is_empty() && !whole.iter().any(|w| *w) {
+        if windows.is_empty() && starts.is_empty() && heads.is_empty() && !whole.iter().any(|w| *w)
+        {
             return out;
         }
         let mut allow = AllowCheck::new(data);
@@ -506,6 +560,58 @@ impl Matcher {
                 if let Some(end) = found {
                     pos = end;
                 }
+            }
+        }
+        // Rules searched from their keywords' lines: in order, each line from the end of
+        // the previous match, so the matches are those a whole-buffer search meets.
+        heads.sort_unstable();
+        let mut k = 0;
+        while k < heads.len() {
+            let r = heads[k].0;
+            let c = &self.compiled[r as usize];
+            let mut pos = 0usize;
+            // Lines dense enough that one search of the buffer is cheaper than one per
+            // line (each costs a regex call): the whole buffer, same matches.
+            let lines = heads[k..].iter().take_while(|h| h.0 == r).count();
+            let mut whole_run = lines.saturating_mul(LINE_START_MIN_BYTES) > data.len();
+            if whole_run {
+                k += lines;
+            }
+            while k < heads.len() && heads[k].0 == r {
+                let (_, ls, le) = heads[k];
+                k += 1;
+                let mut s = ls.max(pos);
+                while s <= le && !whole_run {
+                    match c
+                        .line_start
+                        .as_ref()
+                        .and_then(|f| f.starts_on_line(data, s))
+                    {
+                        None => whole_run = true,
+                        Some(false) => break,
+                        Some(true) => {
+                            // The leftmost match from `s` starts on this line: read it with
+                            // the rule's own regex, look-arounds seeing the bytes before.
+                            let Some(caps) = c.regex().captures_at(data, s) else {
+                                break;
+                            };
+                            let Some(m0) = caps.get(0) else { break };
+                            let m = caps.get(c.group).unwrap_or(m0);
+                            c.keep(
+                                data,
+                                (m0.start(), m0.end()),
+                                (m.start(), m.end()),
+                                &mut allow,
+                                &mut out,
+                            );
+                            pos = m0.end().max(s + 1);
+                            s = pos;
+                        }
+                    }
+                }
+            }
+            if whole_run {
+                self.run_rule(r as usize, data, 0, data.len(), &mut allow, &mut out);
             }
         }
         for (r, w) in whole.iter().enumerate() {

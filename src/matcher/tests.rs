@@ -742,7 +742,7 @@ fn keyword_offsets_cover_every_match_start() {
 }
 
 #[test]
-fn anchored_rules_match_whole_buffer_search_on_examples() {
+fn anchored_and_line_start_rules_match_whole_buffer_search_on_examples() {
     let m = matcher();
     let mut pool: Vec<String> = Vec::new();
     for c in &m.compiled {
@@ -757,7 +757,7 @@ fn anchored_rules_match_whole_buffer_search_on_examples() {
         let data = parts.join(sep);
         let all = m.scan_all(data.as_bytes());
         for (ri, c) in m.compiled.iter().enumerate() {
-            if c.anchored.is_some() {
+            if c.anchored.is_some() || c.line_start.is_some() {
                 assert_eq!(
                     by_rule(&all, &c.rule.id),
                     whole_buffer(m, ri, data.as_bytes()),
@@ -780,7 +780,7 @@ proptest::proptest! {
     }
 
     #[test]
-    fn anchored_rules_match_whole_buffer_search(parts in proptest::collection::vec(
+    fn anchored_and_line_start_rules_match_whole_buffer_search(parts in proptest::collection::vec(
         proptest::sample::select(vec![
             "secret", "SECRET_KEY", "token", "api_key", "password", "passwd", "storage",
             "accountkey", "account_account_key", "aws_secret_access_key", "=", ":", "=>",
@@ -788,12 +788,15 @@ proptest::proptest! {
             "-----END RSA PRIVATE KEY-----", "MIIEowIBAAKCAQEA7x", "Zq8fK2mPw9Lr4Vt7Xc3N",
             "Q7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaR/+9bQ7xLm2Vb9Kp4Zr8Tn3Wd6Yh1Cs5Fj0Ge4UaRab", "==",
             "glpat-", "ghp_", "eyJhbGciOiJIUzI1NiJ9", ".", "x", "_", "nhiscan:allow",
+            // Rules searched from their keywords' lines (libpq DSNs, Telegram tokens).
+            "password=", "host=db ", " dbname=app", "123456789:AA", "Zq8fK2mPw9Lr4Vt7Xc3N-_Q7xLm2Vb9K",
+            "\r", "NRAL", ".atlasv1.",
         ]), 0..60)) {
         let data = parts.concat();
         let m = matcher();
         let all = m.scan_all(data.as_bytes());
         for (ri, c) in m.compiled.iter().enumerate() {
-            if c.anchored.is_some() {
+            if c.anchored.is_some() || c.line_start.is_some() {
                 proptest::prop_assert_eq!(
                     by_rule(&all, &c.rule.id),
                     whole_buffer(m, ri, data.as_bytes()),
