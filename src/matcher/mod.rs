@@ -186,10 +186,7 @@ impl Anchored {
     fn get(&self) -> Option<&Regex> {
         self.regex
             .get_or_init(|| {
-                RegexBuilder::new(&self.pattern)
-                    .unicode(false)
-                    .size_limit(32 * 1024 * 1024)
-                    .build()
+                build_regex(&self.pattern)
                     .ok()
                     .filter(|re| re.captures_len() == self.captures)
             })
