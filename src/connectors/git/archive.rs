@@ -106,7 +106,7 @@ impl<'a> ZstdFrames<'a> {
     ) -> io::Result<ruzstd::decoding::StreamingDecoder<&'a [u8], ruzstd::decoding::FrameDecoder>>
     {
         ruzstd::decoding::StreamingDecoder::new_with_max_window_size(data, DECODER_WINDOW)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
     }
 }
 
@@ -585,12 +585,16 @@ impl<'m> Expander<'m> {
         data: &[u8],
         depth: u32,
     ) -> io::Result<()> {
+        // Opening the stream and reading its head name the codec (`xz: ...`), here only,
+        // so a corrupt stream's error says once what it was read as.
+        let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", codec.name()));
         let mut head = Vec::with_capacity(512);
         codec
-            .decoder(data)?
+            .decoder(data)
+            .map_err(named)?
             .take(512)
             .read_to_end(&mut head)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", codec.name())))?;
+            .map_err(named)?;
         let len = data.len() as u64;
         if is_tar_header(&head) {
             return self.tar(label, entry, codec.decoder(data)?, len, depth);
@@ -943,7 +947,8 @@ mod tests {
             s.errors
                 .iter()
                 .any(|e| e.starts_with("big.zst: cannot read archive: zstd")
-                    && e.contains("window_size is too big")),
+                    && e.contains("window_size is too big")
+                    && e.matches("zstd:").count() == 1),
             "{:?}",
             s.errors
         );
