@@ -28,6 +28,54 @@ struct Keyword {
     id: u32,
     bytes: Box<[u8]>,
     fp: usize,
+    /// The first (up to) 8 bytes as a little-endian word, `0x20` at each letter of them
+    /// (OR-ing it into the text's word folds case there and nowhere else), and `0xff` at
+    /// each of them: a candidate is checked with one load and compare.
+    head: u64,
+    case: u64,
+    len_mask: u64,
+}
+
+impl Keyword {
+    fn new(id: u32, bytes: Vec<u8>) -> Keyword {
+        let fp = bytes.len().min(ROWS);
+        let (mut head, mut case, mut len_mask) = (0u64, 0u64, 0u64);
+        for (j, &b) in bytes.iter().take(8).enumerate() {
+            head |= u64::from(b) << (8 * j);
+            len_mask |= 0xff << (8 * j);
+            if b.is_ascii_lowercase() {
+                case |= 0x20 << (8 * j);
+            }
+        }
+        Keyword {
+            id,
+            bytes: bytes.into_boxed_slice(),
+            fp,
+            head,
+            case,
+            len_mask,
+        }
+    }
+
+    /// Whether the keyword occurs (ASCII case-insensitively) at `start`.
+    #[inline(always)]
+    fn at(&self, data: &[u8], start: usize) -> bool {
+        let n = self.bytes.len();
+        if start + n > data.len() {
+            return false;
+        }
+        let w = match data.get(start..start + 8) {
+            Some(w) => u64::from_le_bytes(w.try_into().expect("8 bytes")),
+            None => {
+                let mut w = [0u8; 8];
+                let tail = &data[start..];
+                w[..tail.len()].copy_from_slice(tail);
+                u64::from_le_bytes(w)
+            }
+        };
+        (w | self.case) & self.len_mask == self.head
+            && (n <= 8 || data[start + 8..start + n].eq_ignore_ascii_case(&self.bytes[8..]))
+    }
 }
 
 pub(super) struct KeywordScanner {
@@ -163,11 +211,7 @@ impl KeywordScanner {
                     table[fold(bytes[j - 1]) << 6 | cur] &= bit;
                 }
             }
-            buckets[b].push(Keyword {
-                id,
-                bytes: bytes.into_boxed_slice(),
-                fp,
-            });
+            buckets[b].push(Keyword::new(id, bytes));
         }
         for t in table.iter_mut() {
             *t &= !wildcard;
@@ -308,12 +352,8 @@ impl KeywordScanner {
                     let Some(start) = end_fp.checked_sub(k.fp) else {
                         return;
                     };
-                    let end = start + k.bytes.len();
-                    if data
-                        .get(start..end)
-                        .is_some_and(|s| s.eq_ignore_ascii_case(&k.bytes))
-                    {
-                        f(start, end, k.id as usize);
+                    if k.at(data, start) {
+                        f(start, start + k.bytes.len(), k.id as usize);
                     }
                 };
                 match &self.index[b] {
