@@ -11,7 +11,7 @@
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// One line of an allowlist file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,9 @@ pub struct PathAllowlist {
     /// For each glob in `globs`, the index in `entries` of the line it came from.
     glob_entry: Vec<usize>,
     entries: Vec<AllowEntry>,
+    /// The entries covering each named path seen so far (see [`PathAllowlist::verdict`]):
+    /// a scan asks about every file below the same few named paths.
+    covering: Arc<RwLock<Vec<(String, Arc<[usize]>)>>>,
 }
 
 /// What the allowlist says about one path.
@@ -74,6 +77,7 @@ impl PathAllowlist {
             globs,
             glob_entry,
             entries,
+            covering: Arc::default(),
         })
     }
 
@@ -115,22 +119,7 @@ impl PathAllowlist {
         let Some(named) = named.filter(|n| !n.is_empty()) else {
             return Verdict::Skip;
         };
-        // An entry covers the named path when it matches the path itself, a directory
-        // above it, or everything inside it whatever the names (`venv/**`, `venv/*`),
-        // probed with a name no real file has; one that matches only some names below
-        // it (`*.pem`) does not.
-        let probe = |depth: usize| {
-            let mut p = named.trim_end_matches('/').to_string();
-            for _ in 0..depth {
-                p.push_str("/\u{1}");
-            }
-            p
-        };
-        let covering: Vec<usize> = ancestors_or_self(named)
-            .flat_map(|a| self.matching(a))
-            .chain(self.matching(&probe(1)))
-            .chain(self.matching(&probe(2)))
-            .collect();
+        let covering = self.covering_of(named);
         let matched = self.matching(path);
         if matched.iter().all(|i| covering.contains(i)) {
             Verdict::Named(
@@ -142,6 +131,42 @@ impl PathAllowlist {
         } else {
             Verdict::Skip
         }
+    }
+}
+
+impl PathAllowlist {
+    /// The entries that cover the named path `named`: those matching the path itself, a
+    /// directory above it, or everything inside it whatever the names (`venv/**`,
+    /// `venv/*`), probed with a name no real file has; one that matches only some names
+    /// below it (`*.pem`) does not. Computed once per named path.
+    fn covering_of(&self, named: &str) -> Arc<[usize]> {
+        let cache = |c: &Vec<(String, Arc<[usize]>)>| {
+            c.iter().find(|(n, _)| n == named).map(|(_, v)| v.clone())
+        };
+        if let Some(v) = cache(&self.covering.read().unwrap_or_else(|e| e.into_inner())) {
+            return v;
+        }
+        let probe = |depth: usize| {
+            let mut p = named.trim_end_matches('/').to_string();
+            for _ in 0..depth {
+                p.push_str("/\u{1}");
+            }
+            p
+        };
+        let mut covering: Vec<usize> = ancestors_or_self(named)
+            .flat_map(|a| self.matching(a))
+            .chain(self.matching(&probe(1)))
+            .chain(self.matching(&probe(2)))
+            .collect();
+        covering.sort_unstable();
+        covering.dedup();
+        let covering: Arc<[usize]> = covering.into();
+        let mut c = self.covering.write().unwrap_or_else(|e| e.into_inner());
+        // A scan names a handful of paths; past that, stop remembering new ones.
+        if c.len() < 64 {
+            c.push((named.to_string(), covering.clone()));
+        }
+        covering
     }
 }
 
