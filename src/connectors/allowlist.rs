@@ -40,8 +40,11 @@ pub struct PathAllowlist {
     entries: Vec<AllowEntry>,
     /// The entries covering each named path seen so far (see [`PathAllowlist::verdict`]):
     /// a scan asks about every file below the same few named paths.
-    covering: Arc<RwLock<Vec<(String, Arc<[usize]>)>>>,
+    covering: Arc<RwLock<Vec<Covering>>>,
 }
+
+/// A named path and the indices of the entries that cover it.
+type Covering = (String, Arc<[usize]>);
 
 /// What the allowlist says about one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +143,7 @@ impl PathAllowlist {
     /// `venv/*`), probed with a name no real file has; one that matches only some names
     /// below it (`*.pem`) does not. Computed once per named path.
     fn covering_of(&self, named: &str) -> Arc<[usize]> {
-        let cache = |c: &Vec<(String, Arc<[usize]>)>| {
+        let cache = |c: &Vec<Covering>| {
             c.iter().find(|(n, _)| n == named).map(|(_, v)| v.clone())
         };
         if let Some(v) = cache(&self.covering.read().unwrap_or_else(|e| e.into_inner())) {
