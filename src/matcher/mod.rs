@@ -244,8 +244,7 @@ impl Matcher {
                     second: rule.origin,
                 });
             }
-            let hir = crate::rules::parse_pattern(&rule.pattern)
-                .map_err(|m| crate::rules::invalid(&rule, m))?;
+            let hir = rule.parsed().map_err(|m| crate::rules::invalid(&rule, m))?;
             let line_local = !can_match_newline(&hir);
             let regex = std::sync::OnceLock::new();
             if !crate::rules::is_builtin_origin(&rule.origin) {

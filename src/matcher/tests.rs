@@ -376,6 +376,7 @@ fn bad_regex_is_rule_error() {
         negative_examples: vec![],
         replaces: vec![],
         origin: "u.toml".into(),
+        parsed: None,
     });
     let err = Matcher::new(set).unwrap_err();
     assert!(err.to_string().contains("acme.x.bad.1") && err.to_string().contains("u.toml"));
@@ -911,4 +912,50 @@ fn secret_kind_is_found_in_each_form_and_only_there() {
             String::from_utf8_lossy(text)
         );
     }
+}
+
+/// The start-up shortcut of `wraps_same`: a built-in pattern without `#` means the same
+/// wrapped in each prefix the matcher uses, checked here by parsing every wrapping.
+#[test]
+fn builtin_patterns_without_hash_wrap_cleanly() {
+    use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, Look, Repetition};
+    let any = || {
+        Hir::class(Class::Bytes(ClassBytes::new([ClassBytesRange::new(
+            0, 0xff,
+        )])))
+    };
+    let not_nl = || {
+        Hir::repetition(Repetition {
+            min: 0,
+            max: None,
+            greedy: false,
+            sub: Box::new(Hir::class(Class::Bytes(ClassBytes::new([
+                ClassBytesRange::new(0, b'\n' - 1),
+                ClassBytesRange::new(b'\n' + 1, 0xff),
+            ])))),
+        })
+    };
+    let parse = |p: &str| crate::rules::parse_pattern(p).unwrap();
+    let set = RuleSet::builtin().unwrap();
+    let mut checked = 0;
+    for rule in set.rules.iter().filter(|r| !r.pattern.contains('#')) {
+        let p = &rule.pattern;
+        let hir = parse(p);
+        let start = || Hir::look(Look::Start);
+        for (wrapped, parts) in [
+            (format!("^(?s:.)(?:{p})"), vec![start(), any(), hir.clone()]),
+            (
+                format!("^(?s:.)[^\n]*?(?:{p})"),
+                vec![start(), any(), not_nl(), hir.clone()],
+            ),
+            (
+                format!("^[^\n]*?(?:{p})"),
+                vec![start(), not_nl(), hir.clone()],
+            ),
+        ] {
+            assert_eq!(parse(&wrapped), Hir::concat(parts), "{}", rule.id);
+        }
+        checked += 1;
+    }
+    assert!(checked > 400, "{checked}");
 }

@@ -48,6 +48,7 @@
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The built-in rule files, embedded at build time. One plain list on purpose: adding a
 /// file means adding a line here.
@@ -128,9 +129,21 @@ pub struct Rule {
     /// Where the rule came from (file path), filled in by the loader.
     #[serde(skip)]
     pub origin: PathBuf,
+    /// The pattern as parsed when the loader checked it, with the text it was parsed
+    /// from, so that the matcher does not parse it again (see [`Rule::parsed`]).
+    #[serde(skip)]
+    pub(crate) parsed: Option<(Arc<str>, Arc<regex_syntax::hir::Hir>)>,
 }
 
 impl Rule {
+    /// The parsed pattern: the loader's parse when the pattern is unchanged since.
+    pub(crate) fn parsed(&self) -> Result<Arc<regex_syntax::hir::Hir>, String> {
+        match &self.parsed {
+            Some((text, hir)) if **text == *self.pattern => Ok(hir.clone()),
+            _ => parse_pattern(&self.pattern).map(Arc::new),
+        }
+    }
+
     /// Whether `secret` passes the rule's `validate` check: `None` for a rule without one.
     pub fn checksum_ok(&self, secret: &[u8]) -> Option<bool> {
         self.validate
@@ -354,9 +367,11 @@ impl RuleSet {
                     second: path.to_path_buf(),
                 });
             }
-            if let Some(problem) = check_rule(&rule, builtin).into_iter().next() {
+            let (problems, hir) = check_rule_parsed(&rule, builtin);
+            if let Some(problem) = problems.into_iter().next() {
                 return Err(invalid(&rule, problem));
             }
+            rule.parsed = hir.map(|h| (Arc::from(rule.pattern.as_str()), Arc::new(h)));
             // Both orders: this rule replaces a loaded id, or a loaded rule replaced it.
             let retired = rule
                 .replaces
@@ -486,6 +501,11 @@ pub(crate) fn parse_pattern(pattern: &str) -> Result<regex_syntax::hir::Hir, Str
 /// Problems with one rule that need no matcher: id shape, keywords, pattern syntax,
 /// entropy range. `builtin` rules must use the reserved `nhi.` prefix; others must not.
 pub fn check_rule(rule: &Rule, builtin: bool) -> Vec<String> {
+    check_rule_parsed(rule, builtin).0
+}
+
+/// [`check_rule`], with the parsed pattern when it parses.
+fn check_rule_parsed(rule: &Rule, builtin: bool) -> (Vec<String>, Option<regex_syntax::hir::Hir>) {
     let mut problems = Vec::new();
     for old in &rule.replaces {
         if !id_is_well_formed(old) {
@@ -532,8 +552,11 @@ pub fn check_rule(rule: &Rule, builtin: bool) -> Vec<String> {
             problems.push(format!("entropy floor {e} is outside 0..=8 bits per byte"));
         }
     }
-    match parse_pattern(&rule.pattern) {
-        Err(e) => problems.push(e),
+    let parsed = match parse_pattern(&rule.pattern) {
+        Err(e) => {
+            problems.push(e);
+            None
+        }
         Ok(hir) => {
             use regex_syntax::hir::Look;
             let looks = hir.properties().look_set();
@@ -546,9 +569,10 @@ pub fn check_rule(rule: &Rule, builtin: bool) -> Vec<String> {
             if hir.properties().minimum_len() == Some(0) {
                 problems.push("pattern can match the empty string".to_string());
             }
+            Some(hir)
         }
-    }
-    problems
+    };
+    (problems, parsed)
 }
 
 /// One problem `nhiscan rules check` reports.
