@@ -299,6 +299,20 @@ fn wraps_same(pattern: &str, wrapped: &str, expect: regex_syntax::hir::Hir) -> b
     crate::rules::parse_pattern(wrapped).ok() == Some(expect)
 }
 
+/// Whether every match of `hir` starts at a line start: it begins with `(?m)^` (in every
+/// branch).
+pub(super) fn starts_at_line_start(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{HirKind, Look};
+    match hir.kind() {
+        // Not `(?R)^`: it also holds after a lone `\r`, inside a line.
+        HirKind::Look(l) => *l == Look::StartLF,
+        HirKind::Capture(c) => starts_at_line_start(&c.sub),
+        HirKind::Concat(hs) => hs.first().is_some_and(starts_at_line_start),
+        HirKind::Alternation(hs) => hs.iter().all(starts_at_line_start),
+        _ => false,
+    }
+}
+
 /// Whether the parsed pattern can match a `\n` byte anywhere.
 pub(super) fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
     use regex_syntax::hir::{Class, HirKind};

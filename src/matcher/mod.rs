@@ -15,6 +15,9 @@
 //!      contains one of its keywords, and a newline-free match lies inside one line, this
 //!      finds exactly the matches a whole-buffer search would (slicing at line boundaries
 //!      changes neither `\b` nor `(?m)^`/`(?m)$`, and bare `^`/`$` are rejected at load).
+//!      When every match also starts at a line start (`(?m)^...`), a line holds at most
+//!      one, so the rule is tried once per such line, anchored at its start, rather than
+//!      searched along it.
 //!    - A rule that can span lines (`\s*` between a name and its value, PEM blocks) but
 //!      whose every match starts with a literal holding one of its keywords at a known
 //!      offset (found on the parsed pattern, case folded; see [`keyword_offsets`]) is
@@ -114,6 +117,10 @@ struct Compiled {
     /// try a match at exactly `start` (the extra byte keeps `\b` and `(?m)^` seeing the
     /// byte before). See [`keyword_offsets`].
     anchored: Option<Anchored>,
+    /// A line-local rule whose every match starts at a line start (`(?m)^...`): tried
+    /// once, anchored, at the start of each line holding a keyword (a line holds at most
+    /// one match), not searched along the line. Its `anchored` form is set.
+    line_anchored: bool,
     /// For a rule that can span lines, is not anchored, but whose every match starts on
     /// the line of a keyword it holds: searched from those lines only, not over the whole
     /// buffer. See [`head_holds_keyword`].
@@ -264,9 +271,15 @@ impl Matcher {
             } else {
                 keyword_offsets(&hir, &lower)
             };
-            let anchored = offsets
-                .as_ref()
-                .and_then(|_| anchored_form(&rule.pattern, &hir, captures_len));
+            let line_anchored = line_local && starts_at_line_start(&hir);
+            let anchored = if line_anchored {
+                anchored_form(&rule.pattern, &hir, captures_len)
+            } else {
+                offsets
+                    .as_ref()
+                    .and_then(|_| anchored_form(&rule.pattern, &hir, captures_len))
+            };
+            let line_anchored = line_anchored && anchored.is_some();
             let offsets = if anchored.is_some() { offsets } else { None };
             let line_start =
                 (!line_local && anchored.is_none() && head_holds_keyword(&hir, &lower))
@@ -313,6 +326,7 @@ impl Matcher {
                 regex,
                 group,
                 line_local,
+                line_anchored,
                 anchored,
                 line_start,
                 placeholders,
@@ -468,7 +482,11 @@ impl Matcher {
                         }
                         if last_line_end[ri] != le {
                             last_line_end[ri] = le;
-                            if c.line_local {
+                            // The first line is searched as a window: the anchored
+                            // form needs the byte before its start.
+                            if c.line_anchored && ls > 0 {
+                                starts.push((route.rule, ls));
+                            } else if c.line_local {
                                 windows.push((route.rule, ls, le));
                             } else {
                                 heads.push((route.rule, ls, le));

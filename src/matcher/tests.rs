@@ -687,7 +687,11 @@ fn by_rule(ms: &[Match], id: &str) -> Vec<(usize, usize)> {
 fn most_multiline_rules_are_anchored() {
     let m = matcher();
     let multi = m.compiled.iter().filter(|c| !c.line_local).count();
-    let anchored = m.compiled.iter().filter(|c| c.anchored.is_some()).count();
+    let anchored = m
+        .compiled
+        .iter()
+        .filter(|c| !c.line_local && c.anchored.is_some())
+        .count();
     assert!(
         multi > 0 && anchored * 10 >= multi * 8,
         "{anchored} of {multi}"
@@ -706,6 +710,37 @@ fn most_multiline_rules_are_anchored() {
             "{id}"
         );
     }
+}
+
+#[test]
+fn line_start_rules_are_tried_at_line_starts_only() {
+    let m = matcher();
+    for id in [
+        "nhi.generic.windows-set-secret.1",
+        "nhi.generic.secret-env.1",
+    ] {
+        let c = m.compiled.iter().find(|c| c.rule.id == id).unwrap();
+        assert!(c.line_anchored && c.anchored.is_some(), "{id}");
+    }
+    let hir = |p: &str| crate::rules::parse_pattern(p).unwrap();
+    assert!(starts_at_line_start(&hir(r"(?m)^[ \t]*(?:a|b)=x")));
+    assert!(starts_at_line_start(&hir(r"(?m)(?:^a|^b)")));
+    assert!(!starts_at_line_start(&hir(r"(?m)(?:^a|b)")));
+    // `(?R)^` also holds after a lone `\r` inside a line.
+    assert!(!starts_at_line_start(&hir(r"(?mR)^a")));
+    assert!(!starts_at_line_start(&hir(r"a(?m)^")));
+    // Consecutive matching lines, the first line, CRLF endings: the same matches as a
+    // search of the whole buffer.
+    let data = b"set API_TOKEN=Zq8fK2mPw9Lr4Vt7\r\nset API_TOKEN=Xq8fK2mPw9Lr4Vt8\n  setx DB_PASSWORD \"Wq8fK2mPw9Lr4Vt9\"\n# set password=Vq8fK2mPw9Lr4Vt0\n";
+    let all = m.scan_all(data);
+    let ri = m
+        .compiled
+        .iter()
+        .position(|c| c.rule.id == "nhi.generic.windows-set-secret.1")
+        .unwrap();
+    let want = whole_buffer(m, ri, data);
+    assert_eq!(want.len(), 3, "{want:?}");
+    assert_eq!(by_rule(&all, "nhi.generic.windows-set-secret.1"), want);
 }
 
 #[test]
@@ -792,6 +827,8 @@ proptest::proptest! {
             // Rules searched from their keywords' lines (libpq DSNs, Telegram tokens).
             "password=", "host=db ", " dbname=app", "123456789:AA", "Zq8fK2mPw9Lr4Vt7Xc3N-_Q7xLm2Vb9K",
             "\r", "NRAL", ".atlasv1.",
+            // Rules tried only at line starts (`(?m)^...`).
+            "set ", "@setx ", "export ", "ENV ", "- ", "DB_PASSWORD", "api_token",
         ]), 0..60)) {
         let data = parts.concat();
         let m = matcher();
