@@ -83,24 +83,11 @@ pub(super) struct KeywordScanner {
     /// is clear when some keyword of the bucket accepts the pair at that row.
     table: Box<[u64; 4096]>,
     buckets: [Vec<Keyword>; BUCKETS],
-    /// For a large bucket, its keywords by (fingerprint length, last fingerprint byte),
-    /// so a candidate is verified against the few that can end there rather than all.
-    index: Vec<Option<BucketIndex>>,
+    /// Each bucket's keywords, sorted by the last byte of their fingerprint (lowercase):
+    /// every keyword a candidate can be ends its fingerprint on the candidate's byte, so
+    /// `slots[bucket][byte]` is the range of those to verify, whatever their lengths.
+    slots: Box<[[(u16, u16); 256]; BUCKETS]>,
 }
-
-/// Keywords of one bucket grouped by `fp * 256 + last fingerprint byte` (lowercased): a
-/// flat table of ranges into `members`, so a candidate costs an index, not a hash.
-struct BucketIndex {
-    /// Fingerprint lengths present (bit `fp`).
-    lens: u16,
-    /// `(fp << 8 | last byte)` -> `(start, end)` in `members`.
-    slots: Box<[(u16, u16); (ROWS + 1) << 8]>,
-    /// Positions in the bucket's keyword list, grouped by slot.
-    members: Box<[u16]>,
-}
-
-/// Buckets up to this size are verified by a plain loop (faster than a lookup).
-const INDEX_FROM: usize = 24;
 
 /// The pair-table indices (`fold(prev) << 6 | fold(cur)`) of the 16 positions from `at`
 /// (`at + 16 <= data.len()`); the byte before position 0 counts as 0.
@@ -216,42 +203,25 @@ impl KeywordScanner {
         for t in table.iter_mut() {
             *t &= !wildcard;
         }
-        let index = (0..BUCKETS)
-            .map(|b| {
-                let list: &Vec<Keyword> = &buckets[b];
-                // Positions are u16: a bigger bucket (65,536 keywords) is looped over.
-                (list.len() > INDEX_FROM && list.len() <= usize::from(u16::MAX)).then(|| {
-                    let mut lens = 0u16;
-                    let mut by_slot: Vec<(usize, u16)> = list
-                        .iter()
-                        .enumerate()
-                        .map(|(i, k)| {
-                            lens |= 1 << k.fp;
-                            (k.fp << 8 | usize::from(k.bytes[k.fp - 1]), i as u16)
-                        })
-                        .collect();
-                    by_slot.sort_unstable();
-                    let mut slots = Box::new([(0u16, 0u16); (ROWS + 1) << 8]);
-                    for (n, &(slot, _)) in by_slot.iter().enumerate() {
-                        let e = &mut slots[slot];
-                        if e.0 == e.1 {
-                            *e = (n as u16, n as u16);
-                        }
-                        e.1 += 1;
-                    }
-                    let members = by_slot.into_iter().map(|(_, i)| i).collect();
-                    BucketIndex {
-                        lens,
-                        slots,
-                        members,
-                    }
-                })
-            })
-            .collect();
+        let mut slots = Box::new([[(0u16, 0u16); 256]; BUCKETS]);
+        for (list, slot) in buckets.iter_mut().zip(slots.iter_mut()) {
+            // Ranges are u16: a bigger bucket (65,536 keywords) goes to Aho-Corasick.
+            if list.len() > usize::from(u16::MAX) {
+                return None;
+            }
+            list.sort_by_key(|k| k.bytes[k.fp - 1]);
+            for (n, k) in list.iter().enumerate() {
+                let e = &mut slot[usize::from(k.bytes[k.fp - 1])];
+                if e.0 == e.1 {
+                    *e = (n as u16, n as u16);
+                }
+                e.1 += 1;
+            }
+        }
         Some(KeywordScanner {
             table,
             buckets,
-            index,
+            slots,
         })
     }
 
@@ -345,37 +315,20 @@ impl KeywordScanner {
             let mut buckets = (z >> (j * 8)) & 0xff;
             z &= !(0xffu64 << (j * 8));
             let end_fp = base + j + 1;
+            let Some(&last) = data.get(end_fp - 1) else {
+                continue;
+            };
+            let last = usize::from(last.to_ascii_lowercase());
             while buckets != 0 {
                 let b = buckets.trailing_zeros() as usize;
                 buckets &= buckets - 1;
-                let check = |k: &Keyword, f: &mut dyn FnMut(usize, usize, usize)| {
+                let (s, e) = self.slots[b][last];
+                for k in &self.buckets[b][usize::from(s)..usize::from(e)] {
                     let Some(start) = end_fp.checked_sub(k.fp) else {
-                        return;
+                        continue;
                     };
                     if k.at(data, start) {
                         f(start, start + k.bytes.len(), k.id as usize);
-                    }
-                };
-                match &self.index[b] {
-                    None => {
-                        for k in &self.buckets[b] {
-                            check(k, f);
-                        }
-                    }
-                    Some(ix) => {
-                        let Some(&last) = data.get(end_fp - 1) else {
-                            continue;
-                        };
-                        let last = usize::from(last.to_ascii_lowercase());
-                        let mut lens = ix.lens;
-                        while lens != 0 {
-                            let fp = lens.trailing_zeros() as usize;
-                            lens &= lens - 1;
-                            let (s, e) = ix.slots[fp << 8 | last];
-                            for &i in &ix.members[usize::from(s)..usize::from(e)] {
-                                check(&self.buckets[b][usize::from(i)], f);
-                            }
-                        }
                     }
                 }
             }
@@ -461,7 +414,7 @@ mod tests {
             proptest::prop_assert_eq!(scan(&kws, &data), naive(&kws, &data));
         }
 
-        /// Hundreds of keywords: buckets large enough to be verified through their index.
+        /// Hundreds of keywords: large buckets, many keywords sharing a last byte.
         #[test]
         fn matches_naive_search_with_hundreds_of_keywords(
             kws in proptest::collection::vec("[a-dA-D_:.~-]{1,12}", 200..500),
