@@ -143,9 +143,7 @@ impl PathAllowlist {
     /// `venv/*`), probed with a name no real file has; one that matches only some names
     /// below it (`*.pem`) does not. Computed once per named path.
     fn covering_of(&self, named: &str) -> Arc<[usize]> {
-        let cache = |c: &Vec<Covering>| {
-            c.iter().find(|(n, _)| n == named).map(|(_, v)| v.clone())
-        };
+        let cache = |c: &Vec<Covering>| c.iter().find(|(n, _)| n == named).map(|(_, v)| v.clone());
         if let Some(v) = cache(&self.covering.read().unwrap_or_else(|e| e.into_inner())) {
             return v;
         }
